@@ -1,0 +1,60 @@
+"""`KnowledgeBase`: the one object a process opens to ingest into and search the index.
+
+It loads the embedding model and opens Milvus once; callers (the CLI, a worker) keep it for the
+life of the process. With Milvus Lite only one process may hold it open at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from knowledge.embedding import load_embedding
+from knowledge.ingest import Ingestor, Progress
+from knowledge.models import IngestReport, Source
+from knowledge.retrieve import Retriever
+from knowledge.settings import SearchMode, Settings
+from knowledge.store import open_store
+
+
+class KnowledgeBase:
+    """Ingest and search over one Milvus collection."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.embed = load_embedding(settings)
+        dim = len(self.embed.get_text_embedding("dimension probe"))
+        self.store = open_store(settings, dim)
+        self.retriever = Retriever(self.embed, self.store, settings.dense_weight)
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        *,
+        collection: str | None = None,
+        base_url: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Add new and changed documents, drop vanished ones; see `knowledge.ingest`."""
+        ingestor = Ingestor(self.settings, self.embed, self.store)
+        return ingestor.run(paths, collection=collection, base_url=base_url, progress=progress)
+
+    def search(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        mode: SearchMode | None = None,
+        collections: Sequence[str] | None = None,
+    ) -> list[Source]:
+        """Ranked pages for a question, each with its best chunk and a citable url."""
+        return self.retriever.search(
+            question,
+            top_k=top_k or self.settings.top_k,
+            mode=mode or self.settings.search_mode,
+            collections=collections,
+        )
+
+    def close(self) -> None:
+        """Release the Milvus file (Lite) or connection, so another process may open it."""
+        self.store.client.close()

@@ -1,0 +1,170 @@
+"""Find and read help-center files into LlamaIndex `Document`s, one clear problem per bad file.
+
+Each document carries what a citation needs (`title`, `url`) and what governance needs
+(`collection`). Reading never raises for a single bad file: it is reported and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from llama_index.core import Document
+from llama_index.core.readers.base import BaseReader
+from llama_index.readers.file import FlatReader, PDFReader
+
+from knowledge.markup import leading_title, setext_to_atx, split_front_matter, title_from_path
+from knowledge.models import FileProblem
+
+MARKDOWN = {".md", ".markdown", ".mdx"}
+TEXT = {".txt", ".text", ".rst"}
+HTML = {".html", ".htm"}
+PDF = {".pdf"}
+SUPPORTED = MARKDOWN | TEXT | HTML | PDF
+_SNIFF_BYTES = 8192
+
+
+class HtmlMarkdownReader(BaseReader):
+    """Reads an HTML page as markdown, so headings survive for section anchors."""
+
+    def load_data(self, file: Path, extra_info: dict | None = None) -> list[Document]:
+        import html2text
+
+        converter = html2text.HTML2Text()
+        converter.body_width = 0
+        converter.ignore_images = True
+        raw = file.read_text(encoding="utf-8")
+        text = converter.handle(raw)
+        metadata = {"html_title": _html_title(raw), **(extra_info or {})}
+        return [Document(text=text, metadata=metadata)]
+
+
+def _html_title(raw: str) -> str:
+    start, end = raw.lower().find("<title>"), raw.lower().find("</title>")
+    return raw[start + 7 : end].strip() if 0 <= start < end else ""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to ingest and where it came from."""
+
+    path: Path
+    root: Path
+    collection: str
+
+    @property
+    def relative(self) -> str:
+        return self.path.relative_to(self.root).as_posix()
+
+    @property
+    def doc_id(self) -> str:
+        """Stable across runs: the root folder's name plus the path below it."""
+        return f"{self.root.name}/{self.relative}"
+
+
+def discover(
+    paths: Iterable[Path], collection: str | None
+) -> tuple[list[SourceFile], list[FileProblem], list[str]]:
+    """Expand paths into files; return (files, problems, scopes whose missing docs may be deleted).
+
+    Without an explicit collection, a file's collection is the top-level folder it sits in below
+    the ingested folder (or that folder's own name for files directly inside it).
+    """
+    files: list[SourceFile] = []
+    problems: list[FileProblem] = []
+    scopes: list[str] = []
+    for given in paths:
+        path = given.expanduser().resolve()
+        if not path.exists():
+            problems.append(FileProblem(path=str(given), reason="no such file or folder"))
+            continue
+        if path.is_file():
+            if path.suffix.lower() not in SUPPORTED:
+                problems.append(FileProblem(path=str(given), reason=_unsupported(path)))
+                continue
+            files.append(SourceFile(path, path.parent, collection or path.parent.name))
+            continue
+        scopes.append(path.name)
+        found = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+        if not found:
+            problems.append(FileProblem(path=str(given), reason="folder holds no files"))
+        for file in found:
+            if file.suffix.lower() not in SUPPORTED:
+                problems.append(FileProblem(path=str(file), reason=_unsupported(file)))
+                continue
+            parts = file.relative_to(path).parts
+            folder_collection = parts[0] if len(parts) > 1 else path.name
+            files.append(SourceFile(file, path, collection or folder_collection))
+    return files, problems, scopes
+
+
+def _hidden(file: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in file.relative_to(root).parts)
+
+
+def _unsupported(path: Path) -> str:
+    kinds = ", ".join(sorted(SUPPORTED))
+    return f"unsupported file type {path.suffix or '(none)'!r}; supported: {kinds}"
+
+
+def read(source: SourceFile, *, base_url: str | None, max_bytes: int) -> Document:
+    """Read one file into a Document with citable metadata. Raises `ValueError` with the reason."""
+    size = source.path.stat().st_size
+    if size > max_bytes:
+        raise ValueError(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    suffix = source.path.suffix.lower()
+    if suffix not in PDF:
+        _check_text(source.path)
+    try:
+        loaded = _reader(suffix).load_data(source.path)
+    except Exception as exc:  # a reader's own error is the file's problem, not the run's
+        raise ValueError(f"could not be read: {type(exc).__name__}: {exc}") from exc
+    text = "\n\n".join(doc.text for doc in loaded)
+    meta: dict[str, object] = {}
+    if suffix in MARKDOWN:
+        meta, text = split_front_matter(text)
+    text = setext_to_atx(text.replace("\r\n", "\n")).strip()
+    if not text:
+        raise ValueError("document has no text")
+    html_title = str(loaded[0].metadata.get("html_title", "")) if loaded else ""
+    title = str(meta.get("title") or leading_title(text) or html_title)
+    title = title or title_from_path(source.path.stem)
+    url = str(meta.get("url") or _url(source, base_url))
+    return Document(
+        id_=source.doc_id,
+        text=text,
+        metadata={
+            "title": title,
+            "url": url,
+            "collection": source.collection,
+            "path": source.relative,
+            "scope": source.root.name,
+        },
+    )
+
+
+def _check_text(path: Path) -> None:
+    head = path.open("rb").read(_SNIFF_BYTES)
+    if b"\x00" in head:
+        raise ValueError("binary file (holds NUL bytes), not text")
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (bad byte at offset {exc.start})") from exc
+
+
+def _reader(suffix: str) -> BaseReader:
+    if suffix in PDF:
+        return PDFReader(return_full_document=True)
+    if suffix in HTML:
+        return HtmlMarkdownReader()
+    return FlatReader()
+
+
+def _url(source: SourceFile, base_url: str | None) -> str:
+    if base_url:
+        page = source.relative.rsplit(".", 1)[0]
+        return base_url.rstrip("/") + "/" + quote(page)
+    return source.path.as_uri()

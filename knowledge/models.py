@@ -1,0 +1,54 @@
+"""Plain, JSON-serialisable data that crosses module and process boundaries."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Source(BaseModel):
+    """One retrieved page, represented by its best-matching chunk."""
+
+    doc_id: str
+    title: str
+    url: str = Field(description="Citable link, with the section anchor when there is one.")
+    text: str = Field(description="The chunk's text, as shown to the model and the reader.")
+    score: float = Field(description="Ranking score (higher is better; scale depends on mode).")
+    similarity: float | None = Field(
+        None, description="Cosine similarity of the best chunk to the question (dense signal)."
+    )
+    section: str = ""
+    collection: str = ""
+    path: str = Field("", description="Path of the source file relative to its ingest root.")
+
+
+class FileProblem(BaseModel):
+    """Why one input file was skipped; the run goes on without it."""
+
+    path: str
+    reason: str
+
+
+class IngestReport(BaseModel):
+    """What an ingest run did, for the summary line and for tests."""
+
+    documents: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    chunks: int = 0
+    problems: list[FileProblem] = Field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ingested(self) -> int:
+        """Documents that are in the index after this run (new, changed or already there)."""
+        return self.added + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        """One line a person reads at the end of a run."""
+        return (
+            f"{self.documents} documents: {self.added} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.deleted} deleted, {len(self.problems)} skipped; "
+            f"{self.chunks} chunks embedded in {self.seconds:.1f} s"
+        )

