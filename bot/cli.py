@@ -22,8 +22,8 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(help="Measure retrieval (and later answers) on a question set.")
 app.add_typer(eval_app, name="eval")
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:

@@ -8,8 +8,9 @@ RRF, kept for comparison in `supportbot eval`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
-from llama_index.core.schema import BaseNode
+from llama_index.core.schema import BaseNode, MetadataMode
 from llama_index.core.vector_stores.types import (
     FilterOperator,
     MetadataFilter,
@@ -26,7 +27,7 @@ from knowledge.settings import SearchMode
 
 #: The embedding model reads ~256 tokens; BM25 gains nothing from pages of text either.
 MAX_QUERY_CHARS = 2000
-_CANDIDATES_PER_RESULT = 6
+_CANDIDATES_PER_RESULT = 3
 _MIN_CANDIDATES = 30
 
 
@@ -51,6 +52,7 @@ class Retriever:
         self.embed = embed
         self.store = store
         self.dense_weight = dense_weight
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bm25")
 
     def search(
         self,
@@ -61,25 +63,33 @@ class Retriever:
         collections: Sequence[str] | None = None,
     ) -> list[Source]:
         text = clean_question(question)
-        vector = self.embed.get_query_embedding(text)
         filters = _collection_filter(collections)
         width = max(top_k * _CANDIDATES_PER_RESULT, _MIN_CANDIDATES)
-        dense = self._query(VectorStoreQueryMode.DEFAULT, text, vector, width, filters)
-        chunks = {node.node_id: node for node, _ in dense}
-        if mode == "dense":
-            pages = single_list_pages(_hits(dense))
-        else:
-            other_mode = (
-                VectorStoreQueryMode.HYBRID if mode == "rrf" else VectorStoreQueryMode.TEXT_SEARCH
+        # BM25 needs no embedding: it runs while the question is embedded (both release the GIL).
+        bm25 = None
+        if mode == "hybrid":
+            bm25 = self._pool.submit(
+                self._query, VectorStoreQueryMode.TEXT_SEARCH, text, None, width, filters
             )
-            other = self._query(other_mode, text, vector, width, filters)
-            chunks.update((node.node_id, node) for node, _ in other)
-            if mode == "rrf":
-                pages = single_list_pages(_hits(other))
+        vector = self.embed.get_query_embedding(text)
+        dense = self._query(VectorStoreQueryMode.DEFAULT, text, vector, width, filters)
+        chunks = {hit.chunk_id: node for hit, node in dense}
+        dense_hits = [hit for hit, _ in dense]
+        if mode == "dense":
+            pages = single_list_pages(dense_hits)
+        else:
+            if bm25 is not None:
+                other = bm25.result()
             else:
-                pages = fuse_pages(_hits(dense), _hits(other), dense_weight=self.dense_weight)
+                other = self._query(VectorStoreQueryMode.HYBRID, text, vector, width, filters)
+            chunks.update((hit.chunk_id, node) for hit, node in other)
+            other_hits = [hit for hit, _ in other]
+            if mode == "rrf":
+                pages = single_list_pages(other_hits)
+            else:
+                pages = fuse_pages(dense_hits, other_hits, dense_weight=self.dense_weight)
         similarity: dict[str, float] = {}
-        for hit in _hits(dense):  # best first, so the first seen is the page's best
+        for hit in dense_hits:  # best first, so the first seen is the page's best
             similarity.setdefault(hit.doc_id, hit.score)
         return [_source(chunks[p.best_chunk], p, similarity.get(p.doc_id)) for p in pages[:top_k]]
 
@@ -87,10 +97,10 @@ class Retriever:
         self,
         mode: VectorStoreQueryMode,
         text: str,
-        vector: list[float],
+        vector: list[float] | None,
         width: int,
         filters: MetadataFilters | None,
-    ) -> list[tuple[BaseNode, float]]:
+    ) -> list[tuple[ChunkHit, BaseNode]]:
         result = self.store.query(
             VectorStoreQuery(
                 query_embedding=vector,
@@ -100,13 +110,11 @@ class Retriever:
                 filters=filters,
             )
         )
-        return list(zip(result.nodes or [], result.similarities or [], strict=False))
-
-
-def _hits(results: Sequence[tuple[BaseNode, float]]) -> list[ChunkHit]:
-    return [
-        ChunkHit(node.node_id, node.ref_doc_id or node.node_id, score) for node, score in results
-    ]
+        rows = zip(result.ids or [], result.nodes or [], result.similarities or [], strict=True)
+        return [
+            (ChunkHit(str(chunk_id), str(node.metadata.get("doc_id", chunk_id)), score), node)
+            for chunk_id, node, score in rows
+        ]
 
 
 def _collection_filter(collections: Sequence[str] | None) -> MetadataFilters | None:
@@ -125,7 +133,7 @@ def _source(node: BaseNode, page: PageRank, similarity: float | None) -> Source:
         doc_id=page.doc_id,
         title=str(meta.get("title", "")),
         url=str(meta.get("url", "")),
-        text=node.get_content(),
+        text=node.get_content(MetadataMode.NONE),
         score=page.score,
         similarity=similarity,
         section=str(meta.get("section", "")),

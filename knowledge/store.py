@@ -30,6 +30,10 @@ ANALYZERS: dict[str, dict[str, object]] = {
 }
 
 
+#: What a search returns per chunk (besides its text): enough to cite, nothing to parse.
+RESULT_FIELDS = ("doc_id", "title", "url", "section", "collection", "path")
+
+
 class IndexLockedError(RuntimeError):
     """Another process holds the Milvus Lite file."""
 
@@ -79,6 +83,7 @@ def open_store(settings: Settings, dim: int) -> KnowledgeStore:
             hybrid_ranker="RRFRanker",
             upsert_mode=True,
             use_async_client=False,
+            output_fields=list(RESULT_FIELDS),
         )
         store.client.load_collection(settings.milvus_collection)
     except Exception as exc:

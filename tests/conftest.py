@@ -1,0 +1,31 @@
+"""Shared fixtures: the sample help center and settings isolated in a temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from knowledge.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_DOCS = REPO / "samples" / "orbit-help"
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings that ignore any developer `.env`, rooted in a temporary folder."""
+    return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def help_center(tmp_path: Path) -> Path:
+    """A private copy of the sample docs that a test may edit."""
+    target = tmp_path / "orbit-help"
+    shutil.copytree(SAMPLE_DOCS, target)
+    return target

@@ -1,0 +1,92 @@
+"""The `supportbot` command as a person uses it: exit codes and messages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"SUPPORTBOT_DATA_DIR": str(tmp_path / "data")}
+
+
+def test_ingest_reports_skipped_files_and_succeeds_when_some_docs_went_in(tmp_path, env):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.md").write_text("# Refunds\nYearly plans are refunded within 14 days.")
+    (docs / "bad.md").write_bytes(b"\x00\x00binary")
+    (docs / "huge.txt").write_bytes(b"x" * 1_100_000)
+    result = runner.invoke(app, ["ingest", str(docs)], env={**env, "SUPPORTBOT_MAX_FILE_MB": "1"})
+    assert result.exit_code == 0, result.output
+    assert "bad.md: binary file" in result.output
+    assert "huge.txt: file is 1.1 MB, over the 1 MB limit" in result.output
+    assert "1 added" in result.output and "2 skipped" in result.output
+    found = runner.invoke(app, ["search", "can I get my money back", "-k", "1"], env=env)
+    assert found.exit_code == 0
+    assert "[1] Refunds" in found.output
+
+
+def test_ingest_fails_when_nothing_could_be_ingested(tmp_path, env):
+    result = runner.invoke(app, ["ingest", str(tmp_path / "missing")], env=env)
+    assert result.exit_code == 1
+    assert "no such file or folder" in result.output
+    assert "nothing could be ingested" in result.output
+
+
+def test_search_refuses_an_empty_question_and_an_unknown_mode(env):
+    empty = runner.invoke(app, ["search", "   "], env=env)
+    assert empty.exit_code == 2 and "The question is empty" in empty.output
+    mode = runner.invoke(app, ["search", "hi", "--mode", "magic"], env=env)
+    assert mode.exit_code == 2 and "unknown mode 'magic'" in mode.output
+
+
+def test_a_held_index_file_gets_a_plain_explanation(tmp_path, env):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from knowledge.settings import Settings; "
+            "from knowledge.store import open_store; "
+            f"open_store(Settings(_env_file=None, data_dir=Path({str(tmp_path / 'data')!r})), 8); "
+            "print('ready', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        (tmp_path / "docs").mkdir()
+        (tmp_path / "docs" / "a.md").write_text("# A\nText.")
+        result = runner.invoke(app, ["ingest", str(tmp_path / "docs")], env=env)
+        assert result.exit_code == 2
+        assert "in use by another process" in result.output
+        assert "SUPPORTBOT_MILVUS_URI" in result.output
+    finally:
+        holder.communicate(input="", timeout=60)
+
+
+def test_eval_prints_metrics_per_mode(tmp_path, env):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "refunds.md").write_text("# Refunds\nYearly plans are refunded within 14 days.")
+    (docs / "sso.md").write_text("# Single sign-on\nSAML 2.0 with Okta and Entra ID.")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"question": "money back?", "source": ["refunds.md"]}\n'
+        '{"question": "okta login", "source": ["docs/sso.md"]}\n'
+    )
+    assert runner.invoke(app, ["ingest", str(docs)], env=env).exit_code == 0
+    result = runner.invoke(app, ["eval", "retrieval", str(questions)], env=env)
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if "hybrid" in line or "dense" in line]
+    assert len(rows) == 2 and all("1.000" in row for row in rows)

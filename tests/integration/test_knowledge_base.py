@@ -1,0 +1,149 @@
+"""The knowledge base for real: Milvus Lite, the bundled MiniLM model, the LlamaIndex pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.base import KnowledgeBase
+from knowledge.retrieve import EmptyQuestionError
+from tests.conftest import SAMPLE_DOCS, make_settings
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory):
+    base = KnowledgeBase(make_settings(tmp_path_factory.mktemp("kb") / "data"))
+    report = base.ingest([SAMPLE_DOCS])
+    assert report.problems == []
+    assert report.added == report.documents == 33
+    yield base
+    base.close()
+
+
+def test_search_finds_the_article_and_the_section_that_answers(kb):
+    top = kb.search("how do I verify the webhook signature")[0]
+    assert top.title == "Webhooks"
+    assert top.url == "https://help.orbit.example/api/webhooks#verify-the-signature"
+    assert top.section == "Verify the signature"
+    assert "HMAC-SHA256" in top.text
+    assert top.similarity is not None and 0 < top.similarity <= 1
+
+
+def test_near_duplicate_pages_are_told_apart(kb):
+    assert kb.search("I'm logged in, how do I pick a new password?")[0].title == (
+        "Change your password"
+    )
+    assert kb.search("how long is the link to reset a forgotten password valid")[0].title == (
+        "Reset your password"
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("can we keep our data in the EU", "Where your data is stored"),  # HTML page
+        ("do you have a SOC 2 report", "Security overview"),  # PDF
+        ("does orbit work on internet explorer", "System requirements"),  # plain text
+    ],
+)
+def test_html_pdf_and_text_pages_are_searchable(kb, question, title):
+    assert kb.search(question)[0].title == title
+
+
+def test_collections_limit_what_a_search_may_draw_on(kb):
+    assert kb.search("how much does the team plan cost per seat")[0].collection == "billing"
+    limited = kb.search("how much does the team plan cost per seat", collections=["api"])
+    assert limited and {s.collection for s in limited} == {"api"}
+
+
+def test_dense_mode_and_top_k(kb):
+    sources = kb.search("what happens when I hit the API rate limit", mode="dense", top_k=3)
+    assert len(sources) == 3
+    assert sources[0].title == "API rate limits"
+    assert [s.score for s in sources] == sorted((s.score for s in sources), reverse=True)
+
+
+def test_empty_and_huge_questions(kb):
+    with pytest.raises(EmptyQuestionError):
+        kb.search("  \n\t ")
+    huge = "how do webhooks retry? " + "padding " * 6000
+    assert kb.search(huge)[0].title == "Webhooks"
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def small_docs(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    write(docs / "a.md", "# Parking\nVisitors park in the blue garage on level 2.")
+    write(docs / "b.md", "# Lunch\nThe canteen serves lunch from noon until 2 pm.")
+    write(docs / "c.md", "# Wifi\nThe guest wifi password is printed at reception.")
+    return docs
+
+
+def titles(kb: KnowledgeBase, question: str) -> list[str]:
+    return [s.title for s in kb.search(question, top_k=3)]
+
+
+def test_reingest_embeds_only_changed_files_and_drops_deleted_ones(settings, small_docs):
+    kb = KnowledgeBase(settings)
+    try:
+        first = kb.ingest([small_docs])
+        assert (first.added, first.chunks) == (3, 3)
+        write(small_docs / "a.md", "# Parking\nVisitors now park in the red garage on level 4.")
+        (small_docs / "c.md").unlink()
+        second = kb.ingest([small_docs])
+        assert (second.added, second.updated, second.unchanged, second.deleted) == (0, 1, 1, 1)
+        assert second.chunks == 1  # only the edited file was chunked and embedded again
+        parking = [s for s in kb.search("where do visitors park", top_k=5) if s.title == "Parking"]
+        assert len(parking) == 1 and "red garage on level 4" in parking[0].text
+        assert "Wifi" not in titles(kb, "guest wifi password")
+        third = kb.ingest([small_docs])
+        assert (third.unchanged, third.chunks) == (2, 0)
+    finally:
+        kb.close()
+
+
+def test_a_file_that_breaks_keeps_its_previous_version(settings, small_docs):
+    kb = KnowledgeBase(settings)
+    try:
+        kb.ingest([small_docs])
+        (small_docs / "b.md").write_bytes(b"\x00\x01 corrupted")
+        report = kb.ingest([small_docs])
+        assert [Path(p.path).name for p in report.problems] == ["b.md"]
+        assert report.deleted == 0
+        assert titles(kb, "when is lunch served")[0] == "Lunch"
+    finally:
+        kb.close()
+
+
+def test_a_failure_while_embedding_keeps_the_previous_version(settings, small_docs, monkeypatch):
+    kb = KnowledgeBase(settings)
+    try:
+        kb.ingest([small_docs])
+        write(small_docs / "a.md", "# Parking\nEXPLODE: the garage moved.")
+        write(small_docs / "b.md", "# Lunch\nThe canteen now serves lunch from 11 am.")
+        real = type(kb.embed)._get_text_embeddings
+
+        def failing(self, texts):
+            if any("EXPLODE" in t for t in texts):
+                raise RuntimeError("embedding backend fell over")
+            return real(self, texts)
+
+        monkeypatch.setattr(type(kb.embed), "_get_text_embeddings", failing)
+        report = kb.ingest([small_docs])
+        assert [(p.path, p.reason) for p in report.problems] == [
+            ("a.md", "failed to embed: embedding backend fell over")
+        ]
+        assert report.updated == 1  # b.md went through although it shared a batch with a.md
+        monkeypatch.undo()
+        parking = kb.search("where do visitors park", top_k=1)[0]
+        assert "blue garage on level 2" in parking.text  # the old version, whole
+        assert "11 am" in kb.search("when is lunch served", top_k=1)[0].text
+        assert kb.ingest([small_docs]).updated == 1  # the record still says a.md needs work
+    finally:
+        kb.close()

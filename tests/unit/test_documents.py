@@ -1,0 +1,87 @@
+"""Reading files: citable metadata, and a clear reason for every file that can't be read."""
+
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+
+from knowledge.documents import discover, read
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_markdown_keeps_front_matter_title_and_url(tmp_path):
+    write(tmp_path / "docs/billing/refunds.md", "---\ntitle: Refunds\nurl: https://h/r\n---\nBody")
+    files, problems, scopes = discover([tmp_path / "docs"], None)
+    assert problems == [] and scopes == ["docs"]
+    doc = read(files[0], base_url=None, max_bytes=10**6)
+    assert doc.id_ == "docs/billing/refunds.md"
+    assert doc.text == "Body"
+    assert doc.metadata["title"] == "Refunds"
+    assert doc.metadata["url"] == "https://h/r"
+    assert doc.metadata["collection"] == "billing"  # top-level folder below the ingested one
+
+
+def test_url_from_base_url_and_title_from_file_name(tmp_path):
+    write(tmp_path / "docs/Getting started/Create a vault.md", "Some text with no heading.")
+    files, _, _ = discover([tmp_path / "docs"], "guides")
+    doc = read(files[0], base_url="https://help.example/", max_bytes=10**6)
+    assert doc.metadata["url"] == "https://help.example/Getting%20started/Create%20a%20vault"
+    assert doc.metadata["title"] == "Create a vault"
+    assert doc.metadata["collection"] == "guides"
+
+
+def test_html_becomes_markdown_with_headings(tmp_path):
+    page = "<html><head><title>Data</title></head><body><h1>Where data lives</h1>"
+    page += "<h2>Encryption</h2><p>AES-256 at rest.</p></body></html>"
+    write(tmp_path / "d/page.html", page)
+    files, _, _ = discover([tmp_path / "d"], None)
+    doc = read(files[0], base_url=None, max_bytes=10**6)
+    assert doc.metadata["title"] == "Where data lives"
+    assert "## Encryption" in doc.text and "AES-256 at rest." in doc.text
+
+
+def test_pdf_text_is_read(tmp_path):
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 6, "Penetration tests happen twice a year.")
+    (tmp_path / "d").mkdir()
+    pdf.output(str(tmp_path / "d/security.pdf"))
+    files, _, _ = discover([tmp_path / "d"], None)
+    doc = read(files[0], base_url=None, max_bytes=10**6)
+    assert "Penetration tests happen twice a year." in doc.text
+    assert doc.metadata["title"] == "Security"
+
+
+def test_missing_paths_empty_folders_and_unknown_types_are_reported(tmp_path):
+    (tmp_path / "empty").mkdir()
+    write(tmp_path / "d/logo.png", "not really a png")
+    files, problems, _ = discover([tmp_path / "nope", tmp_path / "empty", tmp_path / "d"], None)
+    assert files == []
+    reasons = {Path(p.path).name: p.reason for p in problems}
+    assert reasons["nope"] == "no such file or folder"
+    assert reasons["empty"] == "folder holds no files"
+    assert reasons["logo.png"].startswith("unsupported file type '.png'")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("binary.md", b"\x89PNG\x00\x00\x01", "binary file"),
+        ("latin1.txt", "caf\xe9 cr\xe8me".encode("latin-1"), "not UTF-8 text"),
+        ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "could not be read"),
+        ("blank.md", b"---\ntitle: Blank\n---\n   \n", "document has no text"),
+        ("big.txt", b"a" * 2_000_001, "over the 2 MB limit"),
+    ],
+)
+def test_bad_files_raise_a_clear_reason(tmp_path, name, content, reason):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / name).write_bytes(content)
+    files, _, _ = discover([tmp_path / "d"], None)
+    with pytest.raises(ValueError, match=reason):
+        read(files[0], base_url=None, max_bytes=2_000_000)

@@ -1,0 +1,43 @@
+from knowledge.markup import (
+    leading_title,
+    plain_heading,
+    setext_to_atx,
+    slugify,
+    split_front_matter,
+    title_from_path,
+)
+
+
+def test_front_matter_is_split_from_the_body():
+    meta, body = split_front_matter("---\ntitle: Reset\nurl: https://x/y\n---\n# Reset\nText")
+    assert meta == {"title": "Reset", "url": "https://x/y"}
+    assert body == "# Reset\nText"
+
+
+def test_malformed_front_matter_counts_as_none():
+    text = "---\ntitle: [unclosed\n---\nBody"
+    assert split_front_matter(text) == ({}, text)
+    assert split_front_matter("---\n- a list\n---\nBody") == ({}, "---\n- a list\n---\nBody")
+
+
+def test_setext_headings_become_atx_but_lists_and_tables_do_not():
+    text = "**Star your docs**\n=====\n\n- item\n---\nSub head\n--------\n| a |\n|---|"
+    assert setext_to_atx(text) == "# **Star your docs**\n\n- item\n---\n## Sub head\n| a |\n|---|"
+
+
+def test_slugs_match_github_anchors():
+    assert slugify("When should I *star* a doc, and when should I pin it?") == (
+        "when-should-i-star-a-doc-and-when-should-i-pin-it"
+    )
+    assert slugify("Set up [SAML](https://x) 2.0") == "set-up-saml-20"
+
+
+def test_title_comes_from_an_opening_h1_only():
+    assert leading_title("# **Reset** your password\n\nText") == "Reset your password"
+    assert leading_title("Intro text\n\n# Later heading") == ""
+    assert leading_title("## A section first") == ""
+
+
+def test_plain_heading_and_file_titles():
+    assert plain_heading("`code` and **bold**") == "code and bold"
+    assert title_from_path("reset-your_password") == "Reset your password"
