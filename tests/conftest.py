@@ -29,3 +29,16 @@ def help_center(tmp_path: Path) -> Path:
     target = tmp_path / "orbit-help"
     shutil.copytree(SAMPLE_DOCS, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def sample_kb(tmp_path_factory: pytest.TempPathFactory):
+    """The sample help center, ingested once for every test that only reads it."""
+    from knowledge.base import KnowledgeBase
+
+    kb = KnowledgeBase(make_settings(tmp_path_factory.mktemp("sample_kb") / "data"))
+    report = kb.ingest([SAMPLE_DOCS])
+    assert report.problems == []
+    assert report.added == report.documents == 33
+    yield kb
+    kb.close()

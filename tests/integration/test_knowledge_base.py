@@ -8,17 +8,11 @@ import pytest
 
 from knowledge.base import KnowledgeBase
 from knowledge.retrieve import EmptyQuestionError
-from tests.conftest import SAMPLE_DOCS, make_settings
 
 
-@pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory):
-    base = KnowledgeBase(make_settings(tmp_path_factory.mktemp("kb") / "data"))
-    report = base.ingest([SAMPLE_DOCS])
-    assert report.problems == []
-    assert report.added == report.documents == 33
-    yield base
-    base.close()
+@pytest.fixture
+def kb(sample_kb: KnowledgeBase) -> KnowledgeBase:
+    return sample_kb
 
 
 def test_search_finds_the_article_and_the_section_that_answers(kb):

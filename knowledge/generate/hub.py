@@ -1,0 +1,117 @@
+"""The brand-voice model from the Hugging Face Hub, run inside the worker process.
+
+A base model plus an optional LoRA adapter, each at a pinned revision, fetched with
+huggingface_hub (token, local cache and offline mode honoured) and run with transformers + peft.
+Loaded once per process; torch and transformers are imported only here, when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from knowledge.generate.base import Message, ModelLoadError
+from knowledge.models import ModelInfo
+from knowledge.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def fetch(repo: str, revision: str, settings: Settings) -> Path:
+    """A local snapshot of a Hub repo at a revision (a local folder is used as it is)."""
+    if Path(repo).is_dir():
+        return Path(repo)
+    from huggingface_hub import snapshot_download
+
+    token = settings.hf_token.get_secret_value() or None
+    return Path(
+        snapshot_download(
+            repo_id=repo,
+            revision=revision or None,
+            token=token,
+            local_files_only=settings.hf_offline,
+            cache_dir=settings.hf_cache_dir,
+        )
+    )
+
+
+def resolved_revision(snapshot: Path, requested: str) -> str:
+    """The commit a snapshot folder stands for (Hub cache folders are named by commit)."""
+    name = snapshot.name
+    return name if len(name) == 40 and all(c in "0123456789abcdef" for c in name) else requested
+
+
+def pick_device(setting: str) -> str:
+    import torch
+
+    if setting != "auto":
+        return setting
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class HubGenerator:
+    """A causal LM with its chat template; generation is serialised (one model, one lock)."""
+
+    def __init__(self, model: Any, tokenizer: Any, device: str, info: ModelInfo) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.device = device
+        self.info = info
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, settings: Settings) -> HubGenerator:
+        """Fetch and load; any failure becomes a `ModelLoadError` naming what to change."""
+        repo, revision = settings.base_model, settings.base_revision
+        try:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            base_dir = fetch(repo, revision, settings)
+            tokenizer = AutoTokenizer.from_pretrained(base_dir)
+            if not tokenizer.chat_template:
+                raise ValueError("its tokenizer has no chat template; use an instruct model")
+            device = pick_device(settings.device)
+            dtype = torch.float32 if device == "cpu" else "auto"
+            model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=dtype)
+            info = ModelInfo(
+                backend="hub", repo=repo, revision=resolved_revision(base_dir, revision)
+            )
+            if settings.adapter_model:
+                repo, revision = settings.adapter_model, settings.adapter_revision
+                from peft import PeftModel
+
+                adapter_dir = fetch(repo, revision, settings)
+                model = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
+                info.adapter_repo = repo
+                info.adapter_revision = resolved_revision(adapter_dir, revision)
+            model.to(device).eval()
+        except Exception as exc:
+            setting = "ADAPTER" if repo == settings.adapter_model and repo else "BASE"
+            raise ModelLoadError(
+                f"Could not load model {repo!r} at revision {revision!r}: {type(exc).__name__}: "
+                f"{exc}. Check SUPPORTBOT_{setting}_MODEL and SUPPORTBOT_{setting}_REVISION "
+                "(and SUPPORTBOT_HF_TOKEN for a private repo), or set "
+                "SUPPORTBOT_GENERATOR_FALLBACK=extractive to answer by quoting the docs."
+            ) from exc
+        logger.info("Loaded %s on %s", info.model_dump(exclude_defaults=True), device)
+        return cls(model, tokenizer, device, info)
+
+    def chat(self, messages: Sequence[Message], *, max_new_tokens: int) -> str:
+        import torch
+
+        inputs = self.tokenizer.apply_chat_template(
+            list(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
+        ).to(self.device)
+        pad = self.tokenizer.pad_token_id
+        if pad is None:
+            pad = self.tokenizer.eos_token_id
+        with self._lock, torch.inference_mode():
+            output = self.model.generate(
+                **inputs, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=pad
+            )
+        new_tokens = output[0, inputs["input_ids"].shape[1] :]
+        return self.tokenizer.decode(new_tokens, skip_special_tokens=True).strip()

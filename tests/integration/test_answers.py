@@ -1,0 +1,211 @@
+"""Answers end to end: the real Hub loading path on a tiny model, a hosted stand-in, quoting."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from knowledge.answer import Answerer
+from knowledge.generate import ModelLoadError, load_generator
+from knowledge.generate.hosted import GenerationError
+from knowledge.models import Answer, Turn
+from knowledge.retrieve import EmptyQuestionError
+from tests.conftest import SAMPLE_DOCS, make_settings
+from tests.tiny_model import TinyHub, build_tiny_hub
+
+
+@pytest.fixture(scope="module")
+def tiny_hub(tmp_path_factory: pytest.TempPathFactory) -> TinyHub:
+    corpus = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE_DOCS.rglob("*.md"))]
+    return build_tiny_hub(tmp_path_factory.mktemp("tiny"), corpus)
+
+
+def hub_settings(tmp_path: Path, hub: TinyHub, **overrides: object):
+    values: dict[str, object] = {
+        "base_model": hub.base_repo,
+        "adapter_model": hub.adapter_repo,
+        "hf_offline": True,
+        "hf_cache_dir": hub.cache_dir,
+        "max_new_tokens": 24,
+    }
+    return make_settings(tmp_path / "data", **{**values, **overrides})
+
+
+def test_the_hub_model_and_its_adapter_load_from_the_cache_and_answer(
+    tmp_path, tiny_hub, sample_kb
+):
+    settings = hub_settings(tmp_path, tiny_hub)
+    generator = load_generator(settings)
+    assert generator.info.model_dump() == {
+        "backend": "hub",
+        "repo": "acme/tiny-chat",
+        "revision": tiny_hub.base_commit,
+        "adapter_repo": "acme/tiny-chat-voice",
+        "adapter_revision": tiny_hub.adapter_commit,
+    }
+    answer = Answerer(sample_kb, generator, settings).answer("how do I reset my password?")
+    assert not answer.declined
+    assert answer.retrieved[0].title == "Reset your password"
+    assert answer.text  # a tiny random model writes nonsense, but it writes through the real path
+    assert all(1 <= c.number <= len(answer.citations) for c in answer.citations)
+    assert answer.confidence == ("high" if answer.citations else "low")
+    assert answer.timings.generate_ms > 0 and answer.timings.retrieve_ms > 0
+    assert Answer.model_validate_json(answer.model_dump_json()) == answer
+
+
+def test_the_adapter_changes_the_model(tmp_path, tiny_hub):
+    import torch
+
+    with_adapter = load_generator(hub_settings(tmp_path, tiny_hub))
+    base_only = load_generator(hub_settings(tmp_path, tiny_hub, adapter_model=""))
+    ids = with_adapter.tokenizer("Reset your password", return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        delta = (with_adapter.model(ids).logits - base_only.model(ids).logits).abs().max()
+    assert delta > 1e-3
+
+
+def test_a_model_that_cannot_load_stops_start_up_with_what_to_change(tmp_path, tiny_hub):
+    with pytest.raises(ModelLoadError) as missing:
+        load_generator(hub_settings(tmp_path, tiny_hub, base_model="acme/not-there"))
+    message = str(missing.value)
+    assert "'acme/not-there' at revision 'main'" in message
+    assert "SUPPORTBOT_BASE_MODEL" in message and "SUPPORTBOT_GENERATOR_FALLBACK" in message
+    with pytest.raises(ModelLoadError, match="SUPPORTBOT_ADAPTER_MODEL"):
+        load_generator(hub_settings(tmp_path, tiny_hub, adapter_revision="v9"))
+
+
+def test_the_fallback_is_explicit_and_quotes_the_docs(tmp_path, tiny_hub, sample_kb):
+    settings = hub_settings(
+        tmp_path, tiny_hub, base_model="acme/not-there", generator_fallback="extractive"
+    )
+    generator = load_generator(settings)
+    assert generator.info.backend == "extractive" and generator.info.repo == "fallback"
+    answer = Answerer(sample_kb, generator, settings).answer("how long is the refund window")
+    assert answer.text.startswith("Here is what our docs say (quoted):")
+    assert answer.citations[0].title == "Refund policy"
+    assert answer.confidence == "high"
+
+
+class ChatStandIn(BaseHTTPRequestHandler):
+    """An OpenAI-compatible /v1/chat/completions, like TGI, vLLM or an Inference Endpoint."""
+
+    requests: ClassVar[list[dict]] = []
+    reply = "Upgrades take effect at once and are prorated [1]. Made up [7]."
+    status = 200
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append({"path": self.path, "body": body})
+        payload = {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body.get("model") or "tgi",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": type(self).reply},
+                }
+            ],
+        }
+        data = json.dumps(payload).encode()
+        self.send_response(type(self).status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def chat_server() -> Iterator[str]:
+    ChatStandIn.requests = []
+    ChatStandIn.status = 200
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ChatStandIn)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_the_hosted_backend_sends_the_prompt_and_its_citations_are_checked(
+    tmp_path, chat_server, sample_kb
+):
+    settings = make_settings(
+        tmp_path / "data", generator="hosted", hosted_url=chat_server, hosted_model="acme/voice"
+    )
+    answer = Answerer(sample_kb, load_generator(settings), settings).answer(
+        "if we upgrade mid-month do we pay the full price?"
+    )
+    assert answer.text == "Upgrades take effect at once and are prorated [1]. Made up."
+    assert [c.title for c in answer.citations] == ["Upgrade or downgrade your plan"]
+    assert answer.model.backend == "hosted" and answer.model.repo == "acme/voice"
+    (request,) = ChatStandIn.requests
+    assert request["path"] == "/v1/chat/completions"
+    body = request["body"]
+    assert body["model"] == "acme/voice"
+    assert body["max_tokens"] == settings.max_new_tokens and body["temperature"] == 0.0
+    assert body["messages"][0]["role"] == "system" and "[1]" in body["messages"][0]["content"]
+    assert (
+        '<source id="1" title="Upgrade or downgrade your plan">' in body["messages"][-1]["content"]
+    )
+
+
+def test_a_failing_endpoint_is_an_error_not_a_silent_answer(tmp_path, chat_server, sample_kb):
+    ChatStandIn.status = 503
+    settings = make_settings(tmp_path / "data", generator="hosted", hosted_url=chat_server)
+    with pytest.raises(GenerationError, match="did not answer"):
+        Answerer(sample_kb, load_generator(settings), settings).answer("how do refunds work")
+
+
+@pytest.fixture
+def quoting(tmp_path, sample_kb) -> Answerer:
+    settings = make_settings(tmp_path / "data", generator="extractive", handoff_contact="@support")
+    return Answerer(sample_kb, load_generator(settings), settings)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the weather in paris tomorrow?",
+        "write me a poem about penguins",
+        "who won the 1998 world cup",
+    ],
+)
+def test_questions_the_docs_do_not_answer_are_declined_with_a_handoff(quoting, question):
+    answer = quoting.answer(question)
+    assert answer.declined and answer.confidence == "none"
+    assert answer.citations == []
+    assert "couldn't find this in our docs" in answer.text and "@support" in answer.text
+
+
+def test_a_channel_can_name_its_own_contact(quoting):
+    answer = quoting.answer("best pizza in naples?", handoff_contact="<!subteam^S123>")
+    assert answer.declined and "<!subteam^S123>" in answer.text
+
+
+def test_empty_and_very_long_questions(quoting):
+    with pytest.raises(EmptyQuestionError):
+        quoting.answer(" \n ")
+    answer = quoting.answer("how do webhooks retry? " + "x" * 40_000)
+    assert len(answer.question) <= 2000
+    assert answer.citations[0].title == "Webhooks"
+
+
+def test_a_follow_up_is_searched_with_its_thread(quoting):
+    history = [
+        Turn(role="user", content="how do we set up SAML single sign-on with okta?"),
+        Turn(role="assistant", content="Open Workspace settings → Security → Single sign-on [1]."),
+    ]
+    answer = quoting.answer("and can it provision users automatically?", history=history)
+    assert "okta" in answer.standalone_question
+    assert answer.retrieved[0].title == "Single sign-on (SSO)"
