@@ -4,7 +4,8 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 DEMO_QUESTIONS := "i forgot my password and the reset email never came" \
                   "how much is the team plan per seat?" \
-                  "what happens when we hit the API rate limit"
+                  "what happens when we hit the API rate limit" \
+                  "can I pay with paypal?"
 
 .PHONY: setup demo test lint
 
@@ -20,11 +21,15 @@ setup: $(BIN)/.installed
 demo: setup
 	$(BIN)/supportbot ingest samples/orbit-help --base-url https://help.orbit.example
 	@for q in $(DEMO_QUESTIONS); do echo; echo "Q: $$q"; $(BIN)/supportbot search "$$q" -k 3; done
+	@# Answers by quoting the docs (no model download); set SUPPORTBOT_GENERATOR=hub for the model.
+	@for q in $(DEMO_QUESTIONS); do echo; echo "Q: $$q"; \
+	  SUPPORTBOT_GENERATOR=$${SUPPORTBOT_GENERATOR:-extractive} $(BIN)/supportbot ask "$$q"; done
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/pytest

@@ -12,7 +12,7 @@ from knowledge.decline import decline_text, should_decline
 from knowledge.generate.base import Generator
 from knowledge.generate.extractive import quote_sources
 from knowledge.models import Answer, Timings, Turn
-from knowledge.prompt import build_messages, condense_messages, load_voice
+from knowledge.prompt import NOT_IN_DOCS, build_messages, condense_messages, load_voice
 from knowledge.retrieve import clean_question
 from knowledge.settings import Settings
 
@@ -52,16 +52,15 @@ class Answerer:
         )
         retrieved = time.perf_counter()
         base = {"question": text, "standalone_question": standalone, "model": self.generator.info}
+        decline = Answer(
+            **base,
+            text=decline_text(handoff_contact or self.settings.handoff_contact),
+            confidence="none",
+            declined=True,
+            retrieved=sources,
+        )
         if should_decline(sources, self.settings.decline_threshold):
-            contact = handoff_contact or self.settings.handoff_contact
-            return Answer(
-                **base,
-                text=decline_text(contact),
-                confidence="none",
-                declined=True,
-                retrieved=sources,
-                timings=_timings(started, retrieved, retrieved),
-            )
+            return decline.model_copy(update={"timings": _timings(started, retrieved, retrieved)})
         messages = build_messages(
             text,
             sources,
@@ -70,6 +69,9 @@ class Answerer:
             max_source_chars=self.settings.max_source_chars,
         )
         reply = self.generator.chat(messages, max_new_tokens=self.settings.max_new_tokens)
+        if reply and reply.strip().strip(".").upper() == NOT_IN_DOCS:  # the model's own judgement
+            timings = _timings(started, retrieved, time.perf_counter())
+            return decline.model_copy(update={"timings": timings})
         if not reply:
             reply = quote_sources(standalone, sources)
         checked = check_citations(reply, sources)

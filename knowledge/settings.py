@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SearchMode = Literal["hybrid", "dense", "rrf"]
@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     handoff_contact: str = Field(
         "our support team", description="Who to ask when the docs don't hold the answer."
     )
+
+    @field_validator("hf_cache_dir", "voice_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`VAR=` in a .env file means "not set", not "the current folder"."""
+        return None if value == "" else value
 
     @property
     def resolved_milvus_uri(self) -> str:

@@ -70,7 +70,7 @@ def open_store(settings: Settings, dim: int) -> KnowledgeStore:
     if settings.uses_milvus_lite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        store = KnowledgeStore(
+        store = KnowledgeStore(  # type: ignore[call-arg]  # the plugin misreads its __init__
             uri=uri,
             token=settings.milvus_token.get_secret_value(),
             collection_name=settings.milvus_collection,

@@ -88,7 +88,7 @@ class HubGenerator:
                 model = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
                 info.adapter_repo = repo
                 info.adapter_revision = resolved_revision(adapter_dir, revision)
-            model.to(device).eval()
+            model.to(device).eval()  # type: ignore[arg-type]  # transformers stubs
         except Exception as exc:
             setting = "ADAPTER" if repo == settings.adapter_model and repo else "BASE"
             raise ModelLoadError(

@@ -130,6 +130,7 @@ class ChatStandIn(BaseHTTPRequestHandler):
 def chat_server() -> Iterator[str]:
     ChatStandIn.requests = []
     ChatStandIn.status = 200
+    ChatStandIn.reply = "Upgrades take effect at once and are prorated [1]. Made up [7]."
     server = ThreadingHTTPServer(("127.0.0.1", 0), ChatStandIn)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -158,6 +159,19 @@ def test_the_hosted_backend_sends_the_prompt_and_its_citations_are_checked(
     assert (
         '<source id="1" title="Upgrade or downgrade your plan">' in body["messages"][-1]["content"]
     )
+
+
+def test_the_model_can_say_the_sources_do_not_answer(tmp_path, chat_server, sample_kb):
+    ChatStandIn.reply = "NOT_IN_DOCS"
+    settings = make_settings(
+        tmp_path / "data", generator="hosted", hosted_url=chat_server, handoff_contact="@billing"
+    )
+    answer = Answerer(sample_kb, load_generator(settings), settings).answer(
+        "can we pay for orbit with paypal?"
+    )
+    assert answer.declined and answer.confidence == "none" and answer.citations == []
+    assert "couldn't find this in our docs" in answer.text and "@billing" in answer.text
+    assert answer.retrieved  # what the model saw is kept, for the knowledge-gap report
 
 
 def test_a_failing_endpoint_is_an_error_not_a_silent_answer(tmp_path, chat_server, sample_kb):

@@ -1,0 +1,23 @@
+"""Settings: `.env.example` documents every variable with its default; secrets stay hidden."""
+
+from knowledge.settings import Settings
+from tests.conftest import REPO
+
+
+def test_the_documented_example_settings_load_as_the_defaults():
+    example = Settings(_env_file=REPO / ".env.example")  # type: ignore[call-arg]
+    assert example == Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_every_setting_is_documented_in_the_example():
+    documented = (REPO / ".env.example").read_text()
+    for name in Settings.model_fields:
+        assert f"SUPPORTBOT_{name.upper()}=" in documented, name
+
+
+def test_secrets_do_not_show_in_reprs(monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_secret_value")
+    monkeypatch.setenv("SUPPORTBOT_MILVUS_TOKEN", "root:Milvus")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.hf_token.get_secret_value() == "hf_secret_value"
+    assert "hf_secret_value" not in repr(settings) and "root:Milvus" not in str(settings)
