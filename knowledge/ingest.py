@@ -127,8 +127,9 @@ class Ingestor:
             progress(done, len(files), 0)
         for start in range(0, len(todo), _BATCH_DOCS):
             batch = todo[start : start + _BATCH_DOCS]
-            for doc, chunks in self._embed(batch, report):
-                self._replace(doc, chunks, docstore)
+            embedded = self._embed(batch, report)
+            self._replace(embedded, docstore)
+            for doc, chunks in embedded:
                 report.chunks += len(chunks)
                 if doc.id_ in changed_ids:
                     report.updated += 1
@@ -166,20 +167,33 @@ class Ingestor:
         return results
 
     def _replace(
-        self, doc: Document, chunks: list[BaseNode], docstore: SimpleDocumentStore
+        self, embedded: list[tuple[Document, list[BaseNode]]], docstore: SimpleDocumentStore
     ) -> None:
-        """New version in, then old versions out; then record it."""
+        """New versions in, then old versions out, then record them: one write of each per batch.
+
+        A document's hash is unique to it (its metadata holds its path), so "doc_id in batch and
+        doc_hash not in the new hashes" selects exactly the stale versions of these documents.
+        """
+        if not embedded:
+            return
+        chunks = [chunk for _, doc_chunks in embedded for chunk in doc_chunks]
         if chunks:
             self.store.add(chunks)
+        docs = [doc for doc, _ in embedded]
         self.store.delete_nodes(
             filters=MetadataFilters(
                 filters=[
-                    MetadataFilter(key="doc_id", value=doc.id_),
-                    MetadataFilter(key="doc_hash", value=doc.hash, operator=FilterOperator.NE),
+                    MetadataFilter(
+                        key="doc_id", value=[d.id_ for d in docs], operator=FilterOperator.IN
+                    ),
+                    MetadataFilter(
+                        key="doc_hash", value=[d.hash for d in docs], operator=FilterOperator.NIN
+                    ),
                 ]
             )
         )
-        _record(docstore, doc)
+        for doc in docs:
+            _record(docstore, doc)
 
     def _delete(self, doc_id: str, docstore: SimpleDocumentStore) -> None:
         self.store.delete_nodes(
