@@ -25,7 +25,9 @@ class KnowledgeBase:
         self.embed = load_embedding(settings)
         dim = len(self.embed.get_text_embedding("dimension probe"))
         self.store = open_store(settings, dim)
-        self.retriever = Retriever(self.embed, self.store, settings.dense_weight)
+        self.retriever = Retriever(
+            self.embed, self.store, settings.dense_weight, settings.chunks_per_page
+        )
 
     def ingest(
         self,

@@ -48,10 +48,17 @@ def clean_question(question: str) -> str:
 class Retriever:
     """Searches one store with one loaded embedding model."""
 
-    def __init__(self, embed: HuggingFaceEmbedding, store: MilvusVectorStore, dense_weight: float):
+    def __init__(
+        self,
+        embed: HuggingFaceEmbedding,
+        store: MilvusVectorStore,
+        dense_weight: float,
+        chunks_per_page: int = 1,
+    ):
         self.embed = embed
         self.store = store
         self.dense_weight = dense_weight
+        self.chunks_per_page = chunks_per_page
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bm25")
 
     def search(
@@ -89,9 +96,16 @@ class Retriever:
             else:
                 pages = fuse_pages(dense_hits, other_hits, dense_weight=self.dense_weight)
         similarity: dict[str, float] = {}
+        by_page: dict[str, list[str]] = {}
         for hit in dense_hits:  # best first, so the first seen is the page's best
             similarity.setdefault(hit.doc_id, hit.score)
-        return [_source(chunks[p.best_chunk], p, similarity.get(p.doc_id)) for p in pages[:top_k]]
+            by_page.setdefault(hit.doc_id, []).append(hit.chunk_id)
+        sources = []
+        for page in pages[:top_k]:
+            more = [c for c in by_page.get(page.doc_id, []) if c != page.best_chunk]
+            texts = [chunks[c] for c in [page.best_chunk, *more][: self.chunks_per_page]]
+            sources.append(_source(texts, page, similarity.get(page.doc_id)))
+        return sources
 
     def _query(
         self,
@@ -127,13 +141,14 @@ def _collection_filter(collections: Sequence[str] | None) -> MetadataFilters | N
     )
 
 
-def _source(node: BaseNode, page: PageRank, similarity: float | None) -> Source:
-    meta = node.metadata
+def _source(nodes: list[BaseNode], page: PageRank, similarity: float | None) -> Source:
+    """The page as its best chunk (whose section the url points at), then its next best."""
+    meta = nodes[0].metadata
     return Source(
         doc_id=page.doc_id,
         title=str(meta.get("title", "")),
         url=str(meta.get("url", "")),
-        text=node.get_content(MetadataMode.NONE),
+        text="\n\n".join(node.get_content(MetadataMode.NONE) for node in nodes),
         score=page.score,
         similarity=similarity,
         section=str(meta.get("section", "")),

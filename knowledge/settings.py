@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(32, ge=0)
     top_k: int = Field(5, ge=1, le=50)
     search_mode: SearchMode = "hybrid"
+    chunks_per_page: int = Field(
+        2, ge=1, le=5, description="Chunks of each page returned: the best, then the next best."
+    )
     dense_weight: float = Field(
         0.7, ge=0, le=1, description="Weight of dense search in hybrid fusion; BM25 gets the rest."
     )
@@ -76,7 +79,7 @@ class Settings(BaseSettings):
     )
     max_new_tokens: int = Field(256, ge=16, le=4096)
     answer_sources: int = Field(4, ge=1, le=10, description="Sources shown to the model.")
-    max_source_chars: int = Field(1200, ge=200, description="Characters of each source's text.")
+    max_source_chars: int = Field(1600, ge=200, description="Characters of each source's text.")
     voice_file: Path | None = Field(None, description="Brand-voice guidelines (markdown).")
     decline_threshold: float = Field(
         0.40, ge=0, le=1, description="Below this best-source similarity the bot declines."

@@ -25,27 +25,48 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
-def best_passage(question: str, text: str, max_chars: int = _MAX_QUOTE_CHARS) -> str:
-    """The run of sentences, up to `max_chars`, that shares the most words with the question."""
-    body = text.split("\n\n", 1)[-1]  # drop the "Title › Section" line
-    sentences = [s.strip() for s in _SENTENCE.split(" ".join(body.split())) if s.strip()]
-    if not sentences:
-        return ""
+def _passages(text: str, title: str) -> list[list[str]]:
+    """The sentences of each chunk of a source (each chunk opens with a "Title › Section" line)."""
+    chunks: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if line == title or line.startswith(f"{title} › "):
+            chunks.append([])
+        else:
+            chunks[-1].append(line)
+    return [
+        [s.strip() for s in _SENTENCE.split(" ".join(" ".join(c).split())) if s.strip()]
+        for c in chunks
+        if any(line.strip() for line in c)
+    ]
+
+
+def best_passage(question: str, text: str, title: str, max_chars: int = _MAX_QUOTE_CHARS) -> str:
+    """The run of sentences of one chunk, up to `max_chars`, that best matches the question."""
     wanted = _words(question)
-    best_start = max(range(len(sentences)), key=lambda i: len(wanted & _words(sentences[i])))
-    quote = sentences[best_start]
-    for sentence in sentences[best_start + 1 :]:
+    candidates = [(c, i) for c in _passages(text, title) for i in range(len(c))]
+    if not candidates:
+        return ""
+    sentences, start = max(candidates, key=lambda ci: len(wanted & _words(ci[0][ci[1]])))
+    quote = sentences[start]
+    for sentence in sentences[start + 1 :]:
         if len(quote) + len(sentence) + 1 > max_chars:
             break
         quote = f"{quote} {sentence}"
     return quote if len(quote) <= max_chars else quote[: max_chars - 1].rstrip() + "…"
 
 
+#: A second source is quoted only when it is about as close to the question as the first.
+_CLOSE_ENOUGH = 0.1
+
+
 def quote_sources(question: str, sources: Sequence[Source], limit: int = 2) -> str:
-    """Quote the best passage of the top sources, each cited by its number."""
+    """Quote the best passage of the top source (and of a runner-up that is nearly as close)."""
+    best = max((s.similarity or 0.0 for s in sources), default=0.0)
     quotes = []
     for number, source in enumerate(sources[:limit], start=1):
-        passage = best_passage(question, source.text)
+        if number > 1 and (source.similarity or 0.0) < best - _CLOSE_ENOUGH:
+            continue
+        passage = best_passage(question, source.text, source.title)
         if passage:
             quotes.append(f"> {passage} [{number}]")
     return "Here is what our docs say (quoted):\n\n" + "\n\n".join(quotes)

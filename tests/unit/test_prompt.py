@@ -52,9 +52,20 @@ def test_extractive_quotes_the_passage_that_matches_the_question():
         "Refunds › Yearly\n\n"
         "Plans renew every year. A yearly plan is refunded within 14 days. Cards are charged."
     )
-    assert best_passage("can i get a refund on a yearly plan", text, max_chars=50) == (
+    assert best_passage("can i get a refund on a yearly plan", text, "Refunds", max_chars=50) == (
         "A yearly plan is refunded within 14 days."
     )
     quoted = quote_sources("refund yearly plan", [source(text)])
     assert quoted.startswith("Here is what our docs say (quoted):")
     assert quoted.endswith("A yearly plan is refunded within 14 days. Cards are charged. [1]")
+
+
+def test_a_quote_never_runs_from_one_chunk_into_the_next():
+    text = (
+        "Plans › Team\n\n$8 per seat per month. Unlimited boards.\n\n"
+        "Plans › Business\n\n$16 per seat per month. SSO included."
+    )
+    assert best_passage("team plan price per seat", text, "Plans") == (
+        "$8 per seat per month. Unlimited boards."
+    )
+    assert best_passage("is sso included", text, "Plans") == "SSO included."
