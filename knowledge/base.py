@@ -14,7 +14,7 @@ from knowledge.ingest import Ingestor, Progress
 from knowledge.models import IngestReport, Source
 from knowledge.retrieve import Retriever
 from knowledge.settings import SearchMode, Settings
-from knowledge.store import open_store
+from knowledge.store import close, open_store
 
 
 class KnowledgeBase:
@@ -59,4 +59,4 @@ class KnowledgeBase:
 
     def close(self) -> None:
         """Release the Milvus file (Lite) or connection, so another process may open it."""
-        self.store.client.close()
+        close(self.store, self.settings)

@@ -101,3 +101,23 @@ class Answer(BaseModel):
     retrieved: list[Source] = Field(default_factory=list)
     model: ModelInfo
     timings: Timings = Field(default_factory=Timings)
+
+
+class Question(BaseModel):
+    """A question as it arrives from any chat platform, in neutral terms."""
+
+    platform: str = Field(description="Where it was asked, e.g. slack, discord, cli.")
+    workspace: str = ""
+    channel: str = ""
+    thread: str = ""
+    user: str = ""
+    text: str
+    event_id: str = Field(description="The platform's id for this event; retries reuse it.")
+    history: list[Turn] = Field(default_factory=list)
+    collections: list[str] | None = None
+    handoff_contact: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Idempotency key: the same event, retried or redelivered, has the same key."""
+        return f"{self.platform}:{self.workspace}:{self.event_id}"

@@ -97,6 +97,19 @@ def open_store(settings: Settings, dim: int) -> KnowledgeStore:
     return store
 
 
+def close(store: MilvusVectorStore, settings: Settings) -> None:
+    """Close the connection and, for Milvus Lite, stop its in-process server.
+
+    Closing the client alone keeps the Lite server, and so the file lock, until the process exits;
+    another process (a worker) could not open the index meanwhile.
+    """
+    store.client.close()
+    if settings.uses_milvus_lite:
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(settings.resolved_milvus_uri)
+
+
 def flush(store: MilvusVectorStore) -> None:
     """Seal the growing segment so searches use the index (about 6 ms instead of 300 ms)."""
     store.client.flush(store.collection_name)

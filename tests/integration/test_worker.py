@@ -1,0 +1,203 @@
+"""A real Celery worker process on a real broker: Redis on localhost, and the embedded one."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+import redis
+
+from knowledge.base import KnowledgeBase
+from knowledge.models import Question
+from tests.conftest import REPO, make_settings
+from workers import enqueue
+from workers.ledger import Ledger
+
+REDIS_DB = 11
+
+
+def ingest_small_docs(data_dir: Path) -> None:
+    docs = data_dir.parent / "docs"
+    docs.mkdir(parents=True)
+    (docs / "refunds.md").write_text(
+        "---\ntitle: Refunds\nurl: https://help.example/refunds\n---\n"
+        "Yearly plans are refunded in full within 14 days of purchase."
+    )
+    kb = KnowledgeBase(make_settings(data_dir))
+    kb.ingest([docs])
+    kb.close()  # Milvus Lite: the worker must be the only process holding the file
+
+
+class Worker:
+    """`celery -A workers.main worker` in its own process, as the Procfile runs it."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        self.log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "workers.main", "worker", "-Q", "knowledge",
+             "--pool", "solo", "--loglevel", "INFO", "--without-heartbeat", "--without-gossip",
+             "--without-mingle"],
+            cwd=REPO, env={**os.environ, **env}, stdout=log.open("a"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "ready." in self.log.read_text():
+                return
+            if self.process.poll() is not None:
+                raise AssertionError(f"worker exited:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        raise AssertionError(f"worker not ready:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def worker_env(data_dir: Path, broker: str | None, **extra: str) -> dict[str, str]:
+    env = {
+        "SUPPORTBOT_DATA_DIR": str(data_dir),
+        "SUPPORTBOT_GENERATOR": "extractive",
+        "C_FORCE_ROOT": "1",
+        **extra,
+    }
+    if broker:
+        env |= {"SUPPORTBOT_BROKER_URL": broker, "SUPPORTBOT_RESULT_BACKEND": broker}
+    return env
+
+
+def client_app(env: dict[str, str]):  # -> Celery
+    from workers.app import create_app
+    from workers.settings import WorkerSettings
+
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        return create_app(WorkerSettings(_env_file=None))  # type: ignore[call-arg]
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def question(event_id: str, text: str = "can i get a refund on a yearly plan?") -> dict:
+    return {"platform": "slack", "workspace": "T1", "text": text, "event_id": event_id}
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    url = f"redis://127.0.0.1:6379/{REDIS_DB}"
+    redis.Redis.from_url(url).flushdb()
+    yield url
+    redis.Redis.from_url(url).flushdb()
+
+
+@pytest.mark.parametrize("broker", ["redis", "embedded"])
+def test_a_worker_answers_and_a_redelivered_question_reuses_its_answer(tmp_path, broker, request):
+    data_dir = tmp_path / "data"
+    ingest_small_docs(data_dir)
+    url = request.getfixturevalue("redis_url") if broker == "redis" else None
+    env = worker_env(data_dir, url)
+    worker = Worker(env, tmp_path / "worker.log")
+    try:
+        worker.wait_ready()
+        app = client_app(env)
+        ledger = Ledger(f"sqlite:///{data_dir / 'ledger.sqlite'}")
+        first = enqueue.ask(app, ledger, Question(**question("Ev1")), expires_s=600)
+        assert first is not None
+        result = first.get(timeout=60)
+        assert result["answer"]["citations"][0]["url"] == "https://help.example/refunds"
+        assert "14 days" in result["answer"]["text"]
+        # Slack retries the event: the claim is taken, nothing is enqueued twice
+        assert enqueue.ask(app, ledger, Question(**question("Ev1")), expires_s=600) is None
+        # the broker redelivers the task: the stored answer comes back, not a new one
+        again = app.send_task("supportbot.answer", kwargs={"question": question("Ev1", "x")})
+        assert again.get(timeout=60) == result
+    finally:
+        worker.stop()
+    assert "this one process owns it" in worker.log.read_text()
+
+
+class SlowModel(BaseHTTPRequestHandler):
+    """A chat endpoint whose first reply takes long enough to kill the worker waiting on it."""
+
+    calls: ClassVar[list[float]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).calls.append(time.monotonic())
+        if len(type(self).calls) == 1:
+            time.sleep(20)
+        body = json.dumps({
+            "id": "x", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": "Within 14 days [1]."}}],
+        }).encode()  # fmt: skip
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_worker_killed_mid_answer_is_replaced_and_the_question_answered_once(tmp_path, redis_url):
+    SlowModel.calls = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowModel)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    data_dir = tmp_path / "data"
+    ingest_small_docs(data_dir)
+    env = worker_env(
+        data_dir,
+        redis_url,
+        SUPPORTBOT_GENERATOR="hosted",
+        SUPPORTBOT_HOSTED_URL=f"http://127.0.0.1:{server.server_port}",
+        SUPPORTBOT_VISIBILITY_TIMEOUT_S="5",
+    )
+    app = client_app(env)
+    first = Worker(env, tmp_path / "first.log")
+    second = None
+    try:
+        first.wait_ready()
+        pending = app.send_task(
+            "supportbot.answer", kwargs={"question": question(str(uuid.uuid4()))}
+        )
+        deadline = time.monotonic() + 60
+        while not SlowModel.calls and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert SlowModel.calls, "the worker never asked the model"
+        first.kill()  # mid-answer: the task is neither acknowledged nor finished
+        second = Worker(env, tmp_path / "second.log")
+        second.wait_ready()
+        result = pending.get(timeout=90)
+        assert result["answer"]["text"] == "Within 14 days [1]."
+        assert len(SlowModel.calls) == 2  # asked again by the second worker, exactly once
+    finally:
+        first.stop()
+        if second:
+            second.stop()
+        server.shutdown()

@@ -1,0 +1,36 @@
+"""The Celery app, built from settings in one place: JSON only, late acks, routes, expiries."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from workers import names
+from workers.settings import WorkerSettings
+
+
+def create_app(settings: WorkerSettings) -> Celery:
+    """One app for every process that enqueues or runs tasks."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = Celery("supportbot", broker=settings.resolved_broker_url)
+    app.conf.update(
+        result_backend=settings.resolved_result_backend,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        # At least once: a task is acknowledged after it ran, and re-queued if its worker died.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_routes={
+            names.ANSWER: {"queue": names.KNOWLEDGE_QUEUE},
+            names.INGEST: {"queue": names.KNOWLEDGE_QUEUE},
+            "supportbot.deliver.*": {"queue": names.DELIVERY_QUEUE},
+        },
+        task_default_queue=names.KNOWLEDGE_QUEUE,
+        result_expires=24 * 3600,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+    if settings.resolved_broker_url.startswith(("redis", "rediss")):
+        app.conf.broker_transport_options = {"visibility_timeout": settings.visibility_timeout_s}
+    return app

@@ -1,0 +1,47 @@
+"""How the adapters hand work to the workers: by task name, with an expiry, exactly once.
+
+`ask` claims the question in the ledger first: a retried Slack event or a duplicate gateway
+message finds the claim taken and enqueues nothing.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.canvas import Signature
+from celery.result import AsyncResult
+
+from knowledge.models import Question
+from workers import names
+from workers.ledger import Ledger
+
+
+def ask(
+    app: Celery,
+    ledger: Ledger,
+    question: Question,
+    *,
+    expires_s: int,
+    then: Signature | None = None,
+) -> AsyncResult | None:
+    """Enqueue `answer` (chained to `then`, e.g. a delivery task); None if already taken."""
+    if not ledger.claim(question.key):
+        return None
+    answer = app.signature(
+        names.ANSWER,
+        kwargs={"question": question.model_dump(mode="json")},
+        options={"expires": expires_s},
+    )
+    if then is not None:
+        return (answer | then.set(expires=expires_s)).apply_async()
+    return answer.apply_async()
+
+
+def ingest(
+    app: Celery, paths: list[str], *, collection: str | None, base_url: str | None, expires_s: int
+) -> AsyncResult:
+    """Ingest through the worker that owns the index (Milvus Lite is single-process)."""
+    return app.send_task(
+        names.INGEST,
+        kwargs={"paths": paths, "collection": collection, "base_url": base_url},
+        expires=expires_s,
+    )

@@ -1,0 +1,61 @@
+"""The worker process: `celery -A workers.main worker -Q knowledge --pool solo`.
+
+Settings are read here, once. Start-up loads the model and the index and says which pool may
+run: with Milvus Lite exactly one process may own the index file.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery.signals import worker_init, worker_shutdown
+
+from workers import runtime
+from workers.app import create_app
+from workers.settings import WorkerSettings
+
+logger = logging.getLogger("supportbot.worker")
+settings = WorkerSettings()
+app = create_app(settings)
+app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
+
+
+class PoolNotAllowedError(RuntimeError):
+    """Several processes would open one Milvus Lite file."""
+
+
+def check_pool(uses_milvus_lite: bool, pool: str, concurrency: int) -> str:
+    """Say which pool runs, or refuse one that would open a Lite file from several processes."""
+    if uses_milvus_lite and pool == "prefork" and concurrency > 1:
+        raise PoolNotAllowedError(
+            "Milvus Lite allows one process per index file: start the worker with "
+            "`--pool solo` (or `--pool threads`), or set SUPPORTBOT_MILVUS_URI to a Milvus "
+            "server to run several processes."
+        )
+    if uses_milvus_lite:
+        return f"Milvus Lite index: this one process owns it ({pool} pool)."
+    return f"Milvus server index: any pool and any number of workers ({pool}, {concurrency})."
+
+
+@worker_init.connect
+def _load(sender: Any = None, **_: Any) -> None:
+    pool = getattr(sender, "pool_cls", "prefork")
+    pool_name = (
+        pool if isinstance(pool, str) else getattr(pool, "__module__", "").rsplit(".", 1)[-1]
+    )
+    try:
+        logger.warning(
+            check_pool(settings.uses_milvus_lite, pool_name, int(sender.concurrency or 1))
+        )
+        runtime.start(settings)
+    except Exception as exc:
+        # Celery logs and swallows exceptions from signal handlers; a worker without its model or
+        # index must not start taking questions, so leave now, with the reason.
+        logger.critical("supportbot worker cannot start: %s", exc)
+        raise SystemExit(1) from exc
+
+
+@worker_shutdown.connect
+def _unload(**_: Any) -> None:
+    runtime.stop()

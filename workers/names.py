@@ -1,0 +1,9 @@
+"""Task and queue names, in one place: the adapters enqueue by name, never by importing bodies."""
+
+ANSWER = "supportbot.answer"
+INGEST = "supportbot.ingest"
+
+#: Questions and ingest share the knowledge queue: with Milvus Lite one process owns the index.
+KNOWLEDGE_QUEUE = "knowledge"
+#: Deliveries to Slack and Discord run in the adapters' own worker, beside their clients.
+DELIVERY_QUEUE = "delivery"

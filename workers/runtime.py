@@ -1,0 +1,54 @@
+"""What a worker process loads once at start-up: the knowledge base, the model, the ledger.
+
+Loading happens in the `worker_init` signal, so a model that can't load stops the worker before it
+takes any question (see `workers.main`). Tasks reach it through `current()`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from knowledge.answer import Answerer
+from knowledge.base import KnowledgeBase
+from knowledge.generate import load_generator
+from workers.ledger import Ledger
+from workers.settings import WorkerSettings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: WorkerSettings
+    kb: KnowledgeBase
+    answerer: Answerer
+    ledger: Ledger
+
+
+_current: Runtime | None = None
+
+
+def start(settings: WorkerSettings) -> Runtime:
+    """Load everything; raises with an actionable message when something is missing."""
+    global _current
+    generator = load_generator(settings)
+    kb = KnowledgeBase(settings)
+    _current = Runtime(
+        settings, kb, Answerer(kb, generator, settings), Ledger(settings.resolved_ledger_url)
+    )
+    logger.info("Answering with %s", generator.info.model_dump(exclude_defaults=True))
+    return _current
+
+
+def current() -> Runtime:
+    if _current is None:
+        raise RuntimeError("The worker runtime was not started (workers.main starts it).")
+    return _current
+
+
+def stop() -> None:
+    global _current
+    if _current is not None:
+        _current.kb.close()
+        _current = None
