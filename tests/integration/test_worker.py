@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,7 +16,8 @@ import redis
 
 from knowledge.base import KnowledgeBase
 from knowledge.models import Question
-from tests.conftest import REPO, make_settings
+from tests.conftest import make_settings
+from tests.support.processes import Worker, client_app
 from workers import enqueue
 from workers.ledger import Ledger
 
@@ -39,41 +36,6 @@ def ingest_small_docs(data_dir: Path) -> None:
     kb.close()  # Milvus Lite: the worker must be the only process holding the file
 
 
-class Worker:
-    """`celery -A workers.main worker` in its own process, as the Procfile runs it."""
-
-    def __init__(self, env: dict[str, str], log: Path):
-        self.log = log
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers.main", "worker", "-Q", "knowledge",
-             "--pool", "solo", "--loglevel", "INFO", "--without-heartbeat", "--without-gossip",
-             "--without-mingle"],
-            cwd=REPO, env={**os.environ, **env}, stdout=log.open("a"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if "ready." in self.log.read_text():
-                return
-            if self.process.poll() is not None:
-                raise AssertionError(f"worker exited:\n{self.log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        raise AssertionError(f"worker not ready:\n{self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
 def worker_env(data_dir: Path, broker: str | None, **extra: str) -> dict[str, str]:
     env = {
         "SUPPORTBOT_DATA_DIR": str(data_dir),
@@ -84,22 +46,6 @@ def worker_env(data_dir: Path, broker: str | None, **extra: str) -> dict[str, st
     if broker:
         env |= {"SUPPORTBOT_BROKER_URL": broker, "SUPPORTBOT_RESULT_BACKEND": broker}
     return env
-
-
-def client_app(env: dict[str, str]):  # -> Celery
-    from workers.app import create_app
-    from workers.settings import WorkerSettings
-
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        return create_app(WorkerSettings(_env_file=None))  # type: ignore[call-arg]
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def question(event_id: str, text: str = "can i get a refund on a yearly plan?") -> dict:

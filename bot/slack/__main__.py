@@ -1,0 +1,36 @@
+"""`python -m bot.slack`: run the Slack adapter (Socket Mode, or HTTP Events on a port)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.slack.app import create_app, make_http_server
+from bot.slack.settings import SlackSettings
+from workers.app import create_app as create_celery
+from workers.ledger import Ledger
+
+
+def main() -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = SlackSettings()
+    missing = settings.missing()
+    if missing:
+        logging.getLogger("supportbot.slack").error(
+            "Slack adapter not started: set %s (see README).", ", ".join(missing)
+        )
+        return 2
+    app = create_app(settings, create_celery(settings), Ledger(settings.resolved_ledger_url))
+    if settings.slack_mode == "socket":
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    else:
+        make_http_server(app, "0.0.0.0", settings.slack_port).serve_forever()  # noqa: S104
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The Bolt app: Socket Mode by default, HTTP Events mode (signed requests) as an option."""
+
+from __future__ import annotations
+
+import logging
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIServer, make_server
+
+from celery import Celery
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.slack.delivery import web_client
+from bot.slack.listeners import mentions
+from bot.slack.settings import SlackSettings
+from workers.ledger import Ledger
+
+
+def create_app(settings: SlackSettings, celery: Celery, ledger: Ledger) -> App:
+    app = App(
+        client=web_client(settings),
+        signing_secret=settings.slack_signing_secret.get_secret_value() or None,
+        request_verification_enabled=settings.slack_mode == "http",
+        token_verification_enabled=True,
+    )
+    mentions.register(app, settings, celery, ledger)
+    app.error(_malformed)
+    return app
+
+
+def _malformed(error: Exception, logger: logging.Logger) -> BoltResponse:
+    """A payload Bolt can't route is answered 400, not 500: Slack would retry it in vain."""
+    logger.warning("Rejected a malformed Slack request: %s: %s", type(error).__name__, error)
+    return BoltResponse(status=400, body="malformed request")
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def make_http_server(app: App, host: str, port: int) -> WSGIServer:
+    """/slack/events on a threading WSGI server (put TLS in front of it)."""
+    return make_server(host, port, SlackRequestHandler(app), server_class=_ThreadingWSGIServer)

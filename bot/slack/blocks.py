@@ -1,0 +1,38 @@
+"""An `Answer` as Slack Block Kit: the text, numbered source links, a feedback invitation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from knowledge.models import Answer
+
+FEEDBACK_HINT = "Was this helpful? React with :thumbsup: or :thumbsdown:."
+USAGE = "Mention me with a question, e.g. `@supportbot how do I reset my password?`"
+_SECTION_LIMIT = 3000  # Slack's limit for a section's text
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def answer_blocks(answer: Answer) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": _escape(answer.text)[:_SECTION_LIMIT]},
+        }
+    ]
+    if answer.citations:
+        links = "\n".join(
+            f"[{c.number}] <{c.url}|{_escape(c.title).replace('|', '/')}>" for c in answer.citations
+        )
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Sources*\n{links}"}]}
+        )
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": FEEDBACK_HINT}]})
+    return blocks
+
+
+def fallback_text(answer: Answer) -> str:
+    """The plain text Slack shows in notifications and to screen readers."""
+    return answer.text[:_SECTION_LIMIT]

@@ -1,0 +1,70 @@
+"""Mentions and direct messages: acknowledge, react 👀, enqueue `answer | deliver`.
+
+Bolt acknowledges the event before this runs (well inside Slack's 3 s); nothing slow happens here.
+A retried event (X-Slack-Retry-Num) has the same event id, so the ledger claim refuses it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack import translate
+from bot.slack.blocks import USAGE
+from bot.slack.delivery import TASK, THINKING
+from bot.slack.settings import SlackSettings
+from workers import enqueue
+from workers.ledger import Ledger
+
+
+def register(app: App, settings: SlackSettings, celery: Celery, ledger: Ledger) -> None:
+    def on_question(
+        body: dict, event: dict, client: WebClient, context: Any, logger: logging.Logger
+    ) -> None:
+        bot_user_id = str(context.get("bot_user_id") or "")
+        if not translate.should_answer(event, bot_user_id):
+            return
+        place = translate.where(event)
+        if not translate.question_text(str(event.get("text", ""))):
+            client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts, text=USAGE)
+            return
+        turns = []
+        if place.thread_ts != place.message_ts:  # a follow-up: the thread is the context
+            try:
+                replies = client.conversations_replies(
+                    channel=place.channel, ts=place.thread_ts, limit=50
+                )
+                turns = translate.history(
+                    replies.get("messages", []), bot_user_id, place.message_ts
+                )
+            except SlackApiError as exc:
+                logger.warning("Could not read the thread: %s", exc.response.get("error"))
+        question = translate.to_question(
+            body, event, settings.slack_channels.get(place.channel), turns
+        )
+        delivery = celery.signature(
+            TASK,
+            kwargs={
+                "channel": place.channel,
+                "thread_ts": place.thread_ts,
+                "message_ts": place.message_ts,
+            },
+        )
+        if (
+            enqueue.ask(celery, ledger, question, expires_s=settings.task_expiry_s, then=delivery)
+            is None
+        ):
+            logger.info("Event %s already taken; ignoring the retry", question.key)
+            return
+        try:
+            client.reactions_add(channel=place.channel, timestamp=place.message_ts, name=THINKING)
+        except SlackApiError as exc:
+            logger.warning("Could not add the %s reaction: %s", THINKING, exc.response.get("error"))
+
+    app.event("app_mention")(on_question)
+    app.event({"type": "message", "channel_type": "im"})(on_question)

@@ -1,0 +1,43 @@
+"""Slack settings, declared beside the Slack adapter."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+
+from workers.settings import WorkerSettings
+
+
+class ChannelPolicy(BaseModel):
+    """What one channel may draw on, and who it hands off to."""
+
+    collections: list[str] | None = None
+    handoff: str | None = None
+
+
+class SlackSettings(WorkerSettings):
+    """Tokens are secrets: never logged, never shown."""
+
+    slack_bot_token: SecretStr = Field(SecretStr(""), description="xoxb-... bot token.")
+    slack_app_token: SecretStr = Field(SecretStr(""), description="xapp-... for Socket Mode.")
+    slack_signing_secret: SecretStr = Field(SecretStr(""), description="For HTTP Events mode.")
+    slack_mode: Literal["socket", "http"] = "socket"
+    slack_port: int = Field(3000, description="HTTP Events mode: port of /slack/events.")
+    slack_api_url: str = Field(
+        "https://slack.com/api/", description="Web API base URL (a proxy or a test stand-in)."
+    )
+    slack_channels: dict[str, ChannelPolicy] = Field(
+        default_factory=dict,
+        description='Per-channel policy as JSON: {"C123": {"collections": ["billing"], '
+        '"handoff": "<!subteam^S1>"}}.',
+    )
+
+    def missing(self) -> list[str]:
+        """The variables still needed to start in the chosen mode."""
+        needed = {"SUPPORTBOT_SLACK_BOT_TOKEN": self.slack_bot_token}
+        if self.slack_mode == "socket":
+            needed["SUPPORTBOT_SLACK_APP_TOKEN"] = self.slack_app_token
+        else:
+            needed["SUPPORTBOT_SLACK_SIGNING_SECRET"] = self.slack_signing_secret
+        return [name for name, value in needed.items() if not value.get_secret_value()]

@@ -1,0 +1,76 @@
+"""Slack payloads in, neutral `Question`s out: pure functions over recorded event shapes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.slack.settings import ChannelPolicy
+from knowledge.models import Question, Turn
+
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+MAX_QUESTION_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where to answer: the channel and the thread (the question's own ts starts one)."""
+
+    channel: str
+    thread_ts: str
+    message_ts: str
+
+
+def should_answer(event: Mapping[str, Any], bot_user_id: str) -> bool:
+    """Not our own messages, not other bots, not edits or joins."""
+    if event.get("bot_id") or event.get("subtype") in {"bot_message", "message_changed"}:
+        return False
+    if event.get("user") in {None, bot_user_id}:
+        return False
+    return event.get("type") == "app_mention" or event.get("channel_type") == "im"
+
+
+def question_text(text: str) -> str:
+    """The question without the bot's mention, whitespace collapsed, length capped."""
+    return " ".join(_MENTION.sub(" ", text).split())[:MAX_QUESTION_CHARS]
+
+
+def where(event: Mapping[str, Any]) -> Where:
+    ts = str(event["ts"])
+    return Where(str(event["channel"]), str(event.get("thread_ts") or ts), ts)
+
+
+def history(replies: Sequence[Mapping[str, Any]], bot_user_id: str, before_ts: str) -> list[Turn]:
+    """Earlier messages of the thread, as turns; the bot's own are the assistant's."""
+    turns = []
+    for message in replies:
+        if str(message.get("ts")) >= before_ts:
+            continue
+        text = question_text(str(message.get("text", "")))
+        if not text:
+            continue
+        mine = message.get("user") == bot_user_id or bool(message.get("bot_id"))
+        turns.append(Turn(role="assistant" if mine else "user", content=text))
+    return turns
+
+
+def to_question(
+    body: Mapping[str, Any],
+    event: Mapping[str, Any],
+    policy: ChannelPolicy | None,
+    turns: list[Turn],
+) -> Question:
+    return Question(
+        platform="slack",
+        workspace=str(body.get("team_id", "")),
+        channel=str(event["channel"]),
+        thread=where(event).thread_ts,
+        user=str(event.get("user", "")),
+        text=question_text(str(event.get("text", ""))),
+        event_id=str(body.get("event_id") or event.get("client_msg_id") or event["ts"]),
+        history=turns,
+        collections=policy.collections if policy else None,
+        handoff_contact=policy.handoff if policy else None,
+    )

@@ -1,0 +1,18 @@
+"""The delivery worker: `celery -A bot.worker worker -Q delivery --pool threads`.
+
+Deliveries talk to Slack and Discord, so they run here, beside the adapters, not in workers/.
+"""
+
+from __future__ import annotations
+
+from bot.slack import delivery as slack_delivery
+from bot.slack.settings import SlackSettings
+from workers.app import create_app
+from workers.ledger import Ledger
+
+settings = SlackSettings()
+app = create_app(settings)
+app.conf.task_default_queue = "delivery"
+ledger = Ledger(settings.resolved_ledger_url)
+slack_delivery.configure(slack_delivery.web_client(settings), ledger)
+app.autodiscover_tasks(["bot.slack"], related_name="delivery", force=True)

@@ -1,0 +1,173 @@
+"""Slack end to end: signed Events API requests into the real Bolt app over HTTP, a real knowledge
+worker and a real delivery worker on Redis, the real WebClient posting to a local Slack stand-in."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from slack_sdk.signature import SignatureVerifier
+
+from bot.slack.app import create_app, make_http_server
+from bot.slack.settings import SlackSettings
+from tests.integration.test_worker import ingest_small_docs
+from tests.support.processes import Worker, client_app
+from tests.support.slack_api import SlackStandIn
+from workers.ledger import Ledger
+
+SECRET = "test-signing-secret"  # noqa: S105 - the stand-in's, not a real one
+REDIS = "redis://127.0.0.1:6379/12"
+PAYLOADS = Path(__file__).parents[2] / "unit" / "slack" / "payloads"
+
+
+@dataclass
+class Bot:
+    url: str
+    slack: SlackStandIn
+
+    def send(self, payload: dict, *, retry: int | None = None, secret: str = SECRET,
+             timestamp: int | None = None) -> tuple[int, float]:  # fmt: skip
+        body = json.dumps(payload)
+        ts = str(timestamp or int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": SignatureVerifier(secret).generate_signature(
+                timestamp=ts, body=body
+            ),
+        }
+        if retry is not None:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        request = urllib.request.Request(self.url, body.encode(), headers, method="POST")  # noqa: S310
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return response.status, time.perf_counter() - started
+        except urllib.error.HTTPError as error:
+            return error.code, time.perf_counter() - started
+
+
+def mention(event_id: str, text: str, ts: str = "1700000000.000100") -> dict:
+    payload = json.loads((PAYLOADS / "app_mention.json").read_text())
+    payload["event_id"] = event_id
+    payload["event"] |= {"text": f"<@U0BOT> {text}", "ts": ts, "event_ts": ts}
+    return payload
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    redis.Redis.from_url(REDIS).flushdb()
+    root = tmp_path_factory.mktemp("slack")
+    data_dir = root / "data"
+    ingest_small_docs(data_dir)
+    slack = SlackStandIn().start()
+    env = {
+        "SUPPORTBOT_DATA_DIR": str(data_dir),
+        "SUPPORTBOT_GENERATOR": "extractive",
+        "SUPPORTBOT_BROKER_URL": REDIS,
+        "SUPPORTBOT_RESULT_BACKEND": REDIS,
+        "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SUPPORTBOT_SLACK_SIGNING_SECRET": SECRET,
+        "SUPPORTBOT_SLACK_MODE": "http",
+        "SUPPORTBOT_SLACK_API_URL": slack.url,
+        "C_FORCE_ROOT": "1",
+    }
+    knowledge = Worker(env, root / "knowledge.log")
+    delivery = Worker(
+        env, root / "delivery.log", app="bot.worker", queue="delivery", pool="threads"
+    )
+    server = None
+    try:
+        knowledge.wait_ready()
+        delivery.wait_ready()
+        settings = SlackSettings(_env_file=None, **{  # type: ignore[arg-type]
+            k.removeprefix("SUPPORTBOT_").lower(): v for k, v in env.items()
+            if k.startswith("SUPPORTBOT_")
+        })  # fmt: skip
+        app = create_app(settings, client_app(env), Ledger(settings.resolved_ledger_url))
+        server = make_http_server(app, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield Bot(f"http://127.0.0.1:{server.server_port}/slack/events", slack)
+    finally:
+        if server:
+            server.shutdown()
+        knowledge.stop()
+        delivery.stop()
+        slack.stop()
+
+
+def posts_in(slack: SlackStandIn, thread_ts: str) -> list:
+    return [c for c in slack.named("chat.postMessage") if c.args.get("thread_ts") == thread_ts]
+
+
+def wait_posts(slack: SlackStandIn, thread_ts: str, count: int = 1) -> list:
+    """The posts in a thread once there are `count` of them (then a moment for any extra)."""
+    deadline = time.monotonic() + 60
+    while len(posts_in(slack, thread_ts)) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1)
+    return posts_in(slack, thread_ts)
+
+
+def test_the_answer_lands_in_the_thread_with_its_sources(bot):
+    status, seconds = bot.send(
+        mention("EvA", "can i get a refund on a yearly plan?", "1700000001.1")
+    )
+    assert status == 200 and seconds < 3  # acknowledged before any work
+    (post,) = wait_posts(bot.slack, "1700000001.1")
+    assert post.args["channel"] == "C0SUPPORT"
+    blocks = (
+        json.loads(post.args["blocks"])
+        if isinstance(post.args["blocks"], str)
+        else post.args["blocks"]
+    )
+    assert "14 days" in blocks[0]["text"]["text"]
+    assert "[1] <https://help.example/refunds|Refunds>" in blocks[1]["elements"][0]["text"]
+    reactions = [c for c in bot.slack.calls if c.method.startswith("reactions.")]
+    assert [(c.method, c.args["name"]) for c in reactions][-2:] == [
+        ("reactions.add", "eyes"),
+        ("reactions.remove", "eyes"),
+    ]
+
+
+def test_a_retried_event_is_answered_once(bot):
+    payload = mention("EvB", "how long do refunds take?", "1700000002.1")
+    assert bot.send(payload)[0] == 200
+    assert bot.send(payload, retry=1)[0] == 200
+    assert bot.send(payload, retry=2)[0] == 200
+    time.sleep(2)  # room for a duplicate to show up, were there one
+    assert len(wait_posts(bot.slack, "1700000002.1")) == 1
+
+
+def test_forged_and_stale_requests_get_401(bot):
+    payload = mention("EvC", "refund?", "1700000003.1")
+    assert bot.send(payload, secret="not-the-secret")[0] == 401  # noqa: S106
+    assert bot.send(payload, timestamp=int(time.time()) - 3600)[0] == 401
+    time.sleep(1)
+    assert posts_in(bot.slack, "1700000003.1") == []
+
+
+def test_a_429_is_retried_after_retry_after(bot):
+    bot.slack.rate_limit["chat.postMessage"] = 1
+    assert bot.send(mention("EvD", "refund on a yearly plan?", "1700000004.1"))[0] == 200
+    attempts = wait_posts(bot.slack, "1700000004.1", count=2)
+    assert len(attempts) == 2  # the one that got 429, then the post
+    assert attempts[1].at - attempts[0].at >= 1.0  # Retry-After: 1
+
+
+def test_an_empty_mention_gets_a_usage_hint_and_bad_input_no_crash(bot):
+    assert bot.send(mention("EvE", "", "1700000005.1"))[0] == 200
+    (hint,) = wait_posts(bot.slack, "1700000005.1")
+    assert "Mention me with a question" in hint.args["text"]
+    status, _ = bot.send({"type": "event_callback", "event": "not an object"})
+    assert status == 400
+    assert bot.send(mention("EvF", "refund? " + "x" * 40_000, "1700000006.1"))[0] == 200
+    assert len(wait_posts(bot.slack, "1700000006.1")) == 1

@@ -1,0 +1,87 @@
+"""Slack payloads (recorded shapes) to neutral questions, and answers to Block Kit."""
+
+import json
+from pathlib import Path
+
+from bot.slack import translate
+from bot.slack.blocks import FEEDBACK_HINT, answer_blocks
+from bot.slack.settings import ChannelPolicy
+from knowledge.models import Answer, Citation, ModelInfo
+
+PAYLOADS = Path(__file__).parent / "payloads"
+
+
+def load(name: str) -> dict:
+    return json.loads((PAYLOADS / f"{name}.json").read_text())
+
+
+def test_a_mention_becomes_a_question_in_a_new_thread():
+    body = load("app_mention")
+    event = body["event"]
+    assert translate.should_answer(event, bot_user_id="U0BOT")
+    place = translate.where(event)
+    assert place.thread_ts == place.message_ts == "1700000000.000100"
+    policy = ChannelPolicy(collections=["billing"], handoff="<!subteam^S1>")
+    question = translate.to_question(body, event, policy, [])
+    assert question.text == "how do I get a refund on a yearly plan?"
+    assert question.key == "slack:T0001:Ev0001"
+    assert question.collections == ["billing"] and question.handoff_contact == "<!subteam^S1>"
+
+
+def test_a_mention_in_a_thread_is_a_follow_up_with_history():
+    body = load("thread_follow_up")
+    event = body["event"]
+    place = translate.where(event)
+    assert place.thread_ts == "1700000000.000100" != place.message_ts
+    replies = [
+        {"user": "U0USER", "text": "<@U0BOT> refund on yearly?", "ts": "1700000000.000100"},
+        {"user": "U0BOT", "bot_id": "B1", "text": "Within 14 days [1].", "ts": "1700000050.000200"},
+        event,
+    ]
+    turns = translate.history(replies, "U0BOT", place.message_ts)
+    assert [(t.role, t.content) for t in turns] == [
+        ("user", "refund on yearly?"),
+        ("assistant", "Within 14 days [1]."),
+    ]
+    assert translate.to_question(body, event, None, turns).text == "and on monthly plans?"
+
+
+def test_bots_and_our_own_messages_are_ignored():
+    event = load("app_mention")["event"]
+    assert not translate.should_answer({**event, "bot_id": "B9"}, "U0BOT")
+    assert not translate.should_answer({**event, "user": "U0BOT"}, "U0BOT")
+    assert not translate.should_answer({**event, "subtype": "message_changed"}, "U0BOT")
+    assert translate.should_answer({**event, "type": "message", "channel_type": "im"}, "U0BOT")
+    assert translate.question_text("<@U0BOT>   ") == ""
+    assert len(translate.question_text("x" * 50_000)) == translate.MAX_QUESTION_CHARS
+
+
+def test_answer_blocks_snapshot():
+    answer = Answer(
+        question="q",
+        standalone_question="q",
+        text="Yearly plans are refunded within 14 days [1]. Use <this> & that.",
+        citations=[Citation(number=1, title="Refund | policy", url="https://h/refunds#yearly")],
+        confidence="high",
+        model=ModelInfo(backend="extractive"),
+    )
+    assert answer_blocks(answer) == [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "Yearly plans are refunded within 14 days [1]. "
+                "Use &lt;this&gt; &amp; that.",
+            },
+        },
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "*Sources*\n[1] <https://h/refunds#yearly|Refund / policy>",
+                }
+            ],
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": FEEDBACK_HINT}]},
+    ]
