@@ -13,29 +13,13 @@ from celery.signals import worker_init, worker_shutdown
 
 from workers import runtime
 from workers.app import create_app
+from workers.pools import check_pool
 from workers.settings import WorkerSettings
 
 logger = logging.getLogger("supportbot.worker")
 settings = WorkerSettings()
 app = create_app(settings)
 app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
-
-
-class PoolNotAllowedError(RuntimeError):
-    """Several processes would open one Milvus Lite file."""
-
-
-def check_pool(uses_milvus_lite: bool, pool: str, concurrency: int) -> str:
-    """Say which pool runs, or refuse one that would open a Lite file from several processes."""
-    if uses_milvus_lite and pool == "prefork" and concurrency > 1:
-        raise PoolNotAllowedError(
-            "Milvus Lite allows one process per index file: start the worker with "
-            "`--pool solo` (or `--pool threads`), or set SUPPORTBOT_MILVUS_URI to a Milvus "
-            "server to run several processes."
-        )
-    if uses_milvus_lite:
-        return f"Milvus Lite index: this one process owns it ({pool} pool)."
-    return f"Milvus server index: any pool and any number of workers ({pool}, {concurrency})."
 
 
 @worker_init.connect

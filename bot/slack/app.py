@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from celery import Celery
 from slack_bolt import App, BoltResponse
@@ -36,8 +36,20 @@ def _malformed(error: Exception, logger: logging.Logger) -> BoltResponse:
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 256  # socketserver's default of 5 resets connections under a burst
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        logging.getLogger(__name__).debug(format, *args)
 
 
 def make_http_server(app: App, host: str, port: int) -> WSGIServer:
     """/slack/events on a threading WSGI server (put TLS in front of it)."""
-    return make_server(host, port, SlackRequestHandler(app), server_class=_ThreadingWSGIServer)
+    return make_server(
+        host,
+        port,
+        SlackRequestHandler(app),
+        server_class=_ThreadingWSGIServer,
+        handler_class=_QuietHandler,
+    )

@@ -5,7 +5,7 @@ import pytest
 from knowledge.models import Question
 from workers import names
 from workers.app import create_app
-from workers.main import PoolNotAllowedError, check_pool
+from workers.pools import PoolNotAllowedError, check_pool
 from workers.settings import WorkerSettings
 
 

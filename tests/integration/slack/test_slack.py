@@ -171,3 +171,22 @@ def test_an_empty_mention_gets_a_usage_hint_and_bad_input_no_crash(bot):
     assert status == 400
     assert bot.send(mention("EvF", "refund? " + "x" * 40_000, "1700000006.1"))[0] == 200
     assert len(wait_posts(bot.slack, "1700000006.1")) == 1
+
+
+def test_a_burst_of_questions_is_acknowledged_and_each_answered_once(bot):
+    from concurrent.futures import ThreadPoolExecutor
+
+    threads = [f"1700001{i:03d}.9" for i in range(40)]
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        statuses = list(
+            pool.map(
+                lambda i: bot.send(mention(f"EvBurst{i}", "refund on yearly?", threads[i]))[0],
+                range(40),
+            )
+        )
+    assert statuses == [200] * 40  # none reset or refused under the burst
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not all(posts_in(bot.slack, t) for t in threads):
+        time.sleep(0.2)
+    time.sleep(1)
+    assert [len(posts_in(bot.slack, t)) for t in threads] == [1] * 40
