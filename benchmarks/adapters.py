@@ -16,27 +16,24 @@ Usage: .venv/bin/python benchmarks/adapters.py [--questions 100]
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
 
 import redis
-from slack_sdk.signature import SignatureVerifier
 
 from bot.slack.app import create_app, make_http_server
 from bot.slack.settings import SlackSettings
 from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings
 from tests.support.processes import Worker, client_app
-from tests.support.slack_api import SlackStandIn
+from tests.support.slack_api import SlackStandIn, post_event
 from workers.ledger import Ledger
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,20 +60,10 @@ def send(url: str, event_id: str, text: str, ts: str) -> float:
         "event": {"type": "app_mention", "user": "U0USER", "text": f"<@U0BOT> {text}",
                   "ts": ts, "channel": "C0BENCH"},
     }  # fmt: skip
-    body = json.dumps(payload)
-    stamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/json",
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(
-            timestamp=stamp, body=body
-        ),
-    }
-    request = urllib.request.Request(url, body.encode(), headers, method="POST")  # noqa: S310
-    started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-        response.read()
-    return (time.perf_counter() - started) * 1000
+    status, seconds = post_event(url, payload, secret=SECRET)
+    if status != 200:
+        raise RuntimeError(f"the Bolt app answered {status}")
+    return seconds * 1000
 
 
 def run(label: str, broker: str | None, n: int, root: Path, data_dir: Path) -> None:

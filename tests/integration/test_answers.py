@@ -17,6 +17,7 @@ from knowledge.generate.hosted import GenerationError
 from knowledge.models import Answer, Turn
 from knowledge.retrieve import EmptyQuestionError
 from tests.conftest import SAMPLE_DOCS, make_settings
+from tests.support.chat_api import chat_completion
 from tests.tiny_model import TinyHub, build_tiny_hub
 
 
@@ -102,20 +103,7 @@ class ChatStandIn(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).requests.append({"path": self.path, "body": body})
-        payload = {
-            "id": "x",
-            "object": "chat.completion",
-            "created": 0,
-            "model": body.get("model") or "tgi",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": type(self).reply},
-                }
-            ],
-        }
-        data = json.dumps(payload).encode()
+        data = chat_completion(type(self).reply, model=body.get("model") or "tgi")
         self.send_response(type(self).status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
@@ -17,6 +16,7 @@ import redis
 from knowledge.base import KnowledgeBase
 from knowledge.models import Question
 from tests.conftest import make_settings
+from tests.support.chat_api import chat_completion
 from tests.support.processes import Worker, client_app
 from workers import enqueue
 from workers.ledger import Ledger
@@ -96,11 +96,7 @@ class SlowModel(BaseHTTPRequestHandler):
         type(self).calls.append(time.monotonic())
         if len(type(self).calls) == 1:
             time.sleep(20)
-        body = json.dumps({
-            "id": "x", "object": "chat.completion", "created": 0, "model": "m",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": "Within 14 days [1]."}}],
-        }).encode()  # fmt: skip
+        body = chat_completion("Within 14 days [1].")
         try:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

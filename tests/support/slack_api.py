@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from slack_sdk.signature import SignatureVerifier
 
 BOT_USER = "U0BOT"
 
@@ -93,3 +97,32 @@ class SlackStandIn:
                 return found
             time.sleep(0.05)
         raise AssertionError(f"{method} called {len(self.named(method))} times, wanted {count}")
+
+
+def post_event(
+    url: str,
+    payload: dict[str, Any],
+    *,
+    secret: str,
+    retry: int | None = None,
+    timestamp: int | None = None,
+    timeout: float = 30,
+) -> tuple[int, float]:
+    """POST an Events API payload signed as Slack signs it; (HTTP status, seconds taken)."""
+    body = json.dumps(payload)
+    ts = str(timestamp or int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
+    }
+    if retry is not None:
+        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+    request = urllib.request.Request(url, body.encode(), headers, method="POST")  # noqa: S310
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            response.read()
+            return response.status, time.perf_counter() - started
+    except urllib.error.HTTPError as error:
+        return error.code, time.perf_counter() - started

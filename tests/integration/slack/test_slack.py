@@ -6,21 +6,18 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
-from slack_sdk.signature import SignatureVerifier
 
 from bot.slack.app import create_app, make_http_server
 from bot.slack.settings import SlackSettings
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.processes import Worker, client_app
-from tests.support.slack_api import SlackStandIn
+from tests.support.slack_api import SlackStandIn, post_event
 from workers.ledger import Ledger
 
 SECRET = "test-signing-secret"  # noqa: S105 - the stand-in's, not a real one
@@ -35,24 +32,9 @@ class Bot:
 
     def send(self, payload: dict, *, retry: int | None = None, secret: str = SECRET,
              timestamp: int | None = None) -> tuple[int, float]:  # fmt: skip
-        body = json.dumps(payload)
-        ts = str(timestamp or int(time.time()))
-        headers = {
-            "Content-Type": "application/json",
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": SignatureVerifier(secret).generate_signature(
-                timestamp=ts, body=body
-            ),
-        }
-        if retry is not None:
-            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-        request = urllib.request.Request(self.url, body.encode(), headers, method="POST")  # noqa: S310
-        started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                return response.status, time.perf_counter() - started
-        except urllib.error.HTTPError as error:
-            return error.code, time.perf_counter() - started
+        return post_event(
+            self.url, payload, secret=secret, retry=retry, timestamp=timestamp, timeout=10
+        )
 
 
 def mention(event_id: str, text: str, ts: str = "1700000000.000100") -> dict:
