@@ -5,14 +5,22 @@ Deliveries talk to Slack and Discord, so they run here, beside the adapters, not
 
 from __future__ import annotations
 
+from bot.discord import delivery as discord_delivery
+from bot.discord.rest import DiscordRest
+from bot.discord.settings import DiscordSettings
 from bot.slack import delivery as slack_delivery
 from bot.slack.settings import SlackSettings
 from workers.app import create_app
 from workers.ledger import Ledger
 
 settings = SlackSettings()
+discord = DiscordSettings()
 app = create_app(settings)
 app.conf.task_default_queue = "delivery"
 ledger = Ledger(settings.resolved_ledger_url)
 slack_delivery.configure(slack_delivery.web_client(settings), ledger)
-app.autodiscover_tasks(["bot.slack"], related_name="delivery", force=True)
+discord_delivery.configure(
+    DiscordRest(discord.discord_token.get_secret_value(), discord.discord_api_url),
+    ledger,
+)
+app.autodiscover_tasks(["bot.slack", "bot.discord"], related_name="delivery", force=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from bot import unconfigured
 from bot.slack.app import create_app, make_http_server
 from bot.slack.settings import SlackSettings
 from workers.app import create_app as create_celery
@@ -18,10 +19,7 @@ def main() -> int:
     settings = SlackSettings()
     missing = settings.missing()
     if missing:
-        logging.getLogger("supportbot.slack").error(
-            "Slack adapter not started: set %s (see README).", ", ".join(missing)
-        )
-        return 2
+        return unconfigured.report("Slack", missing, stand_by="--stand-by" in sys.argv)
     app = create_app(settings, create_celery(settings), Ledger(settings.resolved_ledger_url))
     if settings.slack_mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler

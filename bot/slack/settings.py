@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import Field, SecretStr
 
+from bot.policy import ChannelPolicy
 from workers.settings import WorkerSettings
-
-
-class ChannelPolicy(BaseModel):
-    """What one channel may draw on, and who it hands off to."""
-
-    collections: list[str] | None = None
-    handoff: str | None = None
 
 
 class SlackSettings(WorkerSettings):

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.settings import ChannelPolicy
+from bot.policy import ChannelPolicy
 from knowledge.models import Question, Turn
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")

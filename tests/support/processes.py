@@ -8,8 +8,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TypeVar
+
+from celery import Celery
+from pydantic_settings import BaseSettings
 
 from tests.conftest import REPO
+from workers.app import create_app
+from workers.settings import WorkerSettings
+
+S = TypeVar("S", bound=BaseSettings)
 
 
 class Worker:
@@ -54,17 +62,20 @@ class Worker:
                 self.kill()
 
 
-def client_app(env: dict[str, str]):  # -> Celery
-    from workers.app import create_app
-    from workers.settings import WorkerSettings
-
+def settings_from(cls: type[S], env: dict[str, str]) -> S:
+    """Settings of type `cls` read from `env`, as a process started with that env reads them."""
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        return create_app(WorkerSettings(_env_file=None))  # type: ignore[call-arg]
+        return cls(_env_file=None)  # type: ignore[call-arg]
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def client_app(env: dict[str, str]) -> Celery:
+    """The Celery app an adapter process started with `env` would enqueue on."""
+    return create_app(settings_from(WorkerSettings, env))

@@ -1,18 +1,26 @@
 """Settings: `.env.example` documents every variable with its default; secrets stay hidden."""
 
+import pytest
+
+from bot.discord.settings import DiscordSettings
 from bot.slack.settings import SlackSettings
 from knowledge.settings import Settings
 from tests.conftest import REPO
 
-
-def test_the_documented_example_settings_load_as_the_defaults():
-    example = SlackSettings(_env_file=REPO / ".env.example")  # type: ignore[call-arg]
-    assert example == SlackSettings(_env_file=None)  # type: ignore[call-arg]
+# The widest settings: each platform's, which include the workers' and knowledge's.
+EVERY = [SlackSettings, DiscordSettings]
 
 
-def test_every_setting_is_documented_in_the_example():
+@pytest.mark.parametrize("settings", EVERY)
+def test_the_documented_example_settings_load_as_the_defaults(settings):
+    example = settings(_env_file=REPO / ".env.example")
+    assert example == settings(_env_file=None)
+
+
+@pytest.mark.parametrize("settings", EVERY)
+def test_every_setting_is_documented_in_the_example(settings):
     documented = (REPO / ".env.example").read_text()
-    for name in SlackSettings.model_fields:  # the widest settings: Slack's, workers', knowledge's
+    for name in settings.model_fields:
         assert f"SUPPORTBOT_{name.upper()}=" in documented, name
 
 

@@ -16,7 +16,7 @@ import redis
 from bot.slack.app import create_app, make_http_server
 from bot.slack.settings import SlackSettings
 from tests.integration.test_worker import ingest_small_docs
-from tests.support.processes import Worker, client_app
+from tests.support.processes import Worker, client_app, settings_from
 from tests.support.slack_api import SlackStandIn, post_event
 from workers.ledger import Ledger
 
@@ -70,10 +70,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     try:
         knowledge.wait_ready()
         delivery.wait_ready()
-        settings = SlackSettings(_env_file=None, **{  # type: ignore[arg-type]
-            k.removeprefix("SUPPORTBOT_").lower(): v for k, v in env.items()
-            if k.startswith("SUPPORTBOT_")
-        })  # fmt: skip
+        settings = settings_from(SlackSettings, env)
         app = create_app(settings, client_app(env), Ledger(settings.resolved_ledger_url))
         server = make_http_server(app, "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -3,9 +3,9 @@
 import json
 from pathlib import Path
 
+from bot.policy import ChannelPolicy
 from bot.slack import translate
 from bot.slack.blocks import FEEDBACK_HINT, answer_blocks
-from bot.slack.settings import ChannelPolicy
 from knowledge.models import Answer, Citation, ModelInfo
 
 PAYLOADS = Path(__file__).parent / "payloads"

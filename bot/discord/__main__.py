@@ -1,0 +1,29 @@
+"""`python -m bot.discord`: run the Discord adapter (gateway connection, /ask, !ask, mentions)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import discord
+
+from bot import unconfigured
+from bot.discord.app import create_bot
+from bot.discord.settings import DiscordSettings
+from workers.app import create_app as create_celery
+from workers.ledger import Ledger
+
+
+def main() -> int:
+    discord.utils.setup_logging(level=logging.INFO)
+    settings = DiscordSettings()
+    missing = settings.missing()
+    if missing:
+        return unconfigured.report("Discord", missing, stand_by="--stand-by" in sys.argv)
+    bot = create_bot(settings, create_celery(settings), Ledger(settings.resolved_ledger_url))
+    bot.run(settings.discord_token.get_secret_value(), log_handler=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

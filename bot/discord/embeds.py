@@ -1,0 +1,53 @@
+"""An `Answer` as a Discord message: an embed with the text, numbered source links, a feedback
+line; mentions are off except the channel's handoff contact when the bot hands off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from knowledge.models import Answer, Question
+
+FEEDBACK_HINT = "Was this helpful? React with 👍 or 👎."
+COLOUR = 0x5865F2
+_DESCRIPTION_LIMIT = 4096
+_FIELD_LIMIT = 1024
+
+
+def usage(prefix: str) -> str:
+    return (
+        f"Ask me a question about our product: `/ask`, `{prefix}ask <question>`, or mention me, "
+        f"e.g. `{prefix}ask how do I reset my password?`"
+    )
+
+
+def _link(number: int, title: str, url: str) -> str:
+    title = title.replace("[", "(").replace("]", ")")
+    return f"[{number}] [{title}]({url.replace(')', '%29').replace(' ', '%20')})"
+
+
+def answer_embed(answer: Answer) -> discord.Embed:
+    embed = discord.Embed(description=answer.text[:_DESCRIPTION_LIMIT], colour=COLOUR)
+    if answer.citations:
+        lines: list[str] = []
+        for citation in answer.citations:
+            line = _link(citation.number, citation.title, citation.url)
+            if sum(len(x) + 1 for x in lines) + len(line) > _FIELD_LIMIT:
+                break  # whole links only; a cut URL is a broken link
+            lines.append(line)
+        embed.add_field(name="Sources", value="\n".join(lines), inline=False)
+    embed.set_footer(text=FEEDBACK_HINT)
+    return embed
+
+
+def answer_message(question: Question, answer: Answer) -> dict[str, Any]:
+    """The JSON body of a create-message (or follow-up) request."""
+    body: dict[str, Any] = {
+        "embeds": [answer_embed(answer).to_dict()],
+        "allowed_mentions": {"parse": []},
+    }
+    if answer.declined and question.handoff_contact:
+        body["content"] = question.handoff_contact
+        body["allowed_mentions"] = {"parse": ["users", "roles"]}  # never @everyone
+    return body

@@ -1,0 +1,152 @@
+"""Questions in: `/ask` (deferred at once), `!ask`, an @mention, or a direct message.
+
+Each is claimed in the ledger by its snowflake and enqueued as `answer | deliver`; the answer goes
+in a thread on the question's message (or the thread or DM it was asked in), or as the slash
+command's follow-up. Enqueueing blocks (the broker, the ledger), so it runs off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import discord
+from celery import Celery
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import translate
+from bot.discord.delivery import TASK, THINKING
+from bot.discord.embeds import usage
+from bot.discord.settings import DiscordSettings
+from bot.discord.translate import FollowUp, InThread, Said
+from bot.policy import ChannelPolicy
+from knowledge.models import Question, Turn
+from workers import enqueue
+from workers.ledger import Ledger
+
+logger = logging.getLogger(__name__)
+UNAVAILABLE = "Sorry, I can't take questions right now. Please try again in a few minutes."
+HISTORY_MESSAGES = 20
+
+
+class Questions(commands.Cog):
+    def __init__(
+        self, bot: commands.Bot, settings: DiscordSettings, celery: Celery, ledger: Ledger
+    ) -> None:
+        self.bot = bot
+        self.settings = settings
+        self.celery = celery
+        self.ledger = ledger
+
+    @app_commands.command(name="ask", description="Ask a question about our product.")
+    @app_commands.describe(question="What you want to know")
+    async def ask_slash(self, interaction: discord.Interaction, question: str) -> None:
+        await interaction.response.defer(thinking=True)  # Discord wants a response within 3 s
+        text = translate.question_text(question)
+        if not text:
+            await interaction.followup.send(usage(self.settings.discord_prefix))
+            return
+        thread = interaction.channel if isinstance(interaction.channel, discord.Thread) else None
+        channel_id = thread.parent_id if thread else interaction.channel_id
+        asked = translate.to_question(
+            guild_id=interaction.guild_id,
+            channel_id=channel_id or 0,
+            thread_id=thread.id if thread else None,
+            user_id=interaction.user.id,
+            text=text,
+            event_id=interaction.id,
+            turns=[],
+            policy=self._policy(channel_id),
+        )
+        reply = FollowUp(application_id=str(interaction.application_id), token=interaction.token)
+        if await self._submit(asked, reply) is False:
+            await interaction.followup.send(UNAVAILABLE)
+
+    @commands.command(name="ask")
+    async def ask_text(self, ctx: commands.Context, *, question: str = "") -> None:
+        await self._answer(ctx.message, question)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if me is None or not translate.should_answer(
+            author_id=message.author.id, author_is_bot=message.author.bot, bot_id=me.id
+        ):
+            return
+        if translate.after_prefix(message.content, self.settings.discord_prefix) is not None:
+            return  # the text command takes it
+        if message.guild is None or me in message.mentions:
+            await self._answer(message, message.content)
+
+    async def _answer(self, message: discord.Message, text: str) -> None:
+        text = translate.question_text(text)
+        if not text:
+            await message.reply(usage(self.settings.discord_prefix), mention_author=False)
+            return
+        channel = message.channel
+        thread = channel if isinstance(channel, discord.Thread) else None
+        channel_id = thread.parent_id if thread else channel.id
+        asked = translate.to_question(
+            guild_id=message.guild.id if message.guild else None,
+            channel_id=channel_id,
+            thread_id=thread.id if thread else None,
+            user_id=message.author.id,
+            text=text,
+            event_id=message.id,
+            turns=await self._history(thread, message) if thread else [],
+            policy=self._policy(channel_id),
+        )
+        reply = InThread(
+            channel_id=str(channel.id),
+            message_id=str(message.id),
+            thread_name=translate.thread_name(text),
+            start_thread=thread is None and message.guild is not None,
+        )
+        submitted = await self._submit(asked, reply)
+        if submitted is False:
+            await message.reply(UNAVAILABLE, mention_author=False)
+        elif submitted:
+            try:
+                await message.add_reaction(THINKING)
+            except discord.HTTPException as exc:
+                logger.warning("Could not add the %s reaction: %s", THINKING, exc.text)
+
+    async def _submit(self, question: Question, reply: InThread | FollowUp) -> bool | None:
+        """True once enqueued, None for a duplicate (already taken), False if the queue is down."""
+        deliver = self.celery.signature(TASK, kwargs={"reply": reply.model_dump()})
+        try:
+            sent = await asyncio.to_thread(
+                enqueue.ask, self.celery, self.ledger, question,
+                expires_s=self.settings.task_expiry_s, then=deliver,
+            )  # fmt: skip
+        except Exception:
+            logger.exception("Could not enqueue question %s", question.key)
+            return False
+        if sent is None:
+            logger.info("Question %s already taken; ignoring the duplicate", question.key)
+            return None
+        return True
+
+    async def _history(self, thread: discord.Thread, message: discord.Message) -> list[Turn]:
+        """The thread so far, oldest first, starting with the message the thread was opened on."""
+        said: list[Said] = []
+        try:
+            async for earlier in thread.history(limit=HISTORY_MESSAGES, before=message):
+                said.append(self._said(earlier))
+            said.reverse()
+            if isinstance(thread.parent, discord.TextChannel):  # opened on this message, if any
+                with contextlib.suppress(discord.NotFound):
+                    said.insert(0, self._said(await thread.parent.fetch_message(thread.id)))
+        except discord.HTTPException as exc:
+            logger.warning("Could not read thread %s: %s", thread.id, exc.text)
+        return translate.history(said)
+
+    def _said(self, message: discord.Message) -> Said:
+        me = self.bot.user
+        text = message.content or next((e.description or "" for e in message.embeds), "")
+        return Said(mine=me is not None and message.author.id == me.id, text=text)
+
+    def _policy(self, channel_id: int | None) -> ChannelPolicy | None:
+        return self.settings.discord_channels.get(str(channel_id)) if channel_id else None

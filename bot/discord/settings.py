@@ -1,0 +1,33 @@
+"""Discord settings, declared beside the Discord adapter."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from bot.policy import ChannelPolicy
+from workers.settings import WorkerSettings
+
+
+class DiscordSettings(WorkerSettings):
+    """The bot token is a secret: never logged, never shown."""
+
+    discord_token: SecretStr = Field(SecretStr(""), description="The bot's token (Bot tab).")
+    discord_prefix: str = Field("!", description="Prefix of the `ask` text command (`!ask ...`).")
+    discord_guilds: list[int] = Field(
+        default_factory=list,
+        description="Guild ids to sync /ask to at start-up (instant); empty: sync globally "
+        "(Discord may take up to an hour to show it).",
+    )
+    discord_sync_commands: bool = Field(True, description="Sync the /ask command at start-up.")
+    discord_api_url: str = Field(
+        "https://discord.com/api/v10", description="REST base URL (a proxy or a test stand-in)."
+    )
+    discord_channels: dict[str, ChannelPolicy] = Field(
+        default_factory=dict,
+        description="Per-channel policy as JSON, keyed by channel id (a thread follows its "
+        'parent): {"1234": {"collections": ["billing"], "handoff": "<@&5678>"}}.',
+    )
+
+    def missing(self) -> list[str]:
+        """The variables still needed to start."""
+        return [] if self.discord_token.get_secret_value() else ["SUPPORTBOT_DISCORD_TOKEN"]

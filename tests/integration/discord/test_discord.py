@@ -1,0 +1,235 @@
+"""Discord end to end: the real discord.py bot connected to a local gateway stand-in (READY,
+GUILD_CREATE, then MESSAGE_CREATE / INTERACTION_CREATE as Discord documents them), a real
+knowledge worker and delivery worker on Redis, REST calls going to the stand-in via Route.BASE."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.discord.app import SupportBot, create_bot
+from bot.discord.settings import DiscordSettings
+from tests.integration.test_worker import ingest_small_docs
+from tests.support import discord_api
+from tests.support.discord_api import BOT, CHANNEL_ID, DiscordStandIn, message, slash_ask
+from tests.support.processes import Worker, client_app, settings_from
+from workers.ledger import Ledger
+
+REDIS = "redis://127.0.0.1:6379/10"
+TOKEN = "test-bot-token"  # noqa: S105 - the stand-in's, not a real one
+EYES = "👀"
+
+
+@dataclass
+class Harness:
+    discord: DiscordStandIn
+    bot: SupportBot
+    ledger: Ledger
+    delivery_log: Path
+
+    def mention(self, text: str, **extra) -> dict:
+        """A member mentions the bot in #support (or in `channel_id`)."""
+        payload = message(f"<@{BOT['id']}> {text}", mentions=[BOT], **extra)
+        self.discord.dispatch("MESSAGE_CREATE", payload)
+        return payload
+
+    def posts_in(self, channel_id: str) -> list:
+        return [c for c in self.discord.named("create_message") if f"/{channel_id}/" in c.path]
+
+    def wait_posts(self, channel_id: str, count: int = 1) -> list:
+        deadline = time.monotonic() + 60
+        while len(self.posts_in(channel_id)) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)  # room for a duplicate to show up, were there one
+        return self.posts_in(channel_id)
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    redis.Redis.from_url(REDIS).flushdb()
+    root = tmp_path_factory.mktemp("discord")
+    data_dir = root / "data"
+    ingest_small_docs(data_dir)
+    stand_in = DiscordStandIn().start()
+    env = {
+        "SUPPORTBOT_DATA_DIR": str(data_dir),
+        "SUPPORTBOT_GENERATOR": "extractive",
+        "SUPPORTBOT_BROKER_URL": REDIS,
+        "SUPPORTBOT_RESULT_BACKEND": REDIS,
+        "SUPPORTBOT_DISCORD_TOKEN": TOKEN,
+        "SUPPORTBOT_DISCORD_API_URL": stand_in.api_url,
+        "SUPPORTBOT_DISCORD_GUILDS": f"[{discord_api.GUILD_ID}]",
+        "C_FORCE_ROOT": "1",
+    }
+    knowledge = Worker(env, root / "knowledge.log")
+    delivery = Worker(
+        env, root / "delivery.log", app="bot.worker", queue="delivery", pool="threads"
+    )
+    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(stand_in.gateway_url)
+    loop = asyncio.new_event_loop()
+    client = None
+    try:
+        knowledge.wait_ready()
+        delivery.wait_ready()
+        settings = settings_from(DiscordSettings, env)
+        ledger = Ledger(settings.resolved_ledger_url)
+        client = create_bot(settings, client_app(env), ledger)
+        threading.Thread(target=loop.run_forever, daemon=True).start()
+        running = asyncio.run_coroutine_threadsafe(client.start(TOKEN), loop)
+        deadline = time.monotonic() + 30
+        while not client.is_ready() and not running.done() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if running.done():
+            running.result()  # raises what stopped the bot
+        assert client.is_ready(), "the bot never got READY from the gateway stand-in"
+        yield Harness(stand_in, client, ledger, root / "delivery.log")
+    finally:
+        knowledge.stop()
+        delivery.stop()
+        if client is not None:
+            asyncio.run_coroutine_threadsafe(client.close(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+        stand_in.stop()
+
+
+def test_start_up_logs_in_and_syncs_the_ask_command_to_the_configured_guild(harness):
+    (identify,) = harness.discord.named("identify")
+    assert identify.body["token"] == TOKEN
+    assert identify.body["intents"] & (1 << 15)  # message content, for !ask and mentions
+    (sync,) = harness.discord.named("sync_commands")
+    assert f"/guilds/{discord_api.GUILD_ID}/commands" in sync.path
+    (ask,) = sync.body
+    assert ask["name"] == "ask" and ask["options"][0]["name"] == "question"
+    assert ask["options"][0]["required"] is True
+
+
+def test_a_mention_is_answered_in_a_thread_on_it_with_numbered_sources(harness):
+    asked = harness.mention("can i get a refund on a yearly plan?")
+    (post,) = harness.wait_posts(asked["id"])  # a message's thread has the message's id
+    (thread,) = harness.discord.named("start_thread")[-1:]
+    assert f"/channels/{CHANNEL_ID}/messages/{asked['id']}/threads" == thread.path
+    assert thread.body["name"] == "can i get a refund on a yearly plan?"
+    (embed,) = post.body["embeds"]
+    assert "14 days" in embed["description"]
+    assert embed["fields"][0]["name"] == "Sources"
+    assert "[1] [Refunds](https://help.example/refunds)" in embed["fields"][0]["value"]
+    assert "👍" in embed["footer"]["text"]
+    assert post.body["allowed_mentions"] == {"parse": []}
+    on_question = [
+        c.name for c in harness.discord.calls
+        if c.name.endswith("_reaction") and f"/messages/{asked['id']}/reactions/{EYES}" in c.path
+    ]  # fmt: skip
+    assert on_question == ["add_reaction", "remove_reaction"]
+    key = f"discord:{discord_api.GUILD_ID}:{asked['id']}"
+    assert harness.ledger.state(key) == "delivered"
+
+
+def test_slash_ask_is_deferred_at_once_then_answered_by_its_follow_up(harness):
+    interaction = slash_ask("how long do refunds take?")
+    started = time.monotonic()
+    harness.discord.dispatch("INTERACTION_CREATE", interaction)
+    (deferred,) = harness.discord.wait_for("interaction_callback", 1, 10, id=interaction["id"])
+    assert deferred.body["type"] == 5  # DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE: "thinking..."
+    assert deferred.at - started < 3
+    (follow_up,) = harness.discord.wait_for("follow_up", 1, 60, token=interaction["token"])
+    assert follow_up.path == f"/webhooks/{discord_api.APP_ID}/{interaction['token']}"
+    (embed,) = follow_up.body["embeds"]
+    assert "refunded" in embed["description"]
+    assert "[Refunds](https://help.example/refunds)" in embed["fields"][0]["value"]
+
+
+def test_bang_ask_then_a_follow_up_in_its_thread_carries_the_thread_as_history(harness):
+    first = message("!ask can i get a refund on a yearly plan?")
+    harness.discord.dispatch("MESSAGE_CREATE", first)
+    assert len(harness.wait_posts(first["id"])) == 1
+    harness.discord.messages.setdefault(CHANNEL_ID, []).append(first)  # the thread's starter
+    follow = harness.mention("and how long does it take?", channel_id=first["id"])
+    posts = harness.wait_posts(first["id"], count=2)
+    assert len(posts) == 2
+    assert str(posts[1].body["message_reference"]["message_id"]) == follow["id"]
+    assert len(harness.discord.wait_for("start_thread", 1, 1, id=first["id"])) == 1  # not two
+    stored = harness.ledger.answer(f"discord:{discord_api.GUILD_ID}:{follow['id']}")
+    assert stored is not None
+    history = stored["question"]["history"]
+    assert history[0] == {"role": "user", "content": "!ask can i get a refund on a yearly plan?"}
+    assert history[1]["role"] == "assistant" and "14 days" in history[1]["content"]
+    assert stored["question"]["channel"] == CHANNEL_ID  # the parent's policy applies
+
+
+def test_a_replayed_gateway_event_is_answered_once(harness):
+    asked = message(f"<@{BOT['id']}> how long do refunds take?", mentions=[BOT])
+    for _ in range(3):
+        harness.discord.dispatch("MESSAGE_CREATE", asked)
+    time.sleep(2)
+    assert len(harness.wait_posts(asked["id"])) == 1
+    assert len(harness.discord.wait_for("start_thread", 1, 1, id=asked["id"])) == 1
+
+
+def test_bots_and_the_bots_own_messages_are_ignored(harness):
+    other_bot = {"id": "1300000000000000777", "username": "helper", "discriminator": "0",
+                 "global_name": None, "avatar": None, "bot": True}  # fmt: skip
+    from_bot = message(f"<@{BOT['id']}> refund?", author=other_bot, mentions=[BOT])
+    own = message(f"<@{BOT['id']}> refund?", author=BOT, mentions=[BOT])
+    plain = message("refunds are great")  # no mention, not a command
+    for payload in (from_bot, own, plain):
+        harness.discord.dispatch("MESSAGE_CREATE", payload)
+    time.sleep(3)
+    touched = [c for c in harness.discord.calls
+               if any(p["id"] in c.path for p in (from_bot, own, plain))]  # fmt: skip
+    assert touched == []
+
+
+def test_a_429_is_retried_after_retry_after(harness):
+    harness.discord.rate_limit["create_message"] = 1
+    asked = harness.mention("refund on a yearly plan?")
+    attempts = harness.wait_posts(asked["id"], count=2)
+    assert len(attempts) == 2  # the one that got 429, then the post
+    assert attempts[1].at - attempts[0].at >= 1.0  # retry_after: 1.0
+
+
+def test_a_permanent_error_is_logged_and_not_retried(harness):
+    harness.discord.errors["start_thread"] = (403, {"code": 50001, "message": "Missing Access"})
+    try:
+        asked = harness.mention("refund on a yearly plan?")
+        deadline = time.monotonic() + 60
+        key = f"discord:{discord_api.GUILD_ID}:{asked['id']}"
+        while "Missing Access" not in harness.delivery_log.read_text():
+            assert time.monotonic() < deadline, "the delivery never reported the error"
+            time.sleep(0.2)
+        time.sleep(2)
+        assert len(harness.discord.wait_for("start_thread", 1, 1, id=asked["id"])) == 1
+        assert harness.posts_in(asked["id"]) == []
+        assert harness.ledger.state(key) == "answered"  # answered, not delivered
+    finally:
+        del harness.discord.errors["start_thread"]
+
+
+def test_empty_huge_and_malformed_input_get_a_clear_reply_and_no_crash(harness):
+    empty = harness.mention("")
+    (hint,) = harness.wait_posts(CHANNEL_ID)[-1:]
+    assert "Ask me a question" in hint.body["content"]
+    assert str(hint.body["message_reference"]["message_id"]) == empty["id"]
+
+    broken = slash_ask("x")
+    broken["data"]["options"] = []  # a required option missing
+    harness.discord.dispatch("INTERACTION_CREATE", broken)
+    (reply,) = harness.discord.wait_for("interaction_callback", 1, 10, id=broken["id"])
+    assert reply.body["type"] == 4 and "couldn't read that command" in reply.body["data"]["content"]
+
+    huge = message("!ask refund on a yearly plan? " + "x" * 40_000)
+    harness.discord.dispatch("MESSAGE_CREATE", huge)
+    (post,) = harness.wait_posts(huge["id"])
+    assert "14 days" in post.body["embeds"][0]["description"]
+    assert harness.bot.is_ready() and not harness.bot.is_closed()
