@@ -1,4 +1,5 @@
-"""The `supportbot` command: ingest docs, search them, evaluate retrieval.
+"""The `supportbot` command: ingest docs, search them, ask, evaluate retrieval (and, from
+bot/cli_feedback.py, export feedback and tune the brand-voice adapter).
 
 Settings are read once here and passed down; errors become one actionable line and an exit code.
 """
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.cli_feedback import feedback_app, tune
 from knowledge.settings import SearchMode, Settings
 
 app = typer.Typer(
@@ -22,6 +24,8 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(help="Measure retrieval (and later answers) on a question set.")
 app.add_typer(eval_app, name="eval")
+app.add_typer(feedback_app, name="feedback")
+app.command()(tune)
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 

@@ -1,6 +1,7 @@
-"""The delivery worker: `celery -A bot.worker worker -Q delivery --pool threads`.
+"""The delivery worker: `celery -A bot.worker worker -Q delivery,feedback --pool threads`.
 
 Deliveries talk to Slack and Discord, so they run here, beside the adapters, not in workers/.
+The feedback tasks (platform-free, in workers/) run here too: quick writes, never behind answers.
 """
 
 from __future__ import annotations
@@ -24,3 +25,4 @@ discord_delivery.configure(
     ledger,
 )
 app.autodiscover_tasks(["bot.slack", "bot.discord"], related_name="delivery", force=True)
+app.autodiscover_tasks(["workers"], related_name="feedback", force=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -121,3 +122,21 @@ class Question(BaseModel):
     def key(self) -> str:
         """Idempotency key: the same event, retried or redelivered, has the same key."""
         return f"{self.platform}:{self.workspace}:{self.event_id}"
+
+
+class Feedback(BaseModel):
+    """A reaction, a reason or a correction on one of the bot's posted answers, in neutral terms.
+
+    Votes and reasons point at the answer's message (`message_ref`, "channel/message"); a
+    correction written as a thread reply points at the thread (`place`), meaning its latest answer.
+    """
+
+    platform: str
+    kind: Literal["vote", "unvote", "reason", "correction"]
+    user: str
+    message_ref: str = ""
+    place: str = ""
+    value: int = Field(0, description="+1 or -1 for votes; the vote taken back for unvotes.")
+    text: str = Field("", description="The correction or the reason.")
+    event_id: str = Field("", description="The platform's id for the event (idempotency).")
+    at: datetime = Field(description="When it happened on the platform: later events win.")

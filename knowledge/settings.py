@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     handoff_contact: str = Field(
         "our support team", description="Who to ask when the docs don't hold the answer."
     )
+    feedback_url: str = Field(
+        "", description="SQLAlchemy URL of the feedback store; empty: a SQLite file in data_dir."
+    )
 
     @field_validator("hf_cache_dir", "voice_file", mode="before")
     @classmethod
@@ -103,6 +106,10 @@ class Settings(BaseSettings):
     def uses_milvus_lite(self) -> bool:
         """Milvus Lite is a local file; a server is reached over http(s) or tcp."""
         return "://" not in self.resolved_milvus_uri
+
+    @property
+    def resolved_feedback_url(self) -> str:
+        return self.feedback_url or f"sqlite:///{(self.data_dir / 'feedback.sqlite').resolve()}"
 
     @property
     def docstore_path(self) -> Path:

@@ -25,6 +25,8 @@ def create_app(settings: WorkerSettings) -> Celery:
             names.ANSWER: {"queue": names.KNOWLEDGE_QUEUE},
             names.INGEST: {"queue": names.KNOWLEDGE_QUEUE},
             "supportbot.deliver.*": {"queue": names.DELIVERY_QUEUE},
+            names.RECORD_ANSWER: {"queue": names.FEEDBACK_QUEUE},
+            names.RECORD_FEEDBACK: {"queue": names.FEEDBACK_QUEUE},
         },
         task_default_queue=names.KNOWLEDGE_QUEUE,
         result_expires=24 * 3600,

@@ -10,7 +10,7 @@ from celery import Celery
 from celery.canvas import Signature
 from celery.result import AsyncResult
 
-from knowledge.models import Question
+from knowledge.models import Feedback, Question
 from workers import names
 from workers.ledger import Ledger
 
@@ -45,3 +45,16 @@ def ingest(
         kwargs={"paths": paths, "collection": collection, "base_url": base_url},
         expires=expires_s,
     )
+
+
+def record_answer(app: Celery, result: dict, *, message_ref: str, place: str) -> AsyncResult:
+    """After a delivery: store the posted answer, so reactions to it can be tied to it."""
+    return app.send_task(
+        names.RECORD_ANSWER,
+        kwargs={"result": result, "message_ref": message_ref, "place": place},
+    )
+
+
+def feedback(app: Celery, event: Feedback) -> AsyncResult:
+    """A reaction, reason or correction, recorded by the feedback worker (idempotent)."""
+    return app.send_task(names.RECORD_FEEDBACK, kwargs={"feedback": event.model_dump(mode="json")})

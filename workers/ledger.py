@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
 questions = Table(
-    "questions",
+    "question_ledger",
     metadata,
     Column("key", String(255), primary_key=True),
     Column("state", String(16), nullable=False),  # claimed, answered, delivered

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.questions import Questions
+from bot.discord.reactions import Reactions
 from bot.discord.rest import use_api
 from bot.discord.settings import DiscordSettings
 from workers.ledger import Ledger
@@ -35,6 +36,7 @@ class SupportBot(commands.Bot):
     async def setup_hook(self) -> None:
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
         await self.add_cog(Questions(self, self.settings, self.celery, self.ledger))
+        await self.add_cog(Reactions(self, self.settings, self.celery))
         if not self.settings.discord_sync_commands:
             return
         if self.settings.discord_guilds:

@@ -21,6 +21,7 @@ from bot.discord.embeds import answer_message
 from bot.discord.rest import DiscordRest
 from bot.discord.translate import FollowUp, InThread, Reply
 from knowledge.models import Answer, Question
+from workers import enqueue
 from workers.ledger import Ledger
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def deliver(result: dict[str, Any], *, reply: dict[str, Any]) -> dict:
         return {"delivered": False, "reason": f"{exc.status} {exc.code}"}
     message = f"{posted['channel_id']}/{posted['id']}"
     _ledger.record_delivery(question.key, message)
+    enqueue.record_answer(deliver.app, result, message_ref=message, place=str(posted["channel_id"]))
     if isinstance(where, InThread):
         try:
             _rest.call(

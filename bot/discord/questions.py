@@ -75,6 +75,14 @@ class Questions(commands.Cog):
             author_id=message.author.id, author_is_bot=message.author.bot, bot_id=me.id
         ):
             return
+        fix = translate.correction(
+            text=message.content, prefix=self.settings.correction_prefix,
+            user_id=message.author.id, channel_id=message.channel.id, message_id=message.id,
+            at=message.created_at,
+        )  # fmt: skip
+        if fix is not None:  # a better answer, given in the answer's thread
+            await asyncio.to_thread(enqueue.feedback, self.celery, fix)
+            return
         if translate.after_prefix(message.content, self.settings.discord_prefix) is not None:
             return  # the text command takes it
         if message.guild is None or me in message.mentions:

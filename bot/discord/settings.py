@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 
 from bot.policy import ChannelPolicy
-from workers.settings import WorkerSettings
+from bot.settings import BotSettings
 
 
-class DiscordSettings(WorkerSettings):
+class DiscordSettings(BotSettings):
     """The bot token is a secret: never logged, never shown."""
 
     discord_token: SecretStr = Field(SecretStr(""), description="The bot's token (Bot tab).")
@@ -27,6 +27,8 @@ class DiscordSettings(WorkerSettings):
         description="Per-channel policy as JSON, keyed by channel id (a thread follows its "
         'parent): {"1234": {"collections": ["billing"], "handoff": "<@&5678>"}}.',
     )
+    discord_vote_up: list[str] = Field(["👍"], description="Reactions that count +1.")
+    discord_vote_down: list[str] = Field(["👎"], description="Reactions that count -1.")
 
     def missing(self) -> list[str]:
         """The variables still needed to start."""

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from bot.policy import ChannelPolicy
-from knowledge.models import Question, Turn
+from bot.reactions import correction_text, vote_value
+from knowledge.models import Feedback, Question, Turn
 
 _USER_MENTION = re.compile(r"<@!?\d+>")
 MAX_QUESTION_CHARS = 4000
@@ -90,6 +92,43 @@ def to_question(
         history=turns,
         collections=policy.collections if policy else None,
         handoff_contact=policy.handoff if policy else None,
+    )
+
+
+def vote(
+    *, added: bool, emoji: str, user_id: int, channel_id: int, message_id: int, at: datetime,
+    up: Collection[str], down: Collection[str],
+) -> Feedback | None:  # fmt: skip
+    """A 👍/👎 added or removed; None for other emoji. Whether the message is one of our answers
+    is the store's to say (Discord doesn't name the author on removals)."""
+    value = vote_value(emoji, up, down)
+    if value is None:
+        return None
+    return Feedback(
+        platform="discord",
+        kind="vote" if added else "unvote",
+        user=str(user_id),
+        message_ref=f"{channel_id}/{message_id}",
+        value=value,
+        at=at,
+    )
+
+
+def correction(
+    *, text: str, prefix: str, user_id: int, channel_id: int, message_id: int, at: datetime
+) -> Feedback | None:
+    """`correction: ...` in the channel (thread) of an answer; None for anything else."""
+    better = correction_text(question_text(text), prefix)
+    if better is None:
+        return None
+    return Feedback(
+        platform="discord",
+        kind="correction",
+        user=str(user_id),
+        place=str(channel_id),
+        text=better,
+        event_id=str(message_id),
+        at=at,
     )
 
 

@@ -11,7 +11,7 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.slack.delivery import web_client
-from bot.slack.listeners import mentions
+from bot.slack.listeners import mentions, reactions
 from bot.slack.settings import SlackSettings
 from workers.ledger import Ledger
 
@@ -24,6 +24,7 @@ def create_app(settings: SlackSettings, celery: Celery, ledger: Ledger) -> App:
         token_verification_enabled=True,
     )
     mentions.register(app, settings, celery, ledger)
+    reactions.register(app, settings, celery)
     app.error(_malformed)
     return app
 

@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.slack.blocks import answer_blocks, fallback_text
 from bot.slack.settings import SlackSettings
 from knowledge.models import Answer, Question
+from workers import enqueue
 from workers.ledger import Ledger
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def deliver(result: dict[str, Any], *, channel: str, thread_ts: str, message_ts:
         raise
     reply = f"{posted['channel']}/{posted['ts']}"
     _delivery.ledger.record_delivery(question.key, reply)
+    enqueue.record_answer(deliver.app, result, message_ref=reply, place=f"{channel}/{thread_ts}")
     try:
         client.reactions_remove(channel=channel, timestamp=message_ts, name=THINKING)
     except SlackApiError as exc:

@@ -7,10 +7,10 @@ from typing import Literal
 from pydantic import Field, SecretStr
 
 from bot.policy import ChannelPolicy
-from workers.settings import WorkerSettings
+from bot.settings import BotSettings
 
 
-class SlackSettings(WorkerSettings):
+class SlackSettings(BotSettings):
     """Tokens are secrets: never logged, never shown."""
 
     slack_bot_token: SecretStr = Field(SecretStr(""), description="xoxb-... bot token.")
@@ -26,6 +26,8 @@ class SlackSettings(WorkerSettings):
         description='Per-channel policy as JSON: {"C123": {"collections": ["billing"], '
         '"handoff": "<!subteam^S1>"}}.',
     )
+    slack_vote_up: list[str] = Field(["+1", "thumbsup"], description="Reactions that count +1.")
+    slack_vote_down: list[str] = Field(["-1", "thumbsdown"], description="Reactions that count -1.")
 
     def missing(self) -> list[str]:
         """The variables still needed to start in the chosen mode."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.policy import ChannelPolicy
-from knowledge.models import Question, Turn
+from bot.reactions import correction_text, vote_value
+from knowledge.models import Feedback, Question, Turn
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 MAX_QUESTION_CHARS = 4000
@@ -73,4 +75,48 @@ def to_question(
         history=turns,
         collections=policy.collections if policy else None,
         handoff_contact=policy.handoff if policy else None,
+    )
+
+
+def _at(event: Mapping[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(event.get("event_ts") or event.get("ts") or 0), UTC)
+
+
+def vote(
+    event: Mapping[str, Any], bot_user_id: str, up: Collection[str], down: Collection[str]
+) -> Feedback | None:
+    """A 👍/👎 added or removed on one of the bot's messages; None for anything else."""
+    item = event.get("item") or {}
+    value = vote_value(str(event.get("reaction", "")), up, down)
+    user = event.get("user")
+    if item.get("type") != "message" or event.get("item_user") != bot_user_id:
+        return None
+    if value is None or not user or user == bot_user_id:
+        return None
+    return Feedback(
+        platform="slack",
+        kind="vote" if event.get("type") == "reaction_added" else "unvote",
+        user=str(user),
+        message_ref=f"{item.get('channel')}/{item.get('ts')}",
+        value=value,
+        at=_at(event),
+    )
+
+
+def correction(event: Mapping[str, Any], bot_user_id: str, prefix: str) -> Feedback | None:
+    """A person's thread reply that starts with the correction prefix; None otherwise."""
+    if event.get("bot_id") or event.get("user") in {None, bot_user_id} or event.get("subtype"):
+        return None
+    text = correction_text(" ".join(_MENTION.sub(" ", str(event.get("text", ""))).split()), prefix)
+    thread_ts = event.get("thread_ts")
+    if text is None or not thread_ts:
+        return None
+    return Feedback(
+        platform="slack",
+        kind="correction",
+        user=str(event["user"]),
+        place=f"{event['channel']}/{thread_ts}",
+        text=text,
+        event_id=f"{event['channel']}/{event['ts']}",  # the same message via app_mention or message
+        at=_at(event),
     )

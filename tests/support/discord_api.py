@@ -5,15 +5,21 @@ heartbeats, and dispatches the events a test pushes. Payload shapes follow Disco
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import discord
+import yarl
 from aiohttp import WSMsgType, web
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
 
 APP_ID = "1300000000000000001"
 GUILD_ID = "1300000000000000002"
@@ -138,10 +144,12 @@ class DiscordStandIn:
             self._loop.call_soon_threadsafe(self._loop.stop)
 
     # -- gateway ---------------------------------------------------------------------------
-    def dispatch(self, event: str, data: dict) -> None:
-        """Send one gateway event to every connected client."""
+    def dispatch(self, event: str, data: dict) -> float:
+        """Send one gateway event to every connected client; when sending began (monotonic)."""
         assert self._loop is not None
+        began = _now()
         asyncio.run_coroutine_threadsafe(self._send_all(event, data), self._loop).result(10)
+        return began
 
     async def _send_all(self, event: str, data: dict) -> None:
         for socket in list(self._sockets):
@@ -267,6 +275,29 @@ class DiscordStandIn:
             if len(found) >= count or time.monotonic() > deadline:
                 return found
             time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def connected(client: discord.Client, stand_in: DiscordStandIn, token: str) -> Iterator[None]:
+    """Run `client` on its own event loop, connected to the stand-in's gateway, until the end."""
+    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    Route.BASE = stand_in.api_url
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(stand_in.gateway_url)
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    running = asyncio.run_coroutine_threadsafe(client.start(token), loop)
+    try:
+        deadline = time.monotonic() + 30
+        while not client.is_ready() and not running.done() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if running.done():
+            running.result()  # raises what stopped the bot
+        assert client.is_ready(), "the bot never got READY from the gateway stand-in"
+        yield
+    finally:
+        asyncio.run_coroutine_threadsafe(client.close(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

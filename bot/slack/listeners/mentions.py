@@ -1,4 +1,5 @@
-"""Mentions and direct messages: acknowledge, react 👀, enqueue `answer | deliver`.
+"""Mentions and direct messages: acknowledge, react 👀, enqueue `answer | deliver`; and
+`correction:` replies in an answer's thread, to the feedback worker.
 
 Bolt acknowledges the event before this runs (well inside Slack's 3 s); nothing slow happens here.
 A retried event (X-Slack-Retry-Num) has the same event id, so the ledger claim refuses it.
@@ -30,6 +31,10 @@ def register(app: App, settings: SlackSettings, celery: Celery, ledger: Ledger) 
         if not translate.should_answer(event, bot_user_id):
             return
         place = translate.where(event)
+        fix = translate.correction(event, bot_user_id, settings.correction_prefix)
+        if fix is not None:  # "@supportbot correction: ..." in an answer's thread
+            enqueue.feedback(celery, fix)
+            return
         if not translate.question_text(str(event.get("text", ""))):
             client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts, text=USAGE)
             return
@@ -66,5 +71,19 @@ def register(app: App, settings: SlackSettings, celery: Celery, ledger: Ledger) 
         except SlackApiError as exc:
             logger.warning("Could not add the %s reaction: %s", THINKING, exc.response.get("error"))
 
+    def on_message(
+        body: dict, event: dict, client: WebClient, context: Any, logger: logging.Logger
+    ) -> None:
+        """Bolt runs only the first listener that matches, and a `message` constraint on
+        `channel_type` doesn't narrow it: DMs are questions, a channel reply may be a correction."""
+        if event.get("channel_type") == "im":
+            on_question(body, event, client, context, logger)
+            return
+        fix = translate.correction(
+            event, str(context.get("bot_user_id") or ""), settings.correction_prefix
+        )
+        if fix is not None:
+            enqueue.feedback(celery, fix)
+
     app.event("app_mention")(on_question)
-    app.event({"type": "message", "channel_type": "im"})(on_question)
+    app.event("message")(on_message)

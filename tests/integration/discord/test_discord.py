@@ -4,8 +4,6 @@ knowledge worker and delivery worker on Redis, REST calls going to the stand-in 
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,15 +11,20 @@ from pathlib import Path
 
 import pytest
 import redis
-import yarl
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 
 from bot.discord.app import SupportBot, create_bot
 from bot.discord.settings import DiscordSettings
+from knowledge.feedback.store import FeedbackStore
 from tests.integration.test_worker import ingest_small_docs
 from tests.support import discord_api
-from tests.support.discord_api import BOT, CHANNEL_ID, DiscordStandIn, message, slash_ask
+from tests.support.discord_api import (
+    BOT,
+    CHANNEL_ID,
+    DiscordStandIn,
+    connected,
+    message,
+    slash_ask,
+)
 from tests.support.processes import Worker, client_app, settings_from
 from workers.ledger import Ledger
 
@@ -36,6 +39,7 @@ class Harness:
     bot: SupportBot
     ledger: Ledger
     delivery_log: Path
+    feedback: FeedbackStore
 
     def mention(self, text: str, **extra) -> dict:
         """A member mentions the bot in #support (or in `channel_id`)."""
@@ -73,34 +77,20 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     }
     knowledge = Worker(env, root / "knowledge.log")
     delivery = Worker(
-        env, root / "delivery.log", app="bot.worker", queue="delivery", pool="threads"
+        env, root / "delivery.log", app="bot.worker", queue="delivery,feedback", pool="threads"
     )
-    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(stand_in.gateway_url)
-    loop = asyncio.new_event_loop()
-    client = None
     try:
         knowledge.wait_ready()
         delivery.wait_ready()
         settings = settings_from(DiscordSettings, env)
         ledger = Ledger(settings.resolved_ledger_url)
         client = create_bot(settings, client_app(env), ledger)
-        threading.Thread(target=loop.run_forever, daemon=True).start()
-        running = asyncio.run_coroutine_threadsafe(client.start(TOKEN), loop)
-        deadline = time.monotonic() + 30
-        while not client.is_ready() and not running.done() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if running.done():
-            running.result()  # raises what stopped the bot
-        assert client.is_ready(), "the bot never got READY from the gateway stand-in"
-        yield Harness(stand_in, client, ledger, root / "delivery.log")
+        with connected(client, stand_in, TOKEN):
+            feedback = FeedbackStore(settings.resolved_feedback_url)
+            yield Harness(stand_in, client, ledger, root / "delivery.log", feedback)
     finally:
         knowledge.stop()
         delivery.stop()
-        if client is not None:
-            asyncio.run_coroutine_threadsafe(client.close(), loop).result(30)
-        loop.call_soon_threadsafe(loop.stop)
-        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
         stand_in.stop()
 
 
@@ -233,3 +223,62 @@ def test_empty_huge_and_malformed_input_get_a_clear_reply_and_no_crash(harness):
     (post,) = harness.wait_posts(huge["id"])
     assert "14 days" in post.body["embeds"][0]["description"]
     assert harness.bot.is_ready() and not harness.bot.is_closed()
+
+
+def reacted(kind: str, ref: str, emoji: str, *, user: str = discord_api.PERSON["id"],
+            author: str | None = BOT["id"]) -> dict:  # fmt: skip
+    """A MESSAGE_REACTION_ADD / _REMOVE payload on the message `channel/message`."""
+    channel_id, message_id = ref.split("/")
+    data = {"user_id": user, "channel_id": channel_id, "message_id": message_id,
+            "guild_id": discord_api.GUILD_ID, "emoji": {"id": None, "name": emoji},
+            "burst": False, "type": 0}  # fmt: skip
+    if kind == "MESSAGE_REACTION_ADD":
+        data |= {"message_author_id": author, "member": {
+            "user": {**discord_api.PERSON, "id": user}, "roles": [], "joined_at": discord_api.now(),
+            "deaf": False, "mute": False, "flags": 0}}  # fmt: skip
+    return data
+
+
+def stored(harness: Harness, key: str, until=lambda answer: True, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = harness.feedback.answer_for(key)
+        if answer is not None and until(answer):
+            return answer
+        time.sleep(0.2)
+    raise AssertionError(f"the store never had what was expected for {key}")
+
+
+def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(harness):
+    asked = harness.mention("can i get a refund on a yearly plan?")
+    key = f"discord:{discord_api.GUILD_ID}:{asked['id']}"
+    answer = stored(harness, key)
+    assert answer.place == asked["id"]  # posted in the thread opened on the question
+    other = "1300000000000000888"
+    harness.discord.dispatch("MESSAGE_REACTION_ADD", reacted("MESSAGE_REACTION_ADD",
+                             answer.message_ref, "👍"))  # fmt: skip
+    harness.discord.dispatch("MESSAGE_REACTION_ADD", reacted("MESSAGE_REACTION_ADD",
+                             answer.message_ref, "👎", user=other))  # fmt: skip
+    answer = stored(harness, key, lambda a: len(a.votes) == 2)
+    assert {v.user: v.value for v in answer.votes} == {discord_api.PERSON["id"]: 1, other: -1}
+    harness.discord.dispatch("MESSAGE_REACTION_REMOVE", reacted("MESSAGE_REACTION_REMOVE",
+                             answer.message_ref, "👎", user=other))  # fmt: skip
+    answer = stored(harness, key, lambda a: 0 in {v.value for v in a.votes})
+    assert {v.user: v.value for v in answer.votes} == {discord_api.PERSON["id"]: 1, other: 0}
+    # on someone else's message, or not a vote emoji: nothing
+    harness.discord.dispatch("MESSAGE_REACTION_ADD", reacted("MESSAGE_REACTION_ADD",
+                             answer.message_ref, "👍", user="1300000000000000999",
+                             author=discord_api.PERSON["id"]))  # fmt: skip
+    harness.discord.dispatch("MESSAGE_REACTION_ADD", reacted("MESSAGE_REACTION_ADD",
+                             answer.message_ref, "🎉", user="1300000000000000999"))  # fmt: skip
+
+    fix = message("correction: yearly plans are refunded in full within 14 days.",
+                  channel_id=answer.place)  # fmt: skip
+    harness.discord.dispatch("MESSAGE_CREATE", fix)
+    harness.discord.dispatch("MESSAGE_CREATE", fix)  # a replayed event: stored once
+    answer = stored(harness, key, lambda a: len(a.corrections) == 1)
+    assert answer.corrections[0].text == "yearly plans are refunded in full within 14 days."
+    time.sleep(2)
+    answer = stored(harness, key)
+    assert len(answer.votes) == 2 and len(answer.corrections) == 1
+    assert len(harness.posts_in(answer.place)) == 1  # the answer; the correction got no reply

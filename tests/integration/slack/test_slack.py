@@ -15,6 +15,7 @@ import redis
 
 from bot.slack.app import create_app, make_http_server
 from bot.slack.settings import SlackSettings
+from knowledge.feedback.store import FeedbackStore
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.processes import Worker, client_app, settings_from
 from tests.support.slack_api import SlackStandIn, post_event
@@ -29,6 +30,7 @@ PAYLOADS = Path(__file__).parents[2] / "unit" / "slack" / "payloads"
 class Bot:
     url: str
     slack: SlackStandIn
+    feedback: FeedbackStore
 
     def send(self, payload: dict, *, retry: int | None = None, secret: str = SECRET,
              timestamp: int | None = None) -> tuple[int, float]:  # fmt: skip
@@ -64,7 +66,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     }
     knowledge = Worker(env, root / "knowledge.log")
     delivery = Worker(
-        env, root / "delivery.log", app="bot.worker", queue="delivery", pool="threads"
+        env, root / "delivery.log", app="bot.worker", queue="delivery,feedback", pool="threads"
     )
     server = None
     try:
@@ -74,7 +76,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         app = create_app(settings, client_app(env), Ledger(settings.resolved_ledger_url))
         server = make_http_server(app, "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        yield Bot(f"http://127.0.0.1:{server.server_port}/slack/events", slack)
+        feedback = FeedbackStore(settings.resolved_feedback_url)
+        yield Bot(f"http://127.0.0.1:{server.server_port}/slack/events", slack, feedback)
     finally:
         if server:
             server.shutdown()
@@ -169,3 +172,63 @@ def test_a_burst_of_questions_is_acknowledged_and_each_answered_once(bot):
         time.sleep(0.2)
     time.sleep(1)
     assert [len(posts_in(bot.slack, t)) for t in threads] == [1] * 40
+
+
+def reaction(kind: str, event_id: str, ts: str, name: str = "+1", *, on: str, by: str = "U0USER",
+             author: str = "U0BOT", event_ts: str = "1700000100.000100") -> dict:  # fmt: skip
+    return {
+        "type": "event_callback", "team_id": "T0001", "event_id": event_id,
+        "event": {"type": kind, "user": by, "reaction": name, "item_user": author,
+                  "item": {"type": "message", "channel": "C0SUPPORT", "ts": on},
+                  "event_ts": event_ts},
+    }  # fmt: skip
+
+
+def stored(bot: Bot, event_id: str, until=lambda answer: True, timeout: float = 30):
+    """The stored answer for a question, once `until(answer)` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = bot.feedback.answer_for(f"slack:T0001:{event_id}")
+        if answer is not None and until(answer):
+            return answer
+        time.sleep(0.2)
+    raise AssertionError(f"the store never had what was expected for {event_id}")
+
+
+def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(bot):
+    assert (
+        bot.send(mention("EvV", "can i get a refund on a yearly plan?", "1700000007.1"))[0] == 200
+    )
+    answer = stored(bot, "EvV")
+    channel, ts = answer.message_ref.split("/")
+    assert channel == "C0SUPPORT" and answer.place == "C0SUPPORT/1700000007.1"
+
+    bot.send(reaction("reaction_added", "EvV1", ts, "+1::skin-tone-2", on=ts))
+    bot.send(reaction("reaction_added", "EvV2", ts, "-1", on=ts, by="U0OTHER"))
+    answer = stored(bot, "EvV", lambda a: len(a.votes) == 2)
+    assert {v.user: v.value for v in answer.votes} == {"U0USER": 1, "U0OTHER": -1}
+
+    later = "1700000200.000100"
+    bot.send(reaction("reaction_added", "EvV3", ts, "-1", on=ts, event_ts=later))  # replaces
+    bot.send(reaction("reaction_removed", "EvV4", ts, "-1", on=ts, by="U0OTHER",
+                      event_ts=later))  # takes back  # fmt: skip
+    answer = stored(bot, "EvV", lambda a: {v.value for v in a.votes} == {-1, 0})
+    assert {v.user: v.value for v in answer.votes} == {"U0USER": -1, "U0OTHER": 0}
+
+    # not our message, and not a vote emoji: nothing recorded
+    bot.send(reaction("reaction_added", "EvV5", ts, "+1", on="1700000007.1", author="U0USER"))
+    bot.send(reaction("reaction_added", "EvV6", ts, "tada", on=ts, by="U0THIRD"))
+
+    reply = {"type": "event_callback", "team_id": "T0001", "event_id": "EvV7", "event": {
+        "type": "message", "channel": "C0SUPPORT", "channel_type": "channel", "user": "U0LEAD",
+        "text": "Correction: yearly plans get a full refund within 14 days, then pro rata.",
+        "ts": "1700000300.000100", "thread_ts": "1700000007.1",
+    }}  # fmt: skip
+    bot.send(reply)
+    bot.send(reply, retry=1)
+    answer = stored(bot, "EvV", lambda a: len(a.corrections) == 1)
+    (correction,) = answer.corrections
+    assert correction.author == "U0LEAD" and correction.text.endswith("then pro rata.")
+    time.sleep(2)
+    answer = stored(bot, "EvV")
+    assert len(answer.votes) == 2 and len(answer.corrections) == 1

@@ -1,0 +1,176 @@
+"""`supportbot feedback export|stats` and `supportbot tune`: from reactions to the next adapter.
+
+Registered on the main command in bot/cli.py; heavy libraries load only inside each command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from knowledge.settings import Settings
+
+feedback_app = typer.Typer(help="Feedback on answers: tuning data, and how helpful answers are.")
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+
+def _store(settings: Settings):  # -> FeedbackStore
+    from knowledge.feedback.store import FeedbackStore
+
+    return FeedbackStore(settings.resolved_feedback_url)
+
+
+def _hub(settings: Settings):  # -> HfApi
+    from huggingface_hub import HfApi
+
+    return HfApi(token=settings.hf_token.get_secret_value() or None)
+
+
+@feedback_app.command("export")
+def export(
+    out: Annotated[Path, typer.Argument(help="Training file; held out goes to OUT.heldout.jsonl")],
+    format: Annotated[Literal["sft", "dpo"], typer.Option(help="sft or dpo.")] = "sft",
+    held_out: Annotated[
+        float, typer.Option(help="Share of questions held out.", min=0, max=0.9)
+    ] = 0.1,
+    push: Annotated[
+        str | None, typer.Option(help="Also upload to this private Hub dataset.")
+    ] = None,
+) -> None:
+    """Write SFT conversations or DPO pairs from rated and corrected answers."""
+    from knowledge.feedback.export import export as write
+    from knowledge.prompt import load_voice
+
+    settings = Settings()
+    store = _store(settings)
+    try:
+        report = write(
+            store,
+            out,
+            format=format,
+            voice=load_voice(settings.voice_file),
+            sources=settings.answer_sources,
+            source_chars=settings.max_source_chars,
+            held_out=held_out,
+        )
+    finally:
+        store.close()
+    console.print(report.summary())
+    if push:
+        from knowledge.tuning.publish import push_dataset
+
+        sha = push_dataset(_hub(settings), out, report, push)
+        console.print(f"pushed to {push} (private) at revision {sha}")
+
+
+@feedback_app.command("stats")
+def stats(top: Annotated[int, typer.Option(help="Rows in each gap list.", min=1)] = 10) -> None:
+    """Helpful rate overall, by model revision, channel and source; the knowledge gaps."""
+    from knowledge.feedback.stats import Rate
+    from knowledge.feedback.stats import stats as compute
+
+    store = _store(Settings())
+    try:
+        report = compute(store, top=top)
+    finally:
+        store.close()
+
+    def rates(title: str, rows: list[Rate]) -> None:
+        table = Table(title=title)
+        for column in ("", "answers", "👍", "👎", "helpful"):
+            table.add_column(column, justify="left" if not column else "right")
+        for r in rows:
+            helpful = f"{r.helpful:.0%}" if r.helpful is not None else "-"
+            table.add_row(r.label, str(r.answers), str(r.up), str(r.down), helpful)
+        console.print(table)
+
+    rates("Overall", [report.overall])
+    rates("By model revision", report.by_model)
+    rates("By channel", report.by_channel)
+    rates("By source page", report.by_source[: top * 2])
+    for title, gaps, count in (
+        ("Most often declined (the docs may not cover these)", report.most_declined, "declined"),
+        ("Most often voted down", report.most_voted_down, "voted_down"),
+    ):
+        table = Table(title=title)
+        table.add_column("question")
+        table.add_column("times", justify="right")
+        table.add_column(count.replace("_", " "), justify="right")
+        for gap in gaps:
+            table.add_row(gap.question, str(gap.times), str(getattr(gap, count)))
+        console.print(table)
+
+
+def tune(
+    data: Annotated[
+        Path | None, typer.Option(help="A local export (its .heldout beside it).")
+    ] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="A Hub dataset repo, REPO or REPO@REV.")
+    ] = None,
+    method: Annotated[Literal["sft", "dpo"], typer.Option(help="sft, or dpo on pairs.")] = "sft",
+    output: Annotated[Path, typer.Option(help="Where the adapter is written.")] = Path(
+        "data/adapter"
+    ),
+    epochs: Annotated[float, typer.Option(min=0.1)] = 3.0,
+    learning_rate: Annotated[float, typer.Option(min=0)] = 2e-4,
+    lora_r: Annotated[int, typer.Option(min=1)] = 16,
+    batch_size: Annotated[int, typer.Option(min=1)] = 4,
+    max_length: Annotated[int, typer.Option(help="Tokens per example (prompt + answer).")] = 2048,
+    push: Annotated[str | None, typer.Option(help="Publish the adapter to this Hub repo.")] = None,
+    force: Annotated[bool, typer.Option(help="Publish even if held-out loss got worse.")] = False,
+) -> None:
+    """Train a LoRA adapter on the base model from feedback, check it, and optionally publish."""
+    from knowledge.generate import ModelLoadError
+    from knowledge.tuning.data import TuningDataError, load_hub, load_local
+    from knowledge.tuning.train import TuneOptions
+    from knowledge.tuning.train import tune as train
+
+    settings = Settings()
+    if (data is None) == (dataset is None):
+        errors.print("[red]error:[/red] give exactly one of --data FILE or --dataset REPO[@REV].")
+        raise typer.Exit(2)
+    try:
+        if data is not None:
+            loaded = load_local(data)
+        else:
+            repo, _, revision = (dataset or "").partition("@")
+            loaded = load_hub(repo, revision or None, settings)
+        options = TuneOptions(
+            output_dir=output,
+            method=method,
+            epochs=epochs,
+            learning_rate=learning_rate,
+            lora_r=lora_r,
+            lora_alpha=2 * lora_r,
+            batch_size=batch_size,
+        )
+        result = train(settings, loaded, options)
+    except (TuningDataError, ModelLoadError) as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(
+        f"{result.method}: {result.train_examples} examples, {result.steps} steps in "
+        f"{result.seconds:.0f} s\nheld-out loss {result.loss_before:.4f} -> "
+        f"{result.loss_after:.4f}; brand-voice score {result.voice_before:.2f} -> "
+        f"{result.voice_after:.2f}\nadapter written to {result.output_dir}"
+    )
+    if result.current_loss is not None:
+        console.print(f"current adapter {result.current_adapter}: loss {result.current_loss:.4f}")
+    if push:
+        from knowledge.tuning.publish import RefusedError, push_adapter
+
+        try:
+            sha = push_adapter(_hub(settings), result, push, force=force)
+        except RefusedError as exc:
+            errors.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from exc
+        console.print(
+            f"published {push} at revision {sha}. To serve it: set SUPPORTBOT_ADAPTER_MODEL={push}"
+            f" and SUPPORTBOT_ADAPTER_REVISION={sha}, then restart the worker."
+        )

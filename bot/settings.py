@@ -1,0 +1,14 @@
+"""Settings every chat adapter shares, on top of the workers' (and knowledge's) settings."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from workers.settings import WorkerSettings
+
+
+class BotSettings(WorkerSettings):
+    correction_prefix: str = Field(
+        "correction:",
+        description="A thread reply starting with this gives the better answer (any case).",
+    )

@@ -1,0 +1,29 @@
+"""👍/👎 on the bot's answers, to the feedback worker.
+
+Reactions on any other message are dropped here (Slack says whose message it was: `item_user`);
+the worker ties the rest to the stored answer, and sets aside what isn't one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from slack_bolt import App
+
+from bot.slack import translate
+from bot.slack.settings import SlackSettings
+from workers import enqueue
+
+
+def register(app: App, settings: SlackSettings, celery: Celery) -> None:
+    def on_reaction(event: dict, context: Any) -> None:
+        vote = translate.vote(
+            event, str(context.get("bot_user_id") or ""), settings.slack_vote_up,
+            settings.slack_vote_down,
+        )  # fmt: skip
+        if vote is not None:
+            enqueue.feedback(celery, vote)
+
+    app.event("reaction_added")(on_reaction)
+    app.event("reaction_removed")(on_reaction)

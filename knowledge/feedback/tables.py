@@ -1,0 +1,101 @@
+"""The feedback store's tables (SQLAlchemy ORM). Changes go through an Alembic migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AskedQuestion(Base):
+    """A question as asked on a platform; `key` is the adapters' idempotency key."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(64), default="")
+    channel: Mapped[str] = mapped_column(String(64), default="", index=True)
+    thread: Mapped[str] = mapped_column(String(64), default="")
+    user: Mapped[str] = mapped_column(String(64), default="")
+    text: Mapped[str] = mapped_column(Text)
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    answer: Mapped[StoredAnswer | None] = relationship(back_populates="question")
+
+
+class StoredAnswer(Base):
+    """What the bot said, with what it was grounded on, which model said it, and where it posted."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("platform", "message_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), unique=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    message_ref: Mapped[str] = mapped_column(String(255), doc="channel/message id of the post")
+    place: Mapped[str] = mapped_column(String(255), index=True, doc="the thread it was posted in")
+    text: Mapped[str] = mapped_column(Text)
+    standalone_question: Mapped[str] = mapped_column(Text, default="")
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    retrieved: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    confidence: Mapped[str] = mapped_column(String(8))
+    declined: Mapped[bool] = mapped_column(default=False)
+    model_backend: Mapped[str] = mapped_column(String(32), default="")
+    model_repo: Mapped[str] = mapped_column(String(255), default="")
+    model_revision: Mapped[str] = mapped_column(String(64), default="")
+    adapter_repo: Mapped[str] = mapped_column(String(255), default="")
+    adapter_revision: Mapped[str] = mapped_column(String(64), default="")
+    timings: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    question: Mapped[AskedQuestion] = relationship(back_populates="answer")
+    votes: Mapped[list[Vote]] = relationship(back_populates="answer")
+    corrections: Mapped[list[Correction]] = relationship(back_populates="answer")
+
+
+class Vote(Base):
+    """One person's current vote on one answer: +1, -1, or 0 once taken back.
+
+    `at` is the platform's time of the reaction: reactions handled out of order still end with
+    the latest one (an older event never overwrites a newer one).
+    """
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("answer_id", "user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), index=True)
+    user: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    answer: Mapped[StoredAnswer] = relationship(back_populates="votes")
+
+
+class Correction(Base):
+    """A teammate's better answer; `event_id` makes recording it idempotent."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), index=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    author: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    answer: Mapped[StoredAnswer] = relationship(back_populates="corrections")

@@ -1,0 +1,133 @@
+"""The feedback store on SQLite and on PostgreSQL (localhost, a fresh database per test): the
+migrations, and writes that stay right when events repeat, race or arrive out of order."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+
+from knowledge.feedback.store import FeedbackStore, Posted
+from knowledge.feedback.tables import Correction, StoredAnswer, Vote
+from tests.integration.test_ledger import POSTGRES, postgres_ready
+from tests.support.answers import answered, asked
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'feedback.sqlite'}"
+        return
+    if not postgres_ready():
+        pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 (.ci/run starts it)")
+    name = f"feedback_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as db:
+        db.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as db:
+            db.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(url) -> Iterator[FeedbackStore]:
+    opened = FeedbackStore(url)
+    yield opened
+    opened.close()
+
+
+def post(store: FeedbackStore, event_id: str, ref: str, place: str = "C1/1.0") -> None:
+    assert store.record_answer(asked(event_id), answered(), Posted(ref, place))
+
+
+def votes(store: FeedbackStore) -> dict[str, int]:
+    with store.session() as session:
+        return {v.user: v.value for v in session.scalars(select(Vote))}
+
+
+def test_opening_migrates_once_to_the_latest_schema(url):
+    FeedbackStore(url).close()
+    FeedbackStore(url).close()  # a second open finds the schema current
+    tables = set(inspect(create_engine(url)).get_table_names())
+    assert {"questions", "answers", "votes", "corrections", "alembic_version"} <= tables
+
+
+def test_an_answer_is_stored_once_with_what_it_was_grounded_on(store):
+    post(store, "Ev1", "C1/2.0")
+    assert not store.record_answer(asked("Ev1"), answered(), Posted("C1/2.0", "C1/1.0"))
+    with store.session() as session:
+        (answer,) = session.scalars(select(StoredAnswer))
+        assert answer.question.text == "can i get a refund on a yearly plan?"
+        assert answer.retrieved[0]["url"] == "https://help.example/refunds"
+        assert (answer.adapter_repo, answer.adapter_revision) == ("org/voice", "r1")
+
+
+def test_one_vote_per_person_replaced_and_taken_back(store):
+    post(store, "Ev1", "C1/2.0")
+    assert store.vote("slack", "C1/2.0", "U7", 1, T0)
+    assert store.vote("slack", "C1/2.0", "U8", 1, T0)
+    assert store.vote("slack", "C1/2.0", "U7", -1, T0 + timedelta(seconds=1))  # replaces
+    assert votes(store) == {"U7": -1, "U8": 1}
+    # U8 takes back a 👎 they never gave: their 👍 stands
+    assert store.vote("slack", "C1/2.0", "U8", -1, T0 + timedelta(seconds=2), removed=True) is False
+    assert store.vote("slack", "C1/2.0", "U7", -1, T0 + timedelta(seconds=3), removed=True)
+    assert votes(store) == {"U7": 0, "U8": 1}
+
+
+def test_reactions_handled_out_of_order_end_with_the_latest(store):
+    post(store, "Ev1", "C1/2.0")
+    # 👍 at t0, then removed at t1 -- but the removal is handled first
+    assert store.vote("slack", "C1/2.0", "U7", 1, T0 + timedelta(seconds=1), removed=True)
+    assert store.vote("slack", "C1/2.0", "U7", 1, T0) is False
+    assert votes(store) == {"U7": 0}
+
+
+def test_reactions_on_other_messages_are_not_ours(store):
+    post(store, "Ev1", "C1/2.0")
+    assert store.vote("slack", "C1/9.9", "U7", 1, T0) is None
+    assert store.vote("discord", "C1/2.0", "U7", 1, T0) is None  # same id, other platform
+    assert votes(store) == {}
+
+
+def test_racing_first_votes_leave_one_row_per_person(store):
+    post(store, "Ev1", "C1/2.0")
+
+    def react(i: int) -> bool | None:
+        return store.vote("slack", "C1/2.0", f"U{i % 4}", 1 if i % 2 else -1,
+                          T0 + timedelta(milliseconds=i))  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(react, range(32)))
+    assert votes(store) == {"U0": -1, "U1": 1, "U2": -1, "U3": 1}  # each one's latest
+
+
+def test_a_correction_goes_to_the_latest_answer_in_its_thread_once(store):
+    post(store, "Ev1", "C1/2.0", place="C1/1.0")
+    post(store, "Ev2", "C1/3.0", place="C1/1.0")  # a follow-up answered in the same thread
+    fixed = store.correct("slack", place="C1/1.0", author="U9", text="Within 30 days.",
+                          event_id="C1/4.0")  # fmt: skip
+    assert fixed is True
+    assert store.correct("slack", place="C1/1.0", author="U9", text="Within 30 days.",
+                         event_id="C1/4.0") is False  # fmt: skip
+    assert store.correct("slack", place="C9/1.0", author="U9", text="x", event_id="C9/2") is None
+    with store.session() as session:
+        (correction,) = session.scalars(select(Correction))
+        assert correction.answer.message_ref == "C1/3.0" and correction.author == "U9"
+
+
+def test_a_reason_is_kept_with_the_vote(store):
+    post(store, "Ev1", "C1/2.0")
+    assert not store.give_reason("slack", "C1/2.0", "U7", "too vague")  # no vote yet
+    store.vote("slack", "C1/2.0", "U7", -1, T0)
+    assert store.give_reason("slack", "C1/2.0", "U7", "too vague")
+    with store.session() as session:
+        assert session.scalar(select(Vote.reason)) == "too vague"
