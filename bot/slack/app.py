@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -11,7 +12,7 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.slack.delivery import web_client
-from bot.slack.listeners import mentions, reactions
+from bot.slack.listeners import actions, mentions, reactions
 from bot.slack.settings import SlackSettings
 from workers.ledger import Ledger
 
@@ -25,6 +26,7 @@ def create_app(settings: SlackSettings, celery: Celery, ledger: Ledger) -> App:
     )
     mentions.register(app, settings, celery, ledger)
     reactions.register(app, settings, celery)
+    actions.register(app, settings, celery)
     app.error(_malformed)
     return app
 
@@ -45,12 +47,27 @@ class _QuietHandler(WSGIRequestHandler):
         logging.getLogger(__name__).debug(format, *args)
 
 
+def _rejecting_malformed(handler: SlackRequestHandler) -> Callable:
+    """Bolt raises on some malformed payloads before any listener runs (its matchers index the
+    body); answer those 400 too, rather than wsgiref's 500 that Slack would retry."""
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        try:
+            return handler(environ, start_response)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            logging.getLogger(__name__).warning("Rejected a malformed Slack request: %r", exc)
+            start_response("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"malformed request"]
+
+    return application
+
+
 def make_http_server(app: App, host: str, port: int) -> WSGIServer:
     """/slack/events on a threading WSGI server (put TLS in front of it)."""
     return make_server(
         host,
         port,
-        SlackRequestHandler(app),
+        _rejecting_malformed(SlackRequestHandler(app)),
         server_class=_ThreadingWSGIServer,
         handler_class=_QuietHandler,
     )

@@ -1,4 +1,5 @@
-"""An `Answer` as Slack Block Kit: the text, numbered source links, a feedback invitation."""
+"""An `Answer` as Slack Block Kit: the text, numbered source links, a feedback invitation, and
+buttons to suggest a better answer or say why it missed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 from knowledge.models import Answer
 
 FEEDBACK_HINT = "Was this helpful? React with :thumbsup: or :thumbsdown:."
+SUGGEST = "supportbot_suggest"
+WHY_NOT = "supportbot_why_not"
 USAGE = "Mention me with a question, e.g. `@supportbot how do I reset my password?`"
 _SECTION_LIMIT = 3000  # Slack's limit for a section's text
 
@@ -30,7 +33,14 @@ def answer_blocks(answer: Answer) -> list[dict[str, Any]]:
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Sources*\n{links}"}]}
         )
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": FEEDBACK_HINT}]})
+    blocks.append({"type": "actions", "block_id": "supportbot_feedback", "elements": [
+        _button(SUGGEST, "Suggest a better answer"), _button(WHY_NOT, "Not helpful? Tell us why"),
+    ]})  # fmt: skip
     return blocks
+
+
+def _button(action_id: str, text: str) -> dict[str, Any]:
+    return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text}}
 
 
 def fallback_text(answer: Answer) -> str:

@@ -10,7 +10,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
@@ -107,12 +107,16 @@ def post_event(
     retry: int | None = None,
     timestamp: int | None = None,
     timeout: float = 30,
+    interactive: bool = False,
+    replies: list[str] | None = None,
 ) -> tuple[int, float]:
-    """POST an Events API payload signed as Slack signs it; (HTTP status, seconds taken)."""
-    body = json.dumps(payload)
+    """POST an Events API payload (or, `interactive`, a button or modal payload, form-encoded)
+    signed as Slack signs it; (HTTP status, seconds taken). Response bodies go to `replies`."""
+    body = urlencode({"payload": json.dumps(payload)}) if interactive else json.dumps(payload)
     ts = str(timestamp or int(time.time()))
+    kind = "application/x-www-form-urlencoded" if interactive else "application/json"
     headers = {
-        "Content-Type": "application/json",
+        "Content-Type": kind,
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
     }
@@ -122,7 +126,9 @@ def post_event(
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            response.read()
+            reply = response.read().decode()
+            if replies is not None:
+                replies.append(reply)
             return response.status, time.perf_counter() - started
     except urllib.error.HTTPError as error:
         return error.code, time.perf_counter() - started

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -33,9 +34,9 @@ class Bot:
     feedback: FeedbackStore
 
     def send(self, payload: dict, *, retry: int | None = None, secret: str = SECRET,
-             timestamp: int | None = None) -> tuple[int, float]:  # fmt: skip
+             timestamp: int | None = None, **form: Any) -> tuple[int, float]:  # fmt: skip
         return post_event(
-            self.url, payload, secret=secret, retry=retry, timestamp=timestamp, timeout=10
+            self.url, payload, secret=secret, retry=retry, timestamp=timestamp, timeout=10, **form
         )
 
 
@@ -232,3 +233,43 @@ def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(bot):
     time.sleep(2)
     answer = stored(bot, "EvV")
     assert len(answer.votes) == 2 and len(answer.corrections) == 1
+
+
+def test_the_buttons_open_modals_whose_answers_reach_the_feedback_store(bot):
+    assert bot.send(mention("EvW", "how long do refunds take?", "1700000008.1"))[0] == 200
+    answer = stored(bot, "EvW")
+    channel, ts = answer.message_ref.split("/")
+    who = {"team": {"id": "T0001"}, "user": {"id": "U0USER"}, "api_app_id": "A0001"}
+    for button in ("supportbot_suggest", "supportbot_why_not"):
+        pressed = {**who, "type": "block_actions", "trigger_id": f"trigger-{button}",
+                   "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+                   "channel": {"id": channel}, "actions": [{"action_id": button,
+                   "block_id": "supportbot_feedback", "type": "button"}]}  # fmt: skip
+        assert bot.send(pressed, interactive=True)[0] == 200
+    opened = bot.slack.wait_for("views.open", 2)[-2:]
+    views = [json.loads(c.args["view"]) if isinstance(c.args["view"], str) else c.args["view"]
+             for c in opened]  # fmt: skip
+    assert [v["callback_id"] for v in views] == ["supportbot_better_answer", "supportbot_reason"]
+    assert {v["private_metadata"] for v in views} == {answer.message_ref}
+
+    def submit(callback_id: str, text: str, view_id: str) -> str:
+        replies: list[str] = []
+        payload = {**who, "type": "view_submission", "view": {
+            "id": view_id, "type": "modal", "callback_id": callback_id,
+            "private_metadata": answer.message_ref,
+            "state": {"values": {"text": {"value": {"type": "plain_text_input", "value": text}}}},
+        }}  # fmt: skip
+        assert bot.send(payload, interactive=True, replies=replies)[0] == 200
+        return replies[0]
+
+    assert "Please write something first." in submit("supportbot_reason", "  ", "V0")
+    malformed = {**who, "type": "view_submission",  # a view with no type and no state
+                 "view": {"id": "V9", "callback_id": "supportbot_reason"}}  # fmt: skip
+    assert bot.send(malformed, interactive=True)[0] == 400
+    submit("supportbot_reason", "It skipped the monthly plans.", "V1")
+    submit("supportbot_better_answer", "Refunds take 5-10 business days [1].", "V2")
+    answer = stored(bot, "EvW", lambda a: bool(a.votes) and a.votes[0].reason is not None
+                    and len(a.corrections) == 1)  # fmt: skip
+    (vote,) = answer.votes
+    assert (vote.user, vote.value, vote.reason) == ("U0USER", -1, "It skipped the monthly plans.")
+    assert answer.corrections[0].text == "Refunds take 5-10 business days [1]."

@@ -84,4 +84,14 @@ def test_answer_blocks_snapshot():
             ],
         },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": FEEDBACK_HINT}]},
-    ]
+        {
+            "type": "actions",
+            "block_id": "supportbot_feedback",
+            "elements": [
+                {"type": "button", "action_id": "supportbot_suggest",
+                 "text": {"type": "plain_text", "text": "Suggest a better answer"}},
+                {"type": "button", "action_id": "supportbot_why_not",
+                 "text": {"type": "plain_text", "text": "Not helpful? Tell us why"}},
+            ],
+        },
+    ]  # fmt: skip
