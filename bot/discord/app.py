@@ -9,6 +9,7 @@ from celery import Celery
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.buttons import AnswerButtons
 from bot.discord.questions import Questions
 from bot.discord.reactions import Reactions
 from bot.discord.rest import use_api
@@ -37,6 +38,7 @@ class SupportBot(commands.Bot):
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
         await self.add_cog(Questions(self, self.settings, self.celery, self.ledger))
         await self.add_cog(Reactions(self, self.settings, self.celery))
+        self.add_view(AnswerButtons(self.celery))  # clicks on any answer, even older ones
         if not self.settings.discord_sync_commands:
             return
         if self.settings.discord_guilds:

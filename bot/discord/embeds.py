@@ -1,5 +1,6 @@
 """An `Answer` as a Discord message: an embed with the text, numbered source links, a feedback
-line; mentions are off except the channel's handoff contact when the bot hands off."""
+line, and the feedback buttons; mentions are off except the channel's handoff contact when the
+bot hands off."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import discord
 
+from bot.discord.buttons import answer_buttons
 from knowledge.models import Answer, Question
 
 FEEDBACK_HINT = "Was this helpful? React with 👍 or 👎."
@@ -46,6 +48,7 @@ def answer_message(question: Question, answer: Answer) -> dict[str, Any]:
     body: dict[str, Any] = {
         "embeds": [answer_embed(answer).to_dict()],
         "allowed_mentions": {"parse": []},
+        "components": answer_buttons(),
     }
     if answer.declined and question.handoff_contact:
         body["content"] = question.handoff_contact

@@ -78,6 +78,22 @@ def slash_ask(question: str, *, channel_id: str = CHANNEL_ID) -> dict:
     }  # fmt: skip
 
 
+def clicked(custom_id: str, on: dict, *, channel_id: str) -> dict:
+    """An INTERACTION_CREATE payload for a button click (type 3) on the bot's message `on`."""
+    data = slash_ask("", channel_id=channel_id)
+    data |= {"type": 3, "message": on, "data": {"custom_id": custom_id, "component_type": 2}}
+    return data
+
+
+def submitted(custom_id: str, text: str, *, channel_id: str) -> dict:
+    """An INTERACTION_CREATE payload for a modal submission (type 5): one text input in a label."""
+    data = slash_ask("", channel_id=channel_id)
+    data |= {"type": 5, "data": {"custom_id": custom_id, "components": [
+        {"type": 18, "id": 1, "component": {"type": 4, "id": 2, "custom_id": "text",
+                                            "value": text}}]}}  # fmt: skip
+    return data
+
+
 def thread(thread_id: str, name: str = "a question") -> dict:
     """A THREAD_CREATE payload: a public thread in the support channel."""
     return {

@@ -282,3 +282,38 @@ def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(harness
     answer = stored(harness, key)
     assert len(answer.votes) == 2 and len(answer.corrections) == 1
     assert len(harness.posts_in(answer.place)) == 1  # the answer; the correction got no reply
+
+
+def test_the_buttons_open_modals_whose_answers_reach_the_feedback_store(harness):
+    asked = harness.mention("how long do refunds take?")
+    key = f"discord:{discord_api.GUILD_ID}:{asked['id']}"
+    answer = stored(harness, key)
+    (post,) = harness.posts_in(answer.place)
+    buttons = post.body["components"][0]["components"]
+    assert [b["custom_id"] for b in buttons] == ["supportbot:suggest", "supportbot:why_not"]
+    channel_id, message_id = answer.message_ref.split("/")
+    posted = next(m for m in harness.discord.messages[channel_id] if m["id"] == message_id)
+
+    modals = {}
+    for button in ("supportbot:suggest", "supportbot:why_not"):
+        click = discord_api.clicked(button, posted, channel_id=channel_id)
+        harness.discord.dispatch("INTERACTION_CREATE", click)
+        (opened,) = harness.discord.wait_for("interaction_callback", 1, 10, id=click["id"])
+        assert opened.body["type"] == 9  # MODAL
+        modals[button] = opened.body["data"]["custom_id"]
+    assert modals == {"supportbot:suggest": f"supportbot:correction:{answer.message_ref}",
+                      "supportbot:why_not": f"supportbot:reason:{answer.message_ref}"}  # fmt: skip
+
+    typed = [(modals["supportbot:why_not"], "It skipped monthly plans."),
+             (modals["supportbot:suggest"], "Refunds take 5-10 days [1].")]  # fmt: skip
+    for custom_id, text in typed:
+        sent = discord_api.submitted(custom_id, text, channel_id=channel_id)
+        harness.discord.dispatch("INTERACTION_CREATE", sent)
+        (thanks,) = harness.discord.wait_for("interaction_callback", 1, 10, id=sent["id"])
+        assert thanks.body["type"] == 4 and thanks.body["data"]["flags"] == 64  # ephemeral
+    answer = stored(harness, key, lambda a: bool(a.votes) and a.votes[0].reason is not None
+                    and len(a.corrections) == 1)  # fmt: skip
+    (vote,) = answer.votes
+    assert (vote.user, vote.value) == (discord_api.PERSON["id"], -1)
+    assert vote.reason == "It skipped monthly plans."
+    assert answer.corrections[0].text == "Refunds take 5-10 days [1]."

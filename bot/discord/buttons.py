@@ -1,0 +1,92 @@
+"""The buttons under an answer: "Suggest a better answer" and "Not helpful? Tell us why" open a
+modal; what is sent goes to the feedback worker as a correction, or as a 👎 with its reason.
+
+The buttons are a persistent view (fixed custom ids), so they work on answers posted by the
+delivery worker and after the adapter restarts. A modal's custom id carries the answer's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import discord
+from celery import Celery
+
+from knowledge.models import Feedback
+from workers import enqueue
+
+SUGGEST = "supportbot:suggest"
+WHY_NOT = "supportbot:why_not"
+THANKS = "Thanks! It is kept with the answer and helps the next version of the bot."
+
+
+def answer_buttons() -> list[dict[str, Any]]:
+    """The components JSON a delivery attaches to an answer (the view below handles clicks)."""
+    return [{"type": 1, "components": [
+        {"type": 2, "style": 2, "label": "Suggest a better answer", "custom_id": SUGGEST},
+        {"type": 2, "style": 2, "label": "Not helpful? Tell us why", "custom_id": WHY_NOT},
+    ]}]  # fmt: skip
+
+
+class FeedbackModal(discord.ui.Modal):
+    def __init__(
+        self, kind: Literal["correction", "reason"], message_ref: str, celery: Celery
+    ) -> None:
+        title = "A better answer" if kind == "correction" else "What was wrong?"
+        super().__init__(title=title, custom_id=f"supportbot:{kind}:{message_ref}", timeout=900)
+        self.text: discord.ui.TextInput = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph, custom_id="text", max_length=3000
+        )
+        label = (
+            "What should the answer have said?" if kind == "correction"
+            else "Why wasn't it helpful? (counts as 👎)"
+        )  # fmt: skip
+        self.add_item(discord.ui.Label(text=label, component=self.text))
+        self.kind = kind
+        self.message_ref = message_ref
+        self.celery = celery
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        said: dict[str, Any] = {
+            "platform": "discord", "user": str(interaction.user.id),
+            "message_ref": self.message_ref, "at": datetime.now(UTC),
+        }  # fmt: skip
+        text = self.text.value.strip()
+        events = (
+            [Feedback(kind="correction", text=text, event_id=str(interaction.id), **said)]
+            if self.kind == "correction" else
+            [Feedback(kind="vote", value=-1, **said),
+             Feedback(kind="reason", text=text, event_id=str(interaction.id), **said)]
+        )  # fmt: skip
+        for event in events:
+            await asyncio.to_thread(enqueue.feedback, self.celery, event)
+        await interaction.response.send_message(THANKS, ephemeral=True)
+
+
+class AnswerButtons(discord.ui.View):
+    def __init__(self, celery: Celery) -> None:
+        super().__init__(timeout=None)
+        self.celery = celery
+
+    @discord.ui.button(
+        label="Suggest a better answer", style=discord.ButtonStyle.secondary, custom_id=SUGGEST
+    )
+    async def suggest(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await interaction.response.send_modal(
+            FeedbackModal("correction", _ref(interaction), self.celery)
+        )
+
+    @discord.ui.button(
+        label="Not helpful? Tell us why", style=discord.ButtonStyle.secondary, custom_id=WHY_NOT
+    )
+    async def why_not(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await interaction.response.send_modal(
+            FeedbackModal("reason", _ref(interaction), self.celery)
+        )
+
+
+def _ref(interaction: discord.Interaction) -> str:
+    message_id = interaction.message.id if interaction.message else 0
+    return f"{interaction.channel_id}/{message_id}"
