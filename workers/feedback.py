@@ -9,6 +9,7 @@ event is set aside as "not one of our answers".
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from celery import Task, shared_task
@@ -22,12 +23,15 @@ from workers.settings import WorkerSettings
 logger = logging.getLogger(__name__)
 UNKNOWN_RETRIES = 3
 _store: FeedbackStore | None = None
+_opening = threading.Lock()
 
 
 def store() -> FeedbackStore:
+    """The process's store, opened (and migrated) once even when many threads ask at once."""
     global _store
-    if _store is None:
-        _store = FeedbackStore(WorkerSettings().resolved_feedback_url)
+    with _opening:
+        if _store is None:
+            _store = FeedbackStore(WorkerSettings().resolved_feedback_url)
     return _store
 
 

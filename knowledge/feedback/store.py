@@ -7,6 +7,7 @@ order of arrival doesn't matter), a correction once per platform event.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from knowledge.feedback.tables import AskedQuestion, Correction, StoredAnswer, V
 from knowledge.models import Answer, Question
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_migrating = threading.Lock()
 
 
 def alembic_config(url: str) -> Config:
@@ -49,9 +51,10 @@ class FeedbackStore:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def upgrade(self) -> None:
-        """Bring the schema to the latest migration (a no-op when it is there already)."""
+        """Bring the schema to the latest migration (a no-op when it is there already).
+        Alembic's context is process-global, so migrations run one at a time per process."""
         config = alembic_config(str(self.engine.url.render_as_string(hide_password=False)))
-        with self.engine.begin() as connection:
+        with _migrating, self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

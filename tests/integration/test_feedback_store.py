@@ -61,6 +61,16 @@ def test_opening_migrates_once_to_the_latest_schema(url):
     assert {"questions", "answers", "votes", "corrections", "alembic_version"} <= tables
 
 
+def test_threads_opening_a_new_store_at_once_all_get_it(url):
+    """A thread-pool worker's first feedback tasks open the store together (found by the
+    feedback benchmark: Alembic's context is process-global)."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        stores = list(pool.map(lambda _: FeedbackStore(url), range(8)))
+    for opened in stores:
+        opened.close()
+    assert "votes" in inspect(create_engine(url)).get_table_names()
+
+
 def test_an_answer_is_stored_once_with_what_it_was_grounded_on(store):
     post(store, "Ev1", "C1/2.0")
     assert not store.record_answer(asked("Ev1"), answered(), Posted("C1/2.0", "C1/1.0"))

@@ -95,3 +95,35 @@ def test_answer_blocks_snapshot():
             ],
         },
     ]  # fmt: skip
+
+
+def test_only_vote_reactions_by_people_on_the_bots_messages_are_votes():
+    event = {"type": "reaction_added", "user": "U0USER", "reaction": "-1", "item_user": "U0BOT",
+             "item": {"type": "message", "channel": "C1", "ts": "1700.1"},
+             "event_ts": "1700000000.5"}  # fmt: skip
+    vote = translate.vote(event, "U0BOT", ["+1"], ["-1"])
+    assert vote is not None
+    assert (vote.kind, vote.value, vote.message_ref, vote.user) == (
+        "vote",
+        -1,
+        "C1/1700.1",
+        "U0USER",
+    )
+    assert vote.at.timestamp() == 1700000000.5
+    removed = translate.vote({**event, "type": "reaction_removed"}, "U0BOT", ["+1"], ["-1"])
+    assert removed is not None and removed.kind == "unvote"
+    assert translate.vote({**event, "item_user": "U0USER"}, "U0BOT", ["+1"], ["-1"]) is None
+    assert translate.vote({**event, "user": "U0BOT"}, "U0BOT", ["+1"], ["-1"]) is None
+    assert translate.vote({**event, "reaction": "eyes"}, "U0BOT", ["+1"], ["-1"]) is None
+    assert translate.vote({**event, "item": {"type": "file"}}, "U0BOT", ["+1"], ["-1"]) is None
+
+
+def test_a_correction_is_a_persons_thread_reply_with_the_prefix():
+    reply = {"type": "message", "channel": "C1", "user": "U0LEAD", "ts": "1700.9",
+             "thread_ts": "1700.1", "text": "<@U0BOT> Correction: it is 30 days."}  # fmt: skip
+    fix = translate.correction(reply, "U0BOT", "correction:")
+    assert fix is not None
+    assert (fix.place, fix.text, fix.event_id) == ("C1/1700.1", "it is 30 days.", "C1/1700.9")
+    assert translate.correction({**reply, "thread_ts": None}, "U0BOT", "correction:") is None
+    assert translate.correction({**reply, "bot_id": "B1"}, "U0BOT", "correction:") is None
+    assert translate.correction({**reply, "text": "thanks!"}, "U0BOT", "correction:") is None
