@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -64,10 +64,13 @@ def test_opening_migrates_once_to_the_latest_schema(url):
 def test_threads_opening_a_new_store_at_once_all_get_it(url):
     """A thread-pool worker's first feedback tasks open the store together (found by the
     feedback benchmark: Alembic's context is process-global)."""
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        stores = list(pool.map(lambda _: FeedbackStore(url), range(8)))
-    for opened in stores:
-        opened.close()
+    pool = ThreadPoolExecutor(max_workers=8)
+    futures = [pool.submit(FeedbackStore, url) for _ in range(8)]
+    done, waiting = wait(futures, timeout=60)  # a deadlock must fail the test, not hang it
+    pool.shutdown(wait=False)
+    assert not waiting, "opening the store deadlocked"
+    for future in done:
+        future.result().close()
     assert "votes" in inspect(create_engine(url)).get_table_names()
 
 

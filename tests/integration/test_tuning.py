@@ -91,6 +91,26 @@ def test_tuning_lowers_held_out_loss_and_the_adapter_serves(tiny_hub, export_fil
     assert again.current_loss == pytest.approx(result.loss_after, rel=1e-3)
 
 
+def test_dpo_on_preference_pairs_lowers_held_out_loss(tiny_hub, tmp_path):
+    store = FeedbackStore(f"sqlite:///{tmp_path / 'feedback.sqlite'}")
+    for n in range(24):
+        question = f"can I get a refund on plan {n}?"
+        store.record_answer(asked(f"Ev{n}", question), answered("No idea, sorry.",
+                            question=question), Posted(f"C1/{n}.0", f"C1/{n}.0"))  # fmt: skip
+        store.vote("slack", f"C1/{n}.0", "U1", -1, datetime.now(UTC))
+        better = f"Yes: plan {n} is refunded within 14 days [1]."
+        store.correct("slack", message_ref=f"C1/{n}.0", author="U9", text=better,
+                      event_id=f"f{n}")  # fmt: skip
+    out = tmp_path / "dpo.jsonl"
+    report = export(store, out, format="dpo", voice=VOICE, sources=1, source_chars=120,
+                    held_out=0.2)  # fmt: skip
+    assert report.train + report.held_out == 24
+    settings = make_settings(tmp_path / "data", base_model=tiny_hub.base_repo, hf_offline=True,
+                             hf_cache_dir=tiny_hub.cache_dir)  # fmt: skip
+    result = tune(settings, load_local(out), options(tmp_path, method="dpo", epochs=2))
+    assert result.method == "dpo" and result.loss_after < result.loss_before
+
+
 @dataclass
 class Commit:
     oid: str
