@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
 BOT_USER = "U0BOT"
@@ -33,6 +36,7 @@ class SlackStandIn:
     errors: dict[str, str] = field(default_factory=dict)
     replies: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    socket_url: str = ""
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -83,6 +87,8 @@ class SlackStandIn:
             return 200, {"ok": True, "channel": args.get("channel"), "ts": ts}, {}
         if method == "conversations.replies":
             return 200, {"ok": True, "messages": self.replies}, {}
+        if method == "apps.connections.open":
+            return 200, {"ok": True, "url": self.socket_url}, {}
         return 200, {"ok": True}, {}
 
     def named(self, method: str) -> list[Call]:
@@ -132,3 +138,64 @@ def post_event(
             return response.status, time.perf_counter() - started
     except urllib.error.HTTPError as error:
         return error.code, time.perf_counter() - started
+
+
+@dataclass
+class SocketModeStandIn:
+    """Slack's Socket Mode end on 127.0.0.1: says hello, sends envelopes, records the acks."""
+
+    acks: dict[str, float] = field(default_factory=dict)
+    url: str = ""
+    _loop: asyncio.AbstractEventLoop | None = None
+    _runner: web.AppRunner | None = None
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+
+    def start(self) -> SocketModeStandIn:
+        self._loop = asyncio.new_event_loop()
+        threading.Thread(target=self._loop.run_forever, daemon=True).start()
+        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(10)
+        return self
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_get("/link", self._connection)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"ws://127.0.0.1:{self._runner.addresses[0][1]}/link"
+
+    async def _connection(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1,
+                                "connection_info": {"app_id": "A0001"}})  # fmt: skip
+        async for frame in socket:
+            if frame.type == WSMsgType.TEXT:
+                envelope_id = json.loads(frame.data).get("envelope_id")
+                if envelope_id:
+                    self.acks.setdefault(envelope_id, time.monotonic())
+        self._sockets.remove(socket)
+        return socket
+
+    def connected(self, timeout: float = 30) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self._sockets and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return bool(self._sockets)
+
+    def send(self, payload: dict[str, Any], *, retry: int = 0) -> tuple[str, float]:
+        """One events_api envelope; its id and when it was sent."""
+        assert self._loop is not None
+        envelope_id = f"env-{uuid.uuid4().hex[:12]}"
+        envelope = {"envelope_id": envelope_id, "type": "events_api", "payload": payload,
+                    "accepts_response_payload": False, "retry_attempt": retry,
+                    "retry_reason": "timeout" if retry else ""}  # fmt: skip
+        sent = time.monotonic()
+        asyncio.run_coroutine_threadsafe(self._sockets[0].send_json(envelope), self._loop).result(5)
+        return envelope_id, sent
+
+    def stop(self) -> None:
+        if self._loop and self._runner:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+            self._loop.call_soon_threadsafe(self._loop.stop)

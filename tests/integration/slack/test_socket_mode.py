@@ -1,0 +1,101 @@
+"""Socket Mode, the default: the real `python -m bot.slack` process (as the Procfile runs it)
+opens its connection through apps.connections.open on the Web API stand-in, receives events as
+envelopes over a local websocket, acks them, and the answer lands in the thread via the workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.integration.test_worker import ingest_small_docs
+from tests.support.processes import Worker
+from tests.support.slack_api import SlackStandIn, SocketModeStandIn
+
+REDIS = "redis://127.0.0.1:6379/9"
+PAYLOADS = Path(__file__).parents[2] / "unit" / "slack" / "payloads"
+
+
+@dataclass
+class Link:
+    slack: SlackStandIn
+    socket: SocketModeStandIn
+
+
+def mention(event_id: str, text: str, ts: str) -> dict:
+    payload = json.loads((PAYLOADS / "app_mention.json").read_text())
+    payload["event_id"] = event_id
+    payload["event"] |= {"text": f"<@U0BOT> {text}", "ts": ts, "event_ts": ts}
+    return payload
+
+
+@pytest.fixture(scope="module")
+def link(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Link]:
+    redis.Redis.from_url(REDIS).flushdb()
+    root = tmp_path_factory.mktemp("socket")
+    ingest_small_docs(root / "data")
+    slack, socket = SlackStandIn().start(), SocketModeStandIn().start()
+    slack.socket_url = socket.url
+    env = {
+        "SUPPORTBOT_DATA_DIR": str(root / "data"),
+        "SUPPORTBOT_GENERATOR": "extractive",
+        "SUPPORTBOT_BROKER_URL": REDIS,
+        "SUPPORTBOT_RESULT_BACKEND": REDIS,
+        "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SUPPORTBOT_SLACK_APP_TOKEN": "xapp-test-token",
+        "SUPPORTBOT_SLACK_API_URL": slack.url,
+        "C_FORCE_ROOT": "1",
+    }
+    knowledge = Worker(env, root / "knowledge.log")
+    delivery = Worker(env, root / "delivery.log", app="bot.worker", queue="delivery,feedback",
+                      pool="threads")  # fmt: skip
+    log = root / "adapter.log"
+    adapter = subprocess.Popen(
+        [sys.executable, "-m", "bot.slack"], cwd=root, env={**os.environ, **env},
+        stdout=log.open("a"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        knowledge.wait_ready()
+        delivery.wait_ready()
+        assert socket.connected(), f"the adapter never connected:\n{log.read_text()[-3000:]}"
+        yield Link(slack, socket)
+    finally:
+        adapter.terminate()
+        adapter.wait(30)
+        knowledge.stop()
+        delivery.stop()
+        slack.stop()
+        socket.stop()
+
+
+def posts_in(slack: SlackStandIn, thread_ts: str) -> list:
+    return [c for c in slack.named("chat.postMessage") if c.args.get("thread_ts") == thread_ts]
+
+
+def test_the_connection_is_opened_with_the_app_token(link):
+    (opened,) = link.slack.named("apps.connections.open")[:1]
+    assert opened.at > 0
+
+
+def test_an_event_is_acked_at_once_and_answered_once_in_its_thread(link):
+    payload = mention("EvS1", "can i get a refund on a yearly plan?", "1700000101.1")
+    first, sent = link.socket.send(payload)
+    retried, _ = link.socket.send(payload, retry=1)  # Slack redelivers an envelope it thinks lost
+    deadline = time.monotonic() + 60
+    while len(posts_in(link.slack, "1700000101.1")) < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2)
+    assert link.socket.acks[first] - sent < 3  # acked well inside Slack's 3 s
+    assert retried in link.socket.acks
+    (post,) = posts_in(link.slack, "1700000101.1")
+    blocks = post.args["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    assert "14 days" in blocks[0]["text"]["text"]
