@@ -2,8 +2,9 @@
 command's follow-up, and clear the 👀.
 
 It lives beside the Discord adapter (workers/ knows no platform) and runs in the delivery worker
-(`celery -A bot.worker worker -Q delivery,feedback`). discord.py's HTTP client waits out 429s and retries
-5xx; a permanent error (no access, unknown channel, an expired interaction) is logged, not retried.
+(`celery -A bot.worker worker -Q delivery,feedback`). discord.py's HTTP client waits out 429s
+and retries 5xx; a permanent error (no access, unknown channel, an expired interaction) is logged,
+not retried.
 """
 
 from __future__ import annotations

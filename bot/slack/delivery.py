@@ -1,8 +1,8 @@
 """The Slack delivery task: post the answer in the thread, once, and clear the 👀.
 
 It lives beside the Slack adapter (workers/ knows no platform) and runs in the delivery worker
-(`celery -A bot.worker worker -Q delivery,feedback`). 429s (after Retry-After) and 5xx are retried by the
-Web API client's retry handlers; permanent errors are logged and not retried.
+(`celery -A bot.worker worker -Q delivery,feedback`). 429s (after Retry-After) and 5xx are
+retried by the Web API client's retry handlers; permanent errors are logged and not retried.
 """
 
 from __future__ import annotations
