@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -23,6 +23,7 @@ from knowledge.models import Answer, Question
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrating = threading.Lock()
+_LOCK_KEY = 0x5B0F_EED  # the advisory lock that serialises migrations on PostgreSQL
 
 
 def alembic_config(url: str) -> Config:
@@ -52,9 +53,12 @@ class FeedbackStore:
 
     def upgrade(self) -> None:
         """Bring the schema to the latest migration (a no-op when it is there already).
-        Alembic's context is process-global, so migrations run one at a time per process."""
+        Alembic's context is process-global, so migrations run one at a time per process; on
+        PostgreSQL an advisory lock also keeps processes starting together from racing."""
         config = alembic_config(str(self.engine.url.render_as_string(hide_password=False)))
         with _migrating, self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":  # and one process at a time per database
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

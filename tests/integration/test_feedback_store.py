@@ -3,6 +3,8 @@ migrations, and writes that stay right when events repeat, race or arrive out of
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -72,6 +74,17 @@ def test_threads_opening_a_new_store_at_once_all_get_it(url):
     for future in done:
         future.result().close()
     assert "votes" in inspect(create_engine(url)).get_table_names()
+
+
+def test_processes_starting_together_on_a_new_database_all_open_it(url):
+    """Several workers started at once against a fresh database: one migrates, the rest wait."""
+    code = (
+        "import sys; from knowledge.feedback.store import FeedbackStore; FeedbackStore(sys.argv[1])"
+    )
+    starts = [subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE)
+              for _ in range(4)]  # fmt: skip
+    results = [(p.wait(timeout=120), p.stderr.read().decode() if p.stderr else "") for p in starts]
+    assert [code for code, _ in results] == [0] * 4, [err[-800:] for _, err in results]
 
 
 def test_an_answer_is_stored_once_with_what_it_was_grounded_on(store):
