@@ -24,10 +24,6 @@ def should_answer(*, author_id: int, author_is_bot: bool, bot_id: int) -> bool:
     return not author_is_bot and author_id != bot_id
 
 
-def mentions(content: str, bot_id: int) -> bool:
-    return f"<@{bot_id}>" in content or f"<@!{bot_id}>" in content
-
-
 def question_text(text: str) -> str:
     """The question without user mentions, whitespace collapsed, length capped."""
     return " ".join(_USER_MENTION.sub(" ", text).split())[:MAX_QUESTION_CHARS]

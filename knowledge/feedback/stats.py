@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from knowledge.feedback.store import FeedbackStore
-from knowledge.feedback.tables import AskedQuestion, StoredAnswer
+from knowledge.feedback.tables import StoredAnswer
 
 
 @dataclass
@@ -58,8 +58,7 @@ def stats(store: FeedbackStore, top: int = 10) -> FeedbackStats:
     with store.session() as session:
         answers = session.scalars(
             select(StoredAnswer).options(
-                selectinload(StoredAnswer.question).selectinload(AskedQuestion.answer),
-                selectinload(StoredAnswer.votes),
+                selectinload(StoredAnswer.question), selectinload(StoredAnswer.votes)
             )
         ).all()
     overall = Rate("all answers")

@@ -19,7 +19,6 @@ import discord
 import yarl
 from aiohttp import WSMsgType, web
 from discord.gateway import DiscordWebSocket
-from discord.http import Route
 
 APP_ID = "1300000000000000001"
 GUILD_ID = "1300000000000000002"
@@ -295,9 +294,10 @@ class DiscordStandIn:
 
 @contextlib.contextmanager
 def connected(client: discord.Client, stand_in: DiscordStandIn, token: str) -> Iterator[None]:
-    """Run `client` on its own event loop, connected to the stand-in's gateway, until the end."""
-    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-    Route.BASE = stand_in.api_url
+    """Run `client` on its own event loop, connected to the stand-in's gateway, until the end.
+    (Its REST calls already go to the stand-in: `create_bot` points `Route.BASE` at the URL in
+    its settings.)"""
+    saved = DiscordWebSocket.DEFAULT_GATEWAY
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(stand_in.gateway_url)
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, daemon=True).start()
@@ -313,7 +313,7 @@ def connected(client: discord.Client, stand_in: DiscordStandIn, token: str) -> I
     finally:
         asyncio.run_coroutine_threadsafe(client.close(), loop).result(30)
         loop.call_soon_threadsafe(loop.stop)
-        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+        DiscordWebSocket.DEFAULT_GATEWAY = saved
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -21,9 +21,6 @@ def answer(**overrides) -> Answer:
 
 
 def test_the_question_is_the_text_without_mentions_or_the_command():
-    assert translate.mentions(f"<@{BOT_ID}> hi", BOT_ID)
-    assert translate.mentions(f"<@!{BOT_ID}> hi", BOT_ID)  # the legacy nickname form
-    assert not translate.mentions("<@42> hi", BOT_ID)
     assert translate.question_text(f"<@{BOT_ID}>  how do   I <@42> pay?") == "how do I pay?"
     assert translate.after_prefix("!ask how do I pay?", "!") == " how do I pay?"
     assert translate.after_prefix("!ask", "!") == ""
