@@ -38,8 +38,8 @@ from bot.slack.settings import SlackSettings
 from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings
 from tests.support.discord_api import GUILD_ID, DiscordStandIn, connected, slash_ask
-from tests.support.processes import Worker, settings_from
-from tests.support.slack_api import SlackStandIn, post_event
+from tests.support.processes import settings_from, start_answering
+from tests.support.slack_api import SlackStandIn, app_mention, post_event
 from workers.app import create_app as create_celery
 from workers.ledger import Ledger
 
@@ -61,14 +61,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def send(url: str, event_id: str, text: str, ts: str) -> float:
-    payload = {
-        "type": "event_callback",
-        "team_id": "T0001",
-        "event_id": event_id,
-        "event": {"type": "app_mention", "user": "U0USER", "text": f"<@U0BOT> {text}",
-                  "ts": ts, "channel": "C0BENCH"},
-    }  # fmt: skip
-    status, seconds = post_event(url, payload, secret=SECRET)
+    status, seconds = post_event(url, app_mention(event_id, text, ts), secret=SECRET)
     if status != 200:
         raise RuntimeError(f"the Bolt app answered {status}")
     return seconds * 1000
@@ -114,9 +107,7 @@ def run(label: str, broker: str | None, n: int, root: Path, data_dir: Path) -> N
     }
     if broker:
         env |= {"SUPPORTBOT_BROKER_URL": broker, "SUPPORTBOT_RESULT_BACKEND": broker}
-    knowledge = Worker(env, root / f"{label}-knowledge.log")
-    delivery = Worker(env, root / f"{label}-delivery.log", app="bot.worker", queue="delivery",
-                      pool="threads")  # fmt: skip
+    knowledge, delivery = start_answering(env, root, prefix=f"{label}-", delivery_queues="delivery")
     adapter = None
     try:
         knowledge.wait_ready()

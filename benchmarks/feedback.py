@@ -16,14 +16,13 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
 
 import redis
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from knowledge.feedback.export import export
 from knowledge.feedback.store import FeedbackStore, Posted
@@ -32,13 +31,13 @@ from knowledge.models import Feedback
 from knowledge.tuning.data import load_local
 from knowledge.tuning.train import TuneOptions, tune
 from tests.conftest import SAMPLE_DOCS, make_settings
-from tests.support.answers import answered, asked
+from tests.support.answers import answered, asked, record_rated
+from tests.support.databases import fresh_postgres
 from tests.support.processes import Worker, client_app
 from tests.tiny_model import build_tiny_hub
 from workers import enqueue
 
 REDIS = "redis://127.0.0.1:6379/14"
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
@@ -85,18 +84,9 @@ def tune_speed(root: Path) -> None:
     hub = build_tiny_hub(root / "tiny", corpus)
     settings = make_settings(root / "data", base_model=hub.base_repo, hf_offline=True,
                              hf_cache_dir=hub.cache_dir)  # fmt: skip
-    topics = ["password", "invoice", "export", "seats", "refund", "webhook", "theme", "backup"]
     for size in (100, 200, 400):
         store = FeedbackStore(f"sqlite:///{root / f'fb{size}.sqlite'}")
-        for n in range(size):
-            question = f"how do I change my {topics[n % 8]} settings? ({n})"
-            store.record_answer(
-                asked(f"Ev{n}", question),
-                answered(f"You can change your {topics[n % 8]} in **Settings** [1].",
-                         question=question),
-                Posted(f"C1/{n}.0", f"C1/{n}.0"),
-            )  # fmt: skip
-            store.vote("slack", f"C1/{n}.0", "U1", 1, T0)
+        record_rated(store, size)
         out = root / f"sft{size}.jsonl"
         export(store, out, format="sft", voice="Be brief. Cite sources.", sources=1,
                source_chars=200, held_out=0.1)  # fmt: skip
@@ -121,16 +111,8 @@ def main() -> None:
         print("== feedback events through the worker (Redis broker) ==")
         events_per_second("SQLite store", f"sqlite:///{root / 'feedback.sqlite'}", root,
                           args.events)  # fmt: skip
-        name = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-        with admin.connect() as db:
-            db.execute(text(f"CREATE DATABASE {name}"))
-        try:
-            events_per_second("PostgreSQL store", POSTGRES.rsplit("/", 1)[0] + f"/{name}", root,
-                              args.events)  # fmt: skip
-        finally:
-            with admin.connect() as db:
-                db.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        with fresh_postgres("bench") as database:
+            events_per_second("PostgreSQL store", database, root, args.events)
         print("\n== tune on the tiny model (CPU) ==")
         tune_speed(root)
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import create_engine, inspect, select
 
 from knowledge.feedback.store import FeedbackStore, Posted
 from knowledge.feedback.tables import Correction, StoredAnswer, Vote
-from tests.integration.test_ledger import POSTGRES, postgres_ready
 from tests.support.answers import answered, asked
+from tests.support.databases import fresh_postgres, postgres_ready
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -28,16 +27,8 @@ def url(request, tmp_path) -> Iterator[str]:
         return
     if not postgres_ready():
         pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 (.ci/run starts it)")
-    name = f"feedback_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as db:
-        db.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as db:
-            db.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
+    with fresh_postgres("feedback") as database:
+        yield database
 
 
 @pytest.fixture

@@ -6,20 +6,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from tests.support.databases import POSTGRES, postgres_ready
 from workers.ledger import Ledger
-
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def postgres_ready() -> bool:
-    try:
-        with create_engine(POSTGRES).connect() as db:
-            db.execute(text("select 1"))
-    except Exception:
-        return False
-    return True
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

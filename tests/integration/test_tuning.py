@@ -18,7 +18,7 @@ from knowledge.tuning.data import load_local
 from knowledge.tuning.publish import RefusedError, push_adapter, push_dataset
 from knowledge.tuning.train import TuneOptions, TuneResult, tune
 from tests.conftest import SAMPLE_DOCS, make_settings
-from tests.support.answers import answered, asked
+from tests.support.answers import answered, asked, record_rated
 from tests.tiny_model import TinyHub, build_tiny_hub, to_hub_cache
 
 VOICE = "Be friendly and brief. Cite sources."
@@ -34,16 +34,7 @@ def tiny_hub(tmp_path_factory: pytest.TempPathFactory) -> TinyHub:
 def export_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("feedback")
     store = FeedbackStore(f"sqlite:///{root / 'feedback.sqlite'}")
-    topics = ["password", "invoice", "export", "seats", "refund", "webhook", "theme", "backup"]
-    for n in range(48):
-        topic = topics[n % len(topics)]
-        question = f"how do I change my {topic} settings? ({n})"
-        store.record_answer(
-            asked(f"Ev{n}", question),
-            answered(f"You can change your {topic} in **Settings** [1].", question=question),
-            Posted(f"C1/{n}.0", f"C1/{n}.0"),
-        )
-        store.vote("slack", f"C1/{n}.0", "U1", 1, datetime.now(UTC))
+    record_rated(store, 48)
     out = root / "sft.jsonl"
     export(store, out, format="sft", voice=VOICE, sources=1, source_chars=120, held_out=0.2)
     store.close()

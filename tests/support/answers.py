@@ -1,7 +1,14 @@
-"""Questions and answers as the adapters and workers produce them, for feedback tests."""
+"""Questions and answers as the adapters and workers produce them, stored and waited for, for
+the feedback tests and benchmarks."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from knowledge.feedback.store import FeedbackStore, Posted
+from knowledge.feedback.tables import StoredAnswer
 from knowledge.models import Answer, Citation, ModelInfo, Question, Source
 
 
@@ -25,3 +32,33 @@ def answered(text: str = "Yearly plans are refunded within 14 days [1].", **fiel
                                             adapter_repo="org/voice", adapter_revision="r1")),
         **fields,
     )  # fmt: skip
+
+
+TOPICS = ["password", "invoice", "export", "seats", "refund", "webhook", "theme", "backup"]
+
+
+def record_rated(store: FeedbackStore, count: int) -> None:
+    """`count` posted answers in one consistent voice, each voted up once: SFT material."""
+    for n in range(count):
+        topic = TOPICS[n % len(TOPICS)]
+        question = f"how do I change my {topic} settings? ({n})"
+        store.record_answer(
+            asked(f"Ev{n}", question),
+            answered(f"You can change your {topic} in **Settings** [1].", question=question),
+            Posted(f"C1/{n}.0", f"C1/{n}.0"),
+        )
+        store.vote("slack", f"C1/{n}.0", "U1", 1, datetime.now(UTC))
+
+
+def wait_stored(
+    store: FeedbackStore, key: str, until: Callable[[StoredAnswer], bool] = lambda _: True,
+    timeout: float = 30,
+) -> StoredAnswer:  # fmt: skip
+    """The stored answer to the question `key`, once `until(answer)` holds (workers are async)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = store.answer_for(key)
+        if answer is not None and until(answer):
+            return answer
+        time.sleep(0.2)
+    raise AssertionError(f"the store never had what was expected for {key}")

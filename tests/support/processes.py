@@ -62,6 +62,16 @@ class Worker:
                 self.kill()
 
 
+def start_answering(
+    env: dict[str, str], root: Path, *, prefix: str = "", delivery_queues: str = "delivery,feedback"
+) -> tuple[Worker, Worker]:
+    """A knowledge worker and a delivery worker, as the Procfile's `worker` and `delivery`."""
+    knowledge = Worker(env, root / f"{prefix}knowledge.log")
+    delivery = Worker(env, root / f"{prefix}delivery.log", app="bot.worker",
+                      queue=delivery_queues, pool="threads")  # fmt: skip
+    return knowledge, delivery
+
+
 def settings_from(cls: type[S], env: dict[str, str]) -> S:
     """Settings of type `cls` read from `env`, as a process started with that env reads them."""
     saved = {k: os.environ.get(k) for k in env}

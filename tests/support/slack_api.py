@@ -11,6 +11,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -18,6 +19,7 @@ from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
 BOT_USER = "U0BOT"
+PAYLOADS = Path(__file__).parents[1] / "unit" / "slack" / "payloads"
 
 
 @dataclass
@@ -95,6 +97,18 @@ class SlackStandIn:
         with self._lock:
             return [c for c in self.calls if c.method == method]
 
+    def posts_in(self, thread_ts: str) -> list[Call]:
+        """chat.postMessage calls into one thread."""
+        return [c for c in self.named("chat.postMessage") if c.args.get("thread_ts") == thread_ts]
+
+    def wait_posts(self, thread_ts: str, count: int = 1) -> list[Call]:
+        """The posts in a thread once there are `count` of them (then a moment for any extra)."""
+        deadline = time.monotonic() + 60
+        while len(self.posts_in(thread_ts)) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)
+        return self.posts_in(thread_ts)
+
     def wait_for(self, method: str, count: int = 1, timeout: float = 60) -> list[Call]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -103,6 +117,14 @@ class SlackStandIn:
                 return found
             time.sleep(0.05)
         raise AssertionError(f"{method} called {len(self.named(method))} times, wanted {count}")
+
+
+def app_mention(event_id: str, text: str, ts: str = "1700000000.000100") -> dict[str, Any]:
+    """An Events API `app_mention` payload (the recorded one) with this id, text and ts."""
+    payload = json.loads((PAYLOADS / "app_mention.json").read_text())
+    payload["event_id"] = event_id
+    payload["event"] |= {"text": f"<@{BOT_USER}> {text}", "ts": ts, "event_ts": ts}
+    return payload
 
 
 def post_event(

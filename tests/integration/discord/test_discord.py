@@ -17,6 +17,7 @@ from bot.discord.settings import DiscordSettings
 from knowledge.feedback.store import FeedbackStore
 from tests.integration.test_worker import ingest_small_docs
 from tests.support import discord_api
+from tests.support.answers import wait_stored
 from tests.support.discord_api import (
     BOT,
     CHANNEL_ID,
@@ -25,7 +26,7 @@ from tests.support.discord_api import (
     message,
     slash_ask,
 )
-from tests.support.processes import Worker, client_app, settings_from
+from tests.support.processes import client_app, settings_from, start_answering
 from workers.ledger import Ledger
 
 REDIS = "redis://127.0.0.1:6379/10"
@@ -75,10 +76,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         "SUPPORTBOT_DISCORD_GUILDS": f"[{discord_api.GUILD_ID}]",
         "C_FORCE_ROOT": "1",
     }
-    knowledge = Worker(env, root / "knowledge.log")
-    delivery = Worker(
-        env, root / "delivery.log", app="bot.worker", queue="delivery,feedback", pool="threads"
-    )
+    knowledge, delivery = start_answering(env, root)
     try:
         knowledge.wait_ready()
         delivery.wait_ready()
@@ -239,31 +237,21 @@ def reacted(kind: str, ref: str, emoji: str, *, user: str = discord_api.PERSON["
     return data
 
 
-def stored(harness: Harness, key: str, until=lambda answer: True, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = harness.feedback.answer_for(key)
-        if answer is not None and until(answer):
-            return answer
-        time.sleep(0.2)
-    raise AssertionError(f"the store never had what was expected for {key}")
-
-
 def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(harness):
     asked = harness.mention("can i get a refund on a yearly plan?")
     key = f"discord:{discord_api.GUILD_ID}:{asked['id']}"
-    answer = stored(harness, key)
+    answer = wait_stored(harness.feedback, key)
     assert answer.place == asked["id"]  # posted in the thread opened on the question
     other = "1300000000000000888"
     harness.discord.dispatch("MESSAGE_REACTION_ADD", reacted("MESSAGE_REACTION_ADD",
                              answer.message_ref, "👍"))  # fmt: skip
     harness.discord.dispatch("MESSAGE_REACTION_ADD", reacted("MESSAGE_REACTION_ADD",
                              answer.message_ref, "👎", user=other))  # fmt: skip
-    answer = stored(harness, key, lambda a: len(a.votes) == 2)
+    answer = wait_stored(harness.feedback, key, lambda a: len(a.votes) == 2)
     assert {v.user: v.value for v in answer.votes} == {discord_api.PERSON["id"]: 1, other: -1}
     harness.discord.dispatch("MESSAGE_REACTION_REMOVE", reacted("MESSAGE_REACTION_REMOVE",
                              answer.message_ref, "👎", user=other))  # fmt: skip
-    answer = stored(harness, key, lambda a: 0 in {v.value for v in a.votes})
+    answer = wait_stored(harness.feedback, key, lambda a: 0 in {v.value for v in a.votes})
     assert {v.user: v.value for v in answer.votes} == {discord_api.PERSON["id"]: 1, other: 0}
     # on someone else's message, or not a vote emoji: nothing
     harness.discord.dispatch("MESSAGE_REACTION_ADD", reacted("MESSAGE_REACTION_ADD",
@@ -276,10 +264,10 @@ def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(harness
                   channel_id=answer.place)  # fmt: skip
     harness.discord.dispatch("MESSAGE_CREATE", fix)
     harness.discord.dispatch("MESSAGE_CREATE", fix)  # a replayed event: stored once
-    answer = stored(harness, key, lambda a: len(a.corrections) == 1)
+    answer = wait_stored(harness.feedback, key, lambda a: len(a.corrections) == 1)
     assert answer.corrections[0].text == "yearly plans are refunded in full within 14 days."
     time.sleep(2)
-    answer = stored(harness, key)
+    answer = wait_stored(harness.feedback, key)
     assert len(answer.votes) == 2 and len(answer.corrections) == 1
     assert len(harness.posts_in(answer.place)) == 1  # the answer; the correction got no reply
 
@@ -287,7 +275,7 @@ def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(harness
 def test_the_buttons_open_modals_whose_answers_reach_the_feedback_store(harness):
     asked = harness.mention("how long do refunds take?")
     key = f"discord:{discord_api.GUILD_ID}:{asked['id']}"
-    answer = stored(harness, key)
+    answer = wait_stored(harness.feedback, key)
     (post,) = harness.posts_in(answer.place)
     buttons = post.body["components"][0]["components"]
     assert [b["custom_id"] for b in buttons] == ["supportbot:suggest", "supportbot:why_not"]
@@ -311,8 +299,10 @@ def test_the_buttons_open_modals_whose_answers_reach_the_feedback_store(harness)
         harness.discord.dispatch("INTERACTION_CREATE", sent)
         (thanks,) = harness.discord.wait_for("interaction_callback", 1, 10, id=sent["id"])
         assert thanks.body["type"] == 4 and thanks.body["data"]["flags"] == 64  # ephemeral
-    answer = stored(harness, key, lambda a: bool(a.votes) and a.votes[0].reason is not None
-                    and len(a.corrections) == 1)  # fmt: skip
+    answer = wait_stored(
+        harness.feedback, key,
+        lambda a: bool(a.votes) and a.votes[0].reason is not None and len(a.corrections) == 1,
+    )  # fmt: skip
     (vote,) = answer.votes
     assert (vote.user, vote.value) == (discord_api.PERSON["id"], -1)
     assert vote.reason == "It skipped monthly plans."

@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,13 +17,13 @@ from bot.slack.app import create_app, make_http_server
 from bot.slack.settings import SlackSettings
 from knowledge.feedback.store import FeedbackStore
 from tests.integration.test_worker import ingest_small_docs
-from tests.support.processes import Worker, client_app, settings_from
-from tests.support.slack_api import SlackStandIn, post_event
+from tests.support.answers import wait_stored
+from tests.support.processes import client_app, settings_from, start_answering
+from tests.support.slack_api import SlackStandIn, app_mention, post_event
 from workers.ledger import Ledger
 
 SECRET = "test-signing-secret"  # noqa: S105 - the stand-in's, not a real one
 REDIS = "redis://127.0.0.1:6379/12"
-PAYLOADS = Path(__file__).parents[2] / "unit" / "slack" / "payloads"
 
 
 @dataclass
@@ -38,13 +37,6 @@ class Bot:
         return post_event(
             self.url, payload, secret=secret, retry=retry, timestamp=timestamp, timeout=10, **form
         )
-
-
-def mention(event_id: str, text: str, ts: str = "1700000000.000100") -> dict:
-    payload = json.loads((PAYLOADS / "app_mention.json").read_text())
-    payload["event_id"] = event_id
-    payload["event"] |= {"text": f"<@U0BOT> {text}", "ts": ts, "event_ts": ts}
-    return payload
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +57,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         "SUPPORTBOT_SLACK_API_URL": slack.url,
         "C_FORCE_ROOT": "1",
     }
-    knowledge = Worker(env, root / "knowledge.log")
-    delivery = Worker(
-        env, root / "delivery.log", app="bot.worker", queue="delivery,feedback", pool="threads"
-    )
+    knowledge, delivery = start_answering(env, root)
     server = None
     try:
         knowledge.wait_ready()
@@ -87,25 +76,12 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         slack.stop()
 
 
-def posts_in(slack: SlackStandIn, thread_ts: str) -> list:
-    return [c for c in slack.named("chat.postMessage") if c.args.get("thread_ts") == thread_ts]
-
-
-def wait_posts(slack: SlackStandIn, thread_ts: str, count: int = 1) -> list:
-    """The posts in a thread once there are `count` of them (then a moment for any extra)."""
-    deadline = time.monotonic() + 60
-    while len(posts_in(slack, thread_ts)) < count and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1)
-    return posts_in(slack, thread_ts)
-
-
 def test_the_answer_lands_in_the_thread_with_its_sources(bot):
     status, seconds = bot.send(
-        mention("EvA", "can i get a refund on a yearly plan?", "1700000001.1")
+        app_mention("EvA", "can i get a refund on a yearly plan?", "1700000001.1")
     )
     assert status == 200 and seconds < 3  # acknowledged before any work
-    (post,) = wait_posts(bot.slack, "1700000001.1")
+    (post,) = bot.slack.wait_posts("1700000001.1")
     assert post.args["channel"] == "C0SUPPORT"
     blocks = (
         json.loads(post.args["blocks"])
@@ -122,38 +98,38 @@ def test_the_answer_lands_in_the_thread_with_its_sources(bot):
 
 
 def test_a_retried_event_is_answered_once(bot):
-    payload = mention("EvB", "how long do refunds take?", "1700000002.1")
+    payload = app_mention("EvB", "how long do refunds take?", "1700000002.1")
     assert bot.send(payload)[0] == 200
     assert bot.send(payload, retry=1)[0] == 200
     assert bot.send(payload, retry=2)[0] == 200
     time.sleep(2)  # room for a duplicate to show up, were there one
-    assert len(wait_posts(bot.slack, "1700000002.1")) == 1
+    assert len(bot.slack.wait_posts("1700000002.1")) == 1
 
 
 def test_forged_and_stale_requests_get_401(bot):
-    payload = mention("EvC", "refund?", "1700000003.1")
+    payload = app_mention("EvC", "refund?", "1700000003.1")
     assert bot.send(payload, secret="not-the-secret")[0] == 401  # noqa: S106
     assert bot.send(payload, timestamp=int(time.time()) - 3600)[0] == 401
     time.sleep(1)
-    assert posts_in(bot.slack, "1700000003.1") == []
+    assert bot.slack.posts_in("1700000003.1") == []
 
 
 def test_a_429_is_retried_after_retry_after(bot):
     bot.slack.rate_limit["chat.postMessage"] = 1
-    assert bot.send(mention("EvD", "refund on a yearly plan?", "1700000004.1"))[0] == 200
-    attempts = wait_posts(bot.slack, "1700000004.1", count=2)
+    assert bot.send(app_mention("EvD", "refund on a yearly plan?", "1700000004.1"))[0] == 200
+    attempts = bot.slack.wait_posts("1700000004.1", count=2)
     assert len(attempts) == 2  # the one that got 429, then the post
     assert attempts[1].at - attempts[0].at >= 1.0  # Retry-After: 1
 
 
 def test_an_empty_mention_gets_a_usage_hint_and_bad_input_no_crash(bot):
-    assert bot.send(mention("EvE", "", "1700000005.1"))[0] == 200
-    (hint,) = wait_posts(bot.slack, "1700000005.1")
+    assert bot.send(app_mention("EvE", "", "1700000005.1"))[0] == 200
+    (hint,) = bot.slack.wait_posts("1700000005.1")
     assert "Mention me with a question" in hint.args["text"]
     status, _ = bot.send({"type": "event_callback", "event": "not an object"})
     assert status == 400
-    assert bot.send(mention("EvF", "refund? " + "x" * 40_000, "1700000006.1"))[0] == 200
-    assert len(wait_posts(bot.slack, "1700000006.1")) == 1
+    assert bot.send(app_mention("EvF", "refund? " + "x" * 40_000, "1700000006.1"))[0] == 200
+    assert len(bot.slack.wait_posts("1700000006.1")) == 1
 
 
 def test_a_burst_of_questions_is_acknowledged_and_each_answered_once(bot):
@@ -163,16 +139,16 @@ def test_a_burst_of_questions_is_acknowledged_and_each_answered_once(bot):
     with ThreadPoolExecutor(max_workers=40) as pool:
         statuses = list(
             pool.map(
-                lambda i: bot.send(mention(f"EvBurst{i}", "refund on yearly?", threads[i]))[0],
+                lambda i: bot.send(app_mention(f"EvBurst{i}", "refund on yearly?", threads[i]))[0],
                 range(40),
             )
         )
     assert statuses == [200] * 40  # none reset or refused under the burst
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not all(posts_in(bot.slack, t) for t in threads):
+    while time.monotonic() < deadline and not all(bot.slack.posts_in(t) for t in threads):
         time.sleep(0.2)
     time.sleep(1)
-    assert [len(posts_in(bot.slack, t)) for t in threads] == [1] * 40
+    assert [len(bot.slack.posts_in(t)) for t in threads] == [1] * 40
 
 
 def reaction(kind: str, event_id: str, ts: str, name: str = "+1", *, on: str, by: str = "U0USER",
@@ -185,20 +161,15 @@ def reaction(kind: str, event_id: str, ts: str, name: str = "+1", *, on: str, by
     }  # fmt: skip
 
 
-def stored(bot: Bot, event_id: str, until=lambda answer: True, timeout: float = 30):
+def stored(bot: Bot, event_id: str, until=lambda answer: True):
     """The stored answer for a question, once `until(answer)` holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = bot.feedback.answer_for(f"slack:T0001:{event_id}")
-        if answer is not None and until(answer):
-            return answer
-        time.sleep(0.2)
-    raise AssertionError(f"the store never had what was expected for {event_id}")
+    return wait_stored(bot.feedback, f"slack:T0001:{event_id}", until)
 
 
 def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(bot):
     assert (
-        bot.send(mention("EvV", "can i get a refund on a yearly plan?", "1700000007.1"))[0] == 200
+        bot.send(app_mention("EvV", "can i get a refund on a yearly plan?", "1700000007.1"))[0]
+        == 200
     )
     answer = stored(bot, "EvV")
     channel, ts = answer.message_ref.split("/")
@@ -236,7 +207,7 @@ def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(bot):
 
 
 def test_the_buttons_open_modals_whose_answers_reach_the_feedback_store(bot):
-    assert bot.send(mention("EvW", "how long do refunds take?", "1700000008.1"))[0] == 200
+    assert bot.send(app_mention("EvW", "how long do refunds take?", "1700000008.1"))[0] == 200
     answer = stored(bot, "EvW")
     channel, ts = answer.message_ref.split("/")
     who = {"team": {"id": "T0001"}, "user": {"id": "U0USER"}, "api_app_id": "A0001"}

@@ -11,30 +11,21 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import redis
 
 from tests.integration.test_worker import ingest_small_docs
-from tests.support.processes import Worker
-from tests.support.slack_api import SlackStandIn, SocketModeStandIn
+from tests.support.processes import start_answering
+from tests.support.slack_api import SlackStandIn, SocketModeStandIn, app_mention
 
 REDIS = "redis://127.0.0.1:6379/9"
-PAYLOADS = Path(__file__).parents[2] / "unit" / "slack" / "payloads"
 
 
 @dataclass
 class Link:
     slack: SlackStandIn
     socket: SocketModeStandIn
-
-
-def mention(event_id: str, text: str, ts: str) -> dict:
-    payload = json.loads((PAYLOADS / "app_mention.json").read_text())
-    payload["event_id"] = event_id
-    payload["event"] |= {"text": f"<@U0BOT> {text}", "ts": ts, "event_ts": ts}
-    return payload
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +45,7 @@ def link(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Link]:
         "SUPPORTBOT_SLACK_API_URL": slack.url,
         "C_FORCE_ROOT": "1",
     }
-    knowledge = Worker(env, root / "knowledge.log")
-    delivery = Worker(env, root / "delivery.log", app="bot.worker", queue="delivery,feedback",
-                      pool="threads")  # fmt: skip
+    knowledge, delivery = start_answering(env, root)
     log = root / "adapter.log"
     adapter = subprocess.Popen(
         [sys.executable, "-m", "bot.slack"], cwd=root, env={**os.environ, **env},
@@ -76,26 +65,22 @@ def link(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Link]:
         socket.stop()
 
 
-def posts_in(slack: SlackStandIn, thread_ts: str) -> list:
-    return [c for c in slack.named("chat.postMessage") if c.args.get("thread_ts") == thread_ts]
-
-
 def test_the_connection_is_opened_with_the_app_token(link):
     (opened,) = link.slack.named("apps.connections.open")[:1]
     assert opened.at > 0
 
 
 def test_an_event_is_acked_at_once_and_answered_once_in_its_thread(link):
-    payload = mention("EvS1", "can i get a refund on a yearly plan?", "1700000101.1")
+    payload = app_mention("EvS1", "can i get a refund on a yearly plan?", "1700000101.1")
     first, sent = link.socket.send(payload)
     retried, _ = link.socket.send(payload, retry=1)  # Slack redelivers an envelope it thinks lost
     deadline = time.monotonic() + 60
-    while len(posts_in(link.slack, "1700000101.1")) < 1 and time.monotonic() < deadline:
+    while len(link.slack.posts_in("1700000101.1")) < 1 and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(2)
     assert link.socket.acks[first] - sent < 3  # acked well inside Slack's 3 s
     assert retried in link.socket.acks
-    (post,) = posts_in(link.slack, "1700000101.1")
+    (post,) = link.slack.posts_in("1700000101.1")
     blocks = post.args["blocks"]
     blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
     assert "14 days" in blocks[0]["text"]["text"]
