@@ -8,13 +8,12 @@ delivery worker and after the adapter restarts. A modal's custom id carries the 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import discord
 from celery import Celery
 
-from knowledge.models import Feedback
+from bot import reactions
 from workers import enqueue
 
 SUGGEST = "supportbot:suggest"
@@ -49,18 +48,11 @@ class FeedbackModal(discord.ui.Modal):
         self.celery = celery
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        said: dict[str, Any] = {
-            "platform": "discord", "user": str(interaction.user.id),
-            "message_ref": self.message_ref, "at": datetime.now(UTC),
-        }  # fmt: skip
-        text = self.text.value.strip()
-        events = (
-            [Feedback(kind="correction", text=text, event_id=str(interaction.id), **said)]
-            if self.kind == "correction" else
-            [Feedback(kind="vote", value=-1, **said),
-             Feedback(kind="reason", text=text, event_id=str(interaction.id), **said)]
-        )  # fmt: skip
-        for event in events:
+        for event in reactions.from_modal(
+            self.kind, platform="discord", user=str(interaction.user.id),
+            message_ref=self.message_ref, text=self.text.value.strip(),
+            event_id=str(interaction.id),
+        ):  # fmt: skip
             await asyncio.to_thread(enqueue.feedback, self.celery, event)
         await interaction.response.send_message(THANKS, ephemeral=True)
 

@@ -3,17 +3,14 @@ modal; what is sent goes to the feedback worker as a correction, or as a 👎 wi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from celery import Celery
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot import reactions
 from bot.slack import modals
 from bot.slack.blocks import SUGGEST, WHY_NOT
 from bot.slack.settings import SlackSettings
-from knowledge.models import Feedback
 from workers import enqueue
 
 
@@ -25,34 +22,20 @@ def register(app: App, settings: SlackSettings, celery: Celery) -> None:
         view = modals.better_answer(ref) if pressed == SUGGEST else modals.reason(ref)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    def on_better_answer(ack: Ack, body: dict, view: dict) -> None:
+    def on_submitted(ack: Ack, body: dict, view: dict) -> None:
         text = modals.submitted(view)
         if not text:
             ack(**modals.missing_text())
             return
         ack()
-        enqueue.feedback(celery, Feedback(
-            platform="slack", kind="correction", user=body["user"]["id"],
+        better = view["callback_id"] == modals.BETTER_ANSWER
+        for event in reactions.from_modal(
+            "correction" if better else "reason", platform="slack", user=body["user"]["id"],
             message_ref=view["private_metadata"], text=text, event_id=view["id"],
-            at=datetime.now(UTC),
-        ))  # fmt: skip
-
-    def on_reason(ack: Ack, body: dict, view: dict) -> None:
-        text = modals.submitted(view)
-        if not text:
-            ack(**modals.missing_text())
-            return
-        ack()
-        said: dict[str, Any] = {
-            "platform": "slack",
-            "user": body["user"]["id"],
-            "message_ref": view["private_metadata"],
-            "at": datetime.now(UTC),
-        }
-        enqueue.feedback(celery, Feedback(kind="vote", value=-1, **said))
-        enqueue.feedback(celery, Feedback(kind="reason", text=text, event_id=view["id"], **said))
+        ):  # fmt: skip
+            enqueue.feedback(celery, event)
 
     app.action(SUGGEST)(on_button)
     app.action(WHY_NOT)(on_button)
-    app.view(modals.BETTER_ANSWER)(on_better_answer)
-    app.view(modals.REASON)(on_reason)
+    app.view(modals.BETTER_ANSWER)(on_submitted)
+    app.view(modals.REASON)(on_submitted)
