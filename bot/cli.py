@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bot.cli_feedback import feedback_app, tune
+from bot.console import console, errors
 from knowledge.settings import SearchMode, Settings
 
 app = typer.Typer(
@@ -26,8 +26,6 @@ eval_app = typer.Typer(help="Measure retrieval (and later answers) on a question
 app.add_typer(eval_app, name="eval")
 app.add_typer(feedback_app, name="feedback")
 app.command()(tune)
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:

@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from bot.console import console, errors
 from knowledge.settings import Settings
 
 feedback_app = typer.Typer(help="Feedback on answers: tuning data, and how helpful answers are.")
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
 
 
 def _store(settings: Settings):  # -> FeedbackStore
