@@ -6,30 +6,34 @@ Settings are read once here and passed down; errors become one actionable line a
 
 from __future__ import annotations
 
-import logging
-import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from bot.cli_feedback import feedback_app, tune
 from bot.console import console, errors
-from knowledge.settings import SearchMode, Settings
+from bot.doctor import doctor
+from knowledge import logs
+from knowledge.settings import SEARCH_MODES, BadSettingsError, SearchMode, Settings, load
 
 app = typer.Typer(
     help="supportbot: answers support questions from your docs.", no_args_is_help=True
 )
 eval_app = typer.Typer(help="Measure retrieval (and later answers) on a question set.")
-app.add_typer(eval_app, name="eval")
-app.add_typer(feedback_app, name="feedback")
-app.command()(tune)
+
+#: Typed as a choice, so a wrong mode is refused before anything loads.
+MODE = typer.Option(help="hybrid, dense or rrf.")
+COLLECTIONS = typer.Option(help="Only these collections (repeatable).", metavar="NAME")
 
 
 def _settings() -> Settings:
-    return Settings()
+    try:
+        return load(Settings)
+    except BadSettingsError as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
 
 
 def _open(settings: Settings):
@@ -47,37 +51,33 @@ def _open(settings: Settings):
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(help="Files or folders of markdown, HTML, text, PDF.")
+        list[Path],
+        typer.Argument(help="Files or folders of markdown, HTML, text, PDF.", metavar="PATH..."),
     ],
     base_url: Annotated[
-        str | None, typer.Option(help="Public URL of the docs root, for citations.")
+        str | None,
+        typer.Option(help="Public URL of the docs root, for citations.", metavar="URL"),
     ] = None,
     collection: Annotated[
         str | None,
-        typer.Option(help="Collection tag for these docs (default: their top-level folder)."),
+        typer.Option(
+            help="Collection tag for these docs (default: their top-level folder).", metavar="NAME"
+        ),
     ] = None,
 ) -> None:
     """Add new and changed documents to the index and drop those removed from a folder."""
+    from bot.progress import ingest_progress
+
     settings = _settings()
     kb = _open(settings)
-    columns = (
-        TextColumn("[bold]ingest"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("docs · {task.fields[chunks]} chunks"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("ingest", total=None, chunks=0)
-
-        def progress(done: int, total: int, chunks: int) -> None:
-            bar.update(task, completed=done, total=total, chunks=chunks)
-
-        report = kb.ingest(paths, collection=collection, base_url=base_url, progress=progress)
-    kb.close()
+    try:
+        with ingest_progress(console) as progress:
+            report = kb.ingest(paths, collection=collection, base_url=base_url, progress=progress)
+    finally:
+        kb.close()
     for problem in report.problems:
-        errors.print(f"[yellow]skipped[/yellow] {problem.path}: {problem.reason}")
-    console.print(report.summary())
+        errors.print(f"[yellow]skipped[/yellow] {problem.path}: {problem.reason}", highlight=False)
+    console.print(report.summary(), highlight=False)
     if report.ingested == 0:
         errors.print("[red]error:[/red] nothing could be ingested.")
         raise typer.Exit(1)
@@ -85,20 +85,22 @@ def ingest(
 
 @app.command()
 def search(
-    question: Annotated[str, typer.Argument(help="What a user would ask.")],
-    k: Annotated[int, typer.Option("-k", help="How many pages to show.", min=1, max=50)] = 5,
-    mode: Annotated[str | None, typer.Option(help="hybrid, dense or rrf.")] = None,
-    collection: Annotated[
-        list[str] | None, typer.Option(help="Only these collections (repeatable).")
-    ] = None,
+    question: Annotated[str, typer.Argument(help="What a user would ask; - reads stdin.")],
+    k: Annotated[
+        int, typer.Option("-k", help="How many pages to show.", min=1, max=50, metavar="N")
+    ] = 5,
+    mode: Annotated[SearchMode | None, MODE] = None,
+    collection: Annotated[list[str] | None, COLLECTIONS] = None,
 ) -> None:
     """Show the pages that best answer a question, with their links."""
     from knowledge.retrieve import EmptyQuestionError
 
+    text = _question(question)
     settings = _settings()
     kb = _open(settings)
     try:
-        sources = kb.search(question, top_k=k, mode=_mode(mode), collections=collection)
+        _check_collections(kb, collection)
+        sources = kb.search(text, top_k=k, mode=mode, collections=collection)
     except EmptyQuestionError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -121,10 +123,8 @@ def search(
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="What a user would ask.")],
-    collection: Annotated[
-        list[str] | None, typer.Option(help="Only these collections (repeatable).")
-    ] = None,
+    question: Annotated[str, typer.Argument(help="What a user would ask; - reads stdin.")],
+    collection: Annotated[list[str] | None, COLLECTIONS] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
 ) -> None:
     """Answer a question from the docs, with numbered sources, as the bot would in a thread."""
@@ -132,17 +132,15 @@ def ask(
     from knowledge.generate import ModelLoadError, load_generator
     from knowledge.retrieve import EmptyQuestionError
 
+    text = _question(question)
     settings = _settings()
-    try:
-        generator = load_generator(settings)
-    except ModelLoadError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
     kb = _open(settings)
     try:
-        answer = Answerer(kb, generator, settings).answer(question, collections=collection)
-    except EmptyQuestionError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        _check_collections(kb, collection)
+        generator = load_generator(settings)
+        answer = Answerer(kb, generator, settings).answer(text, collections=collection)
+    except (EmptyQuestionError, ModelLoadError) as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     finally:
         kb.close()
@@ -161,27 +159,53 @@ def ask(
     )
 
 
-def _mode(value: str | None) -> SearchMode | None:
-    if value is None or value in ("hybrid", "dense", "rrf"):
-        return value  # type: ignore[return-value]
-    errors.print(f"[red]error:[/red] unknown mode {value!r}: use hybrid, dense or rrf.")
-    raise typer.Exit(2)
+def _question(argument: str) -> str:
+    """The question itself, or standard input for `-` (a long question is no argument)."""
+    return sys.stdin.read() if argument == "-" else argument
+
+
+def _check_collections(kb, wanted: list[str] | None) -> None:  # kb: KnowledgeBase
+    """A collection that holds no documents is a typo or a missing ingest: say which exist."""
+    if not wanted:
+        return
+    present = kb.collections()
+    empty = [name for name in wanted if name not in present]
+    if empty:
+        kb.close()
+        listed = ", ".join(present) if present else "none yet (run `supportbot ingest`)"
+        errors.print(
+            f"[red]error:[/red] no documents in collection {', '.join(map(repr, empty))}. "
+            f"Collections with documents: {listed}.",
+            highlight=False,
+        )
+        raise typer.Exit(2)
 
 
 @eval_app.command("retrieval")
 def eval_retrieval(
-    questions: Annotated[Path, typer.Argument(help='JSONL lines {"question", "source": [...]}.')],
-    modes: Annotated[str, typer.Option(help="Comma-separated search modes.")] = "hybrid,dense",
+    questions: Annotated[
+        Path, typer.Argument(help='JSONL lines {"question", "source": [...]}.', metavar="FILE")
+    ],
+    modes: Annotated[
+        str, typer.Option(help="Comma-separated search modes.", metavar="MODES")
+    ] = "hybrid,dense",
 ) -> None:
     """Print hit@1, hit@5, MRR and latency for each search mode, side by side."""
+    from rich.table import Table
+
     from knowledge.evaluation import MRR_DEPTH, evaluate_retrieval, load_questions
+
+    chosen = [m.strip() for m in modes.split(",") if m.strip()]
+    unknown = [m for m in chosen if m not in SEARCH_MODES]
+    if unknown or not chosen:
+        errors.print(f"[red]error:[/red] unknown mode {unknown!r}: use {', '.join(SEARCH_MODES)}.")
+        raise typer.Exit(2)
 
     try:
         items = load_questions(questions)
     except (OSError, ValueError) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    chosen = [m for m in (_mode(m.strip()) for m in modes.split(",")) if m]
     kb = _open(_settings())
     try:
         scores = evaluate_retrieval(
@@ -202,13 +226,13 @@ def eval_retrieval(
     console.print(table)
 
 
+app.add_typer(eval_app, name="eval")
+app.add_typer(feedback_app, name="feedback")
+app.command()(tune)
+app.command()(doctor)
+
+
 def main() -> None:
     """Console-script entry point."""
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # Milvus Lite's in-process server logs calls pymilvus makes that Lite does not implement
-    # (AllocTimestamp while creating an index); they are retried and harmless.
-    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+    logs.configure("WARNING", compact=True)
     app()

@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 
 
 def report(platform: str, missing: list[str], *, stand_by: bool) -> int:
     """Log what is missing; with `stand_by`, wait for SIGTERM/SIGINT. The exit code to use."""
     logger = logging.getLogger(f"supportbot.{platform.lower()}")
-    logger.error("%s adapter not started: set %s (see README).", platform, ", ".join(missing))
     if not stand_by:
+        logger.error("%s adapter not started: set %s (see README).", platform, ", ".join(missing))
         return 2
-    logger.info("Standing by; the other processes run on. Set the variables and restart.")
-    stop = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # so sigwait, not the default handler, gets it
-    signal.sigwait(stop)
+    # Handlers first, then the log line: whoever reads "Standing by" may stop us at once. A Python
+    # handler (not sigwait) also catches a signal the kernel hands to another thread, as it may
+    # when an imported library started one.
+    stopped = threading.Event()
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, lambda *_: stopped.set())
+    logger.error(
+        "%s adapter not started: set %s (see README). Standing by; the other processes run on.",
+        platform,
+        ", ".join(missing),
+    )
+    while not stopped.wait(timeout=3600):  # a wait with a timeout lets the handler run
+        pass
     return 0

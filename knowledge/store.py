@@ -64,6 +64,13 @@ class KnowledgeStore(MilvusVectorStore):
         return self._parse_from_milvus_results(res)
 
 
+#: pymilvus pings its server every 10 s, even when idle; Milvus Lite's in-process gRPC server
+#: allows one ping per 5 minutes and answers more with GOAWAY "too_many_pings", logged as an error
+#: by gRPC's C core every minute or so of idleness (the channel then reconnects). A local socket
+#: needs no keepalive.
+LITE_GRPC = {"grpc.keepalive_time_ms": 600_000, "grpc.keepalive_permit_without_calls": False}
+
+
 def open_store(settings: Settings, dim: int) -> KnowledgeStore:
     """Open (creating if needed) the collection with hybrid search enabled."""
     uri = settings.resolved_milvus_uri
@@ -84,6 +91,7 @@ def open_store(settings: Settings, dim: int) -> KnowledgeStore:
             upsert_mode=True,
             use_async_client=False,
             output_fields=list(RESULT_FIELDS),
+            **({"grpc_options": LITE_GRPC} if settings.uses_milvus_lite else {}),
         )
         store.client.load_collection(settings.milvus_collection)
     except Exception as exc:
@@ -108,6 +116,20 @@ def close(store: MilvusVectorStore, settings: Settings) -> None:
         from milvus_lite.server_manager import server_manager_instance
 
         server_manager_instance.release_server(settings.resolved_milvus_uri)
+
+
+def collection_names(store: MilvusVectorStore) -> list[str]:
+    """The collection tags that hold documents, read from the index itself (any Milvus)."""
+    names: set[str] = set()
+    pages = store.client.query_iterator(
+        store.collection_name, batch_size=10_000, filter="", output_fields=["collection"]
+    )
+    try:
+        while batch := pages.next():
+            names.update(str(row.get("collection") or "") for row in batch)
+    finally:
+        pages.close()
+    return sorted(names - {""})
 
 
 def flush(store: MilvusVectorStore) -> None:

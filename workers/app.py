@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from celery import Celery
+import logging
+import os
+import warnings
+from typing import Any
 
+from celery import Celery
+from celery.exceptions import SecurityWarning
+from celery.signals import setup_logging
+
+from knowledge import logs
 from workers import names
 from workers.settings import WorkerSettings
 
@@ -36,3 +44,24 @@ def create_app(settings: WorkerSettings) -> Celery:
     if settings.resolved_broker_url.startswith(("redis", "rediss")):
         app.conf.broker_transport_options = {"visibility_timeout": settings.visibility_timeout_s}
     return app
+
+
+def worker_logging() -> None:
+    """Worker processes log like every supportbot process (`knowledge.logs`): plain lines,
+    libraries' chatter quieted. Called where a worker module is imported, before Celery's own
+    start-up (which loads the model in `worker_init`, before it would set up logging itself).
+    Celery's seven-line warning about running as root becomes one line: root is usual in a
+    container; elsewhere, run workers as another user."""
+    logs.configure("INFO")
+    warnings.filterwarnings("ignore", category=SecurityWarning)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        logging.getLogger("supportbot.worker").info(
+            "Running as root (usual in a container; elsewhere, start workers as another user)."
+        )
+
+
+@setup_logging.connect
+def _keep_plain_logs(loglevel: int | str | None = None, **_: Any) -> None:
+    """Connected, so Celery leaves the handlers as `worker_logging` set them; `--loglevel` holds."""
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)

@@ -6,6 +6,8 @@ message finds the claim taken and enqueues nothing.
 
 from __future__ import annotations
 
+import logging
+
 from celery import Celery
 from celery.canvas import Signature
 from celery.result import AsyncResult
@@ -13,6 +15,8 @@ from celery.result import AsyncResult
 from knowledge.models import Feedback, Question
 from workers import names
 from workers.ledger import Ledger
+
+logger = logging.getLogger(__name__)
 
 
 def ask(
@@ -57,4 +61,6 @@ def record_answer(app: Celery, result: dict, *, message_ref: str, place: str) ->
 
 def feedback(app: Celery, event: Feedback) -> AsyncResult:
     """A reaction, reason or correction, recorded by the feedback worker (idempotent)."""
-    return app.send_task(names.RECORD_FEEDBACK, kwargs={"feedback": event.model_dump(mode="json")})
+    sent = app.send_task(names.RECORD_FEEDBACK, kwargs={"feedback": event.model_dump(mode="json")})
+    logger.debug("Enqueued %s feedback on %s", event.kind, event.message_ref or event.place)
+    return sent

@@ -11,8 +11,18 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, create_engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    Column,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    inspect,
+    select,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 metadata = MetaData()
 questions = Table(
@@ -31,7 +41,11 @@ class Ledger:
 
     def __init__(self, url: str) -> None:
         self.engine = create_engine(url)
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except DBAPIError:  # processes starting together: another one created it first
+            if not inspect(self.engine).has_table(questions.name):
+                raise
 
     def claim(self, key: str) -> bool:
         """True for the first caller only."""

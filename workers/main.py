@@ -11,13 +11,15 @@ from typing import Any
 
 from celery.signals import worker_init, worker_shutdown
 
+from knowledge.settings import load
 from workers import runtime
-from workers.app import create_app
+from workers.app import create_app, worker_logging
 from workers.pools import check_pool
 from workers.settings import WorkerSettings
 
 logger = logging.getLogger("supportbot.worker")
-settings = WorkerSettings()
+worker_logging()
+settings = load(WorkerSettings)
 app = create_app(settings)
 app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
 
@@ -29,9 +31,7 @@ def _load(sender: Any = None, **_: Any) -> None:
         pool if isinstance(pool, str) else getattr(pool, "__module__", "").rsplit(".", 1)[-1]
     )
     try:
-        logger.warning(
-            check_pool(settings.uses_milvus_lite, pool_name, int(sender.concurrency or 1))
-        )
+        logger.info(check_pool(settings.uses_milvus_lite, pool_name, int(sender.concurrency or 1)))
         runtime.start(settings)
     except Exception as exc:
         # Celery logs and swallows exceptions from signal handlers; a worker without its model or

@@ -5,18 +5,22 @@ from __future__ import annotations
 import logging
 import sys
 
-import discord
-
 from bot import unconfigured
 from bot.discord.app import create_bot
 from bot.discord.settings import DiscordSettings
+from knowledge import logs
+from knowledge.settings import BadSettingsError, load
 from workers.app import create_app as create_celery
 from workers.ledger import Ledger
 
 
 def main() -> int:
-    discord.utils.setup_logging(level=logging.INFO)
-    settings = DiscordSettings()
+    logs.configure("INFO")  # plain lines: honcho and log files show colour codes as garbage
+    try:
+        settings = load(DiscordSettings)
+    except BadSettingsError as exc:
+        logging.getLogger("supportbot").error("Cannot start: %s", exc)
+        return 2
     missing = settings.missing()
     if missing:
         return unconfigured.report("Discord", missing, stand_by="--stand-by" in sys.argv)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, SecretStr
+from pydantic_settings import NoDecode
 
 from bot.policy import ChannelPolicy
 from bot.settings import BotSettings
+from knowledge.env_values import JSON_OBJECT, CommaIntList, CommaList
 
 
 class DiscordSettings(BotSettings):
@@ -13,7 +17,7 @@ class DiscordSettings(BotSettings):
 
     discord_token: SecretStr = Field(SecretStr(""), description="The bot's token (Bot tab).")
     discord_prefix: str = Field("!", description="Prefix of the `ask` text command (`!ask ...`).")
-    discord_guilds: list[int] = Field(
+    discord_guilds: CommaIntList = Field(
         default_factory=list,
         description="Guild ids to sync /ask to at start-up (instant); empty: sync globally "
         "(Discord may take up to an hour to show it).",
@@ -22,13 +26,13 @@ class DiscordSettings(BotSettings):
     discord_api_url: str = Field(
         "https://discord.com/api/v10", description="REST base URL (a proxy or a test stand-in)."
     )
-    discord_channels: dict[str, ChannelPolicy] = Field(
+    discord_channels: Annotated[dict[str, ChannelPolicy], NoDecode, JSON_OBJECT] = Field(
         default_factory=dict,
         description="Per-channel policy as JSON, keyed by channel id (a thread follows its "
         'parent): {"1234": {"collections": ["billing"], "handoff": "<@&5678>"}}.',
     )
-    discord_vote_up: list[str] = Field(["👍"], description="Reactions that count +1.")
-    discord_vote_down: list[str] = Field(["👎"], description="Reactions that count -1.")
+    discord_vote_up: CommaList = Field(["👍"], description="Reactions that count +1.")
+    discord_vote_down: CommaList = Field(["👎"], description="Reactions that count -1.")
 
     def missing(self) -> list[str]:
         """The variables still needed to start."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr
+from pydantic_settings import NoDecode
 
 from bot.policy import ChannelPolicy
 from bot.settings import BotSettings
+from knowledge.env_values import JSON_OBJECT, CommaList
 
 
 class SlackSettings(BotSettings):
@@ -21,13 +23,13 @@ class SlackSettings(BotSettings):
     slack_api_url: str = Field(
         "https://slack.com/api/", description="Web API base URL (a proxy or a test stand-in)."
     )
-    slack_channels: dict[str, ChannelPolicy] = Field(
+    slack_channels: Annotated[dict[str, ChannelPolicy], NoDecode, JSON_OBJECT] = Field(
         default_factory=dict,
         description='Per-channel policy as JSON: {"C123": {"collections": ["billing"], '
         '"handoff": "<!subteam^S1>"}}.',
     )
-    slack_vote_up: list[str] = Field(["+1", "thumbsup"], description="Reactions that count +1.")
-    slack_vote_down: list[str] = Field(["-1", "thumbsdown"], description="Reactions that count -1.")
+    slack_vote_up: CommaList = Field(["+1", "thumbsup"], description="Reactions that count +1.")
+    slack_vote_down: CommaList = Field(["-1", "thumbsdown"], description="Reactions that count -1.")
 
     def missing(self) -> list[str]:
         """The variables still needed to start in the chosen mode."""

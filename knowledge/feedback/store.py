@@ -7,6 +7,7 @@ order of arrival doesn't matter), a correction once per platform event.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -53,10 +55,18 @@ class FeedbackStore:
 
     def upgrade(self) -> None:
         """Bring the schema to the latest migration (a no-op when it is there already).
-        Alembic's context is process-global, so migrations run one at a time per process; on
-        PostgreSQL an advisory lock also keeps processes starting together from racing."""
+        Alembic's context is process-global, so migrations run one at a time per process; across
+        processes starting together, an advisory lock (PostgreSQL) or a lock file beside the
+        database (SQLite, whose DDL would otherwise race: "table already exists") serialises them.
+        """
         config = alembic_config(str(self.engine.url.render_as_string(hide_password=False)))
-        with _migrating, self.engine.begin() as connection:
+        database = self.engine.url.database
+        beside = (
+            FileLock(f"{database}.migrating")
+            if self.engine.dialect.name == "sqlite" and database and database != ":memory:"
+            else contextlib.nullcontext()
+        )
+        with _migrating, beside, self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":  # and one process at a time per database
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             config.attributes["connection"] = connection

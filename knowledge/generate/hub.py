@@ -38,6 +38,63 @@ def fetch(repo: str, revision: str, settings: Settings) -> Path:
     )
 
 
+def locate(settings: Settings) -> str:
+    """Where the base model (and adapter) would load from, found without downloading anything.
+    Raises `ModelLoadError` (saying what to change) when one can't be had."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    found = []
+    parts = [("BASE", settings.base_model, settings.base_revision)]
+    if settings.adapter_model:
+        parts.append(("ADAPTER", settings.adapter_model, settings.adapter_revision))
+    for setting, repo, revision in parts:
+        if Path(repo).is_dir():
+            found.append(f"{repo} (local folder)")
+            continue
+        try:
+            snapshot = fetch(repo, revision, settings.model_copy(update={"hf_offline": True}))
+            found.append(f"{repo}@{resolved_revision(snapshot, revision)[:12]} (in the Hub cache)")
+            continue
+        except LocalEntryNotFoundError as exc:
+            missing: Exception = exc
+        if not settings.hf_offline:
+            token = settings.hf_token.get_secret_value() or None
+            try:
+                HfApi(token=token).model_info(repo, revision=revision or None)
+                found.append(f"{repo}@{revision} (on the Hub; downloaded at first start)")
+                continue
+            except Exception as exc:
+                missing = exc
+        raise ModelLoadError(
+            f"{repo!r} at revision {revision!r}: {why(missing)} (SUPPORTBOT_{setting}_MODEL, "
+            f"SUPPORTBOT_{setting}_REVISION)"
+        )
+    return ", adapter ".join(found)
+
+
+def why(exc: Exception) -> str:
+    """One line a person can act on, for the usual ways a Hub download fails."""
+    from huggingface_hub.errors import (
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    if isinstance(exc, LocalEntryNotFoundError):
+        return "it is not in the local Hub cache and the Hub can't be reached (offline?)"
+    # huggingface_hub's HTTP library has changed (requests, httpx, httpx2): match by family name
+    network = {"TransportError", "ConnectionError", "Timeout", "TimeoutException"}
+    if any(cls.__name__ in network for cls in type(exc).__mro__):
+        return f"the Hub can't be reached ({type(exc).__name__}) and it isn't in the local cache"
+    if isinstance(exc, RevisionNotFoundError):
+        return "the repo has no such revision"
+    if isinstance(exc, RepositoryNotFoundError):
+        return "no such repo on the Hub, or it is private and no token was given"
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first_line}"
+
+
 def resolved_revision(snapshot: Path, requested: str) -> str:
     """The commit a snapshot folder stands for (Hub cache folders are named by commit)."""
     name = snapshot.name
@@ -92,10 +149,9 @@ class HubGenerator:
         except Exception as exc:
             setting = "ADAPTER" if repo == settings.adapter_model and repo else "BASE"
             raise ModelLoadError(
-                f"Could not load model {repo!r} at revision {revision!r}: {type(exc).__name__}: "
-                f"{exc}. Check SUPPORTBOT_{setting}_MODEL and SUPPORTBOT_{setting}_REVISION "
-                "(and SUPPORTBOT_HF_TOKEN for a private repo), or set "
-                "SUPPORTBOT_GENERATOR_FALLBACK=extractive to answer by quoting the docs."
+                f"Could not load model {repo!r} at revision {revision!r}: {why(exc)}. Check "
+                f"SUPPORTBOT_{setting}_MODEL and SUPPORTBOT_{setting}_REVISION (and "
+                "SUPPORTBOT_HF_TOKEN for a private repo)."
             ) from exc
         logger.info("Loaded %s on %s", info.model_dump(exclude_defaults=True), device)
         return cls(model, tokenizer, device, info)

@@ -29,6 +29,7 @@ def tiny_hub(tmp_path_factory: pytest.TempPathFactory) -> TinyHub:
 
 def hub_settings(tmp_path: Path, hub: TinyHub, **overrides: object):
     values: dict[str, object] = {
+        "generator": "hub",
         "base_model": hub.base_repo,
         "adapter_model": hub.adapter_repo,
         "hf_offline": True,
@@ -76,9 +77,18 @@ def test_a_model_that_cannot_load_stops_start_up_with_what_to_change(tmp_path, t
         load_generator(hub_settings(tmp_path, tiny_hub, base_model="acme/not-there"))
     message = str(missing.value)
     assert "'acme/not-there' at revision 'main'" in message
-    assert "SUPPORTBOT_BASE_MODEL" in message and "SUPPORTBOT_GENERATOR_FALLBACK" in message
+    assert "SUPPORTBOT_BASE_MODEL" in message and "SUPPORTBOT_GENERATOR=auto" in message
     with pytest.raises(ModelLoadError, match="SUPPORTBOT_ADAPTER_MODEL"):
         load_generator(hub_settings(tmp_path, tiny_hub, adapter_revision="v9"))
+
+
+def test_auto_serves_the_model_when_it_loads_and_quotes_when_it_cannot(tmp_path, tiny_hub):
+    served = load_generator(hub_settings(tmp_path, tiny_hub, generator="auto"))
+    assert (served.info.backend, served.info.repo) == ("hub", tiny_hub.base_repo)
+    quoting = load_generator(
+        hub_settings(tmp_path, tiny_hub, generator="auto", base_model="acme/not-there")
+    )
+    assert (quoting.info.backend, quoting.info.repo) == ("extractive", "auto")
 
 
 def test_the_fallback_is_explicit_and_quotes_the_docs(tmp_path, tiny_hub, sample_kb):

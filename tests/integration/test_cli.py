@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,7 +47,46 @@ def test_search_refuses_an_empty_question_and_an_unknown_mode(env):
     empty = runner.invoke(app, ["search", "   "], env=env)
     assert empty.exit_code == 2 and "The question is empty" in empty.output
     mode = runner.invoke(app, ["search", "hi", "--mode", "magic"], env=env)
-    assert mode.exit_code == 2 and "unknown mode 'magic'" in mode.output
+    assert mode.exit_code == 2 and "'magic' is not one of 'hybrid', 'dense', 'rrf'" in mode.output
+
+
+def test_ingest_progress_is_printed_as_lines_when_not_on_a_terminal(tmp_path, env):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for n in range(40):  # two batches of documents
+        (docs / f"page{n}.md").write_text(f"# Page {n}\nHow to set up feature number {n}.")
+    result = runner.invoke(app, ["ingest", str(docs)], env=env)
+    assert result.exit_code == 0, result.output
+    assert re.findall(r"ingest: (\d+)/40 documents", result.output) == ["0", "32", "40"]
+    assert "ingest: 40/40 documents (40 chunks embedded)" in result.output
+    assert "\x1b[" not in result.output  # no colour codes in a log
+    assert "40 documents: 40 added" in result.output
+
+
+def test_an_empty_collection_is_named_with_the_ones_that_exist(tmp_path, env):
+    docs = tmp_path / "docs"
+    (docs / "billing").mkdir(parents=True)
+    (docs / "billing" / "refunds.md").write_text("# Refunds\nYearly plans are refunded.")
+    assert runner.invoke(app, ["ingest", str(docs)], env=env).exit_code == 0
+    for command in ("search", "ask"):
+        result = runner.invoke(app, [command, "refund?", "--collection", "biling"], env=env)
+        assert result.exit_code == 2, result.output
+        assert "no documents in collection 'biling'" in result.output
+        assert "Collections with documents: billing." in result.output
+
+
+def test_ask_reads_a_long_question_from_standard_input(tmp_path, env):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "refunds.md").write_text("# Refunds\nYearly plans are refunded within 14 days.")
+    assert runner.invoke(app, ["ingest", str(docs)], env=env).exit_code == 0
+    question = "can I get a refund on a yearly plan? " + "please " * 150_000  # ~1 MB
+    result = runner.invoke(
+        app, ["ask", "-", "--json"], input=question,
+        env={**env, "SUPPORTBOT_GENERATOR": "extractive"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert '"url": "file://' in result.output and "14 days" in result.output
 
 
 def test_a_held_index_file_gets_a_plain_explanation(tmp_path, env):

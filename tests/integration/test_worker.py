@@ -17,6 +17,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.models import Question
 from tests.conftest import make_settings
 from tests.support.chat_api import chat_completion
+from tests.support.observe import wait_until
 from tests.support.processes import Worker, client_app
 from workers import enqueue
 from workers.ledger import Ledger
@@ -87,15 +88,17 @@ def test_a_worker_answers_and_a_redelivered_question_reuses_its_answer(tmp_path,
 
 
 class SlowModel(BaseHTTPRequestHandler):
-    """A chat endpoint whose first reply takes long enough to kill the worker waiting on it."""
+    """A chat endpoint whose first reply stalls until released: the worker waiting on it is
+    killed meanwhile."""
 
     calls: ClassVar[list[float]] = []
+    release: ClassVar[threading.Event] = threading.Event()
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         type(self).calls.append(time.monotonic())
         if len(type(self).calls) == 1:
-            time.sleep(20)
+            type(self).release.wait(timeout=600)
         body = chat_completion("Within 14 days [1].")
         try:
             self.send_response(200)
@@ -112,6 +115,7 @@ class SlowModel(BaseHTTPRequestHandler):
 
 def test_a_worker_killed_mid_answer_is_replaced_and_the_question_answered_once(tmp_path, redis_url):
     SlowModel.calls = []
+    SlowModel.release.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), SlowModel)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     data_dir = tmp_path / "data"
@@ -131,10 +135,7 @@ def test_a_worker_killed_mid_answer_is_replaced_and_the_question_answered_once(t
         pending = app.send_task(
             "supportbot.answer", kwargs={"question": question(str(uuid.uuid4()))}
         )
-        deadline = time.monotonic() + 60
-        while not SlowModel.calls and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert SlowModel.calls, "the worker never asked the model"
+        wait_until(lambda: SlowModel.calls, "the worker to ask the model")
         first.kill()  # mid-answer: the task is neither acknowledged nor finished
         second = Worker(env, tmp_path / "second.log")
         second.wait_ready()
@@ -142,7 +143,33 @@ def test_a_worker_killed_mid_answer_is_replaced_and_the_question_answered_once(t
         assert result["answer"]["text"] == "Within 14 days [1]."
         assert len(SlowModel.calls) == 2  # asked again by the second worker, exactly once
     finally:
+        SlowModel.release.set()
         first.stop()
         if second:
             second.stop()
         server.shutdown()
+
+
+def test_a_worker_that_cannot_load_its_model_says_so_in_one_line(tmp_path):
+    data_dir = tmp_path / "data"
+    ingest_small_docs(data_dir)
+    unreachable = {"SUPPORTBOT_HF_OFFLINE": "true", "SUPPORTBOT_BASE_MODEL": "acme/not-cached",
+                   "SUPPORTBOT_HF_CACHE_DIR": str(tmp_path / "hub")}  # fmt: skip
+    refusing = Worker(worker_env(data_dir, None, SUPPORTBOT_GENERATOR="hub", **unreachable),
+                      tmp_path / "hub.log")  # fmt: skip
+    assert refusing.process.wait(timeout=180) != 0
+    log = refusing.log.read_text()
+    assert "Traceback" not in log
+    (line,) = [line for line in log.splitlines() if "cannot start" in line]
+    assert "'acme/not-cached'" in line and "SUPPORTBOT_BASE_MODEL" in line
+
+    quoting = Worker(worker_env(data_dir, None, SUPPORTBOT_GENERATOR="auto", **unreachable),
+                     tmp_path / "auto.log")  # fmt: skip
+    try:
+        quoting.wait_ready()
+    finally:
+        quoting.stop()
+    log = quoting.log.read_text()
+    assert "Traceback" not in log
+    (line,) = [line for line in log.splitlines() if "Answering by quoting the docs" in line]
+    assert "'acme/not-cached'" in line and "SUPPORTBOT_GENERATOR" in line

@@ -3,13 +3,13 @@ the feedback tests and benchmarks."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from knowledge.feedback.store import FeedbackStore, Posted
 from knowledge.feedback.tables import StoredAnswer
 from knowledge.models import Answer, Citation, ModelInfo, Question, Source
+from tests.support.observe import wait_until
 
 
 def asked(event_id: str, text: str = "can i get a refund on a yearly plan?", **fields) -> Question:
@@ -52,13 +52,12 @@ def record_rated(store: FeedbackStore, count: int) -> None:
 
 def wait_stored(
     store: FeedbackStore, key: str, until: Callable[[StoredAnswer], bool] = lambda _: True,
-    timeout: float = 30,
+    timeout: float = 90,
 ) -> StoredAnswer:  # fmt: skip
     """The stored answer to the question `key`, once `until(answer)` holds (workers are async)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = store.answer_for(key)
-        if answer is not None and until(answer):
-            return answer
-        time.sleep(0.2)
-    raise AssertionError(f"the store never had what was expected for {key}")
+    return wait_until(
+        lambda: (answer := store.answer_for(key)) is not None and until(answer) and answer,
+        f"the stored answer to {key} to be as expected",
+        timeout,
+        every=0.1,
+    )

@@ -20,6 +20,8 @@ import yarl
 from aiohttp import WSMsgType, web
 from discord.gateway import DiscordWebSocket
 
+from tests.support.observe import wait_until
+
 APP_ID = "1300000000000000001"
 GUILD_ID = "1300000000000000002"
 CHANNEL_ID = "1300000000000000003"
@@ -282,14 +284,18 @@ class DiscordStandIn:
     def named(self, name: str) -> list[Call]:
         return [c for c in list(self.calls) if c.name == name]
 
-    def wait_for(self, name: str, count: int = 1, timeout: float = 60, **where: str) -> list[Call]:
+    def named_on(self, name: str, *within: str) -> list[Call]:
+        """Calls named `name` whose path contains each of `within`."""
+        return [c for c in self.named(name) if all(part in c.path for part in within)]
+
+    def wait_for(self, name: str, count: int = 1, timeout: float = 90, **where: str) -> list[Call]:
         """Calls named `name` (whose path contains each value in `where`) once there are `count`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [c for c in self.named(name) if all(v in c.path for v in where.values())]
-            if len(found) >= count or time.monotonic() > deadline:
-                return found
-            time.sleep(0.05)
+        return wait_until(
+            lambda: (found := self.named_on(name, *where.values())) and len(found) >= count
+            and found,
+            f"{count} {name} call(s) on {where}",
+            timeout,
+        )  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -303,9 +309,7 @@ def connected(client: discord.Client, stand_in: DiscordStandIn, token: str) -> I
     threading.Thread(target=loop.run_forever, daemon=True).start()
     running = asyncio.run_coroutine_threadsafe(client.start(token), loop)
     try:
-        deadline = time.monotonic() + 30
-        while not client.is_ready() and not running.done() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: client.is_ready() or running.done(), "the bot to connect", timeout=90)
         if running.done():
             running.result()  # raises what stopped the bot
         assert client.is_ready(), "the bot never got READY from the gateway stand-in"

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import TypeVar
 
@@ -14,6 +13,7 @@ from celery import Celery
 from pydantic_settings import BaseSettings
 
 from tests.conftest import REPO
+from tests.support.observe import wait_until
 from workers.app import create_app
 from workers.settings import WorkerSettings
 
@@ -39,15 +39,18 @@ class Worker:
             cwd=REPO, env={**os.environ, **env}, stdout=log.open("a"), stderr=subprocess.STDOUT,
         )  # fmt: skip
 
-    def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if "ready." in self.log.read_text():
-                return
+    def wait_ready(self, timeout: float = 180) -> None:
+        """Until the worker says "ready." (it has loaded its model and index), or exits."""
+
+        def ready() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"worker exited:\n{self.log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        raise AssertionError(f"worker not ready:\n{self.log.read_text()[-3000:]}")
+            return "ready." in self.log.read_text()
+
+        try:
+            wait_until(ready, "the worker to be ready", timeout, every=0.2)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}:\n{self.log.read_text()[-3000:]}") from None
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)

@@ -18,6 +18,8 @@ from urllib.parse import parse_qs, urlencode
 from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
+from tests.support.observe import wait_until
+
 BOT_USER = "U0BOT"
 PAYLOADS = Path(__file__).parents[1] / "unit" / "slack" / "payloads"
 
@@ -102,21 +104,19 @@ class SlackStandIn:
         return [c for c in self.named("chat.postMessage") if c.args.get("thread_ts") == thread_ts]
 
     def wait_posts(self, thread_ts: str, count: int = 1) -> list[Call]:
-        """The posts in a thread once there are `count` of them (then a moment for any extra)."""
-        deadline = time.monotonic() + 60
-        while len(self.posts_in(thread_ts)) < count and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1)
-        return self.posts_in(thread_ts)
+        """The posts in a thread once there are at least `count` of them. (To show that no more
+        will come, settle the workers first: `tests.support.observe.wait_idle`.)"""
+        return wait_until(
+            lambda: (found := self.posts_in(thread_ts)) and len(found) >= count and found,
+            f"{count} post(s) in thread {thread_ts}",
+        )
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 60) -> list[Call]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.named(method)
-            if len(found) >= count:
-                return found
-            time.sleep(0.05)
-        raise AssertionError(f"{method} called {len(self.named(method))} times, wanted {count}")
+        return wait_until(
+            lambda: (found := self.named(method)) and len(found) >= count and found,
+            f"{count} {method} call(s)",
+            timeout,
+        )
 
 
 def app_mention(event_id: str, text: str, ts: str = "1700000000.000100") -> dict[str, Any]:
@@ -200,11 +200,8 @@ class SocketModeStandIn:
         self._sockets.remove(socket)
         return socket
 
-    def connected(self, timeout: float = 30) -> bool:
-        deadline = time.monotonic() + timeout
-        while not self._sockets and time.monotonic() < deadline:
-            time.sleep(0.1)
-        return bool(self._sockets)
+    def connected(self, timeout: float = 60) -> bool:
+        return bool(wait_until(lambda: bool(self._sockets), "a Socket Mode connection", timeout))
 
     def send(self, payload: dict[str, Any], *, retry: int = 0) -> tuple[str, float]:
         """One events_api envelope; its id and when it was sent."""

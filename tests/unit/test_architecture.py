@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -21,10 +23,17 @@ def test_dependencies_point_one_way():
     assert "4 kept, 0 broken" in result.stdout
 
 
-def test_the_command_line_loads_no_ml_libraries_until_it_needs_them():
-    heavy = ("torch", "transformers", "llama_index.core", "pymilvus")
-    code = f"import sys, bot.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["search", "--help"], ["search", "x", "--mode", "bogus"], ["ask"]]
+)
+def test_help_and_argument_errors_load_no_ml_libraries(argv):
+    heavy = ("torch", "transformers", "llama_index.core", "pymilvus", "sentence_transformers")
+    code = (
+        "import sys; from bot.cli import main; sys.argv = ['supportbot', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED', sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)"
     )
-    assert result.stdout.strip() == "[]"
+    result = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True
+    )
+    assert result.stderr.strip().splitlines()[-1] == "LOADED []"

@@ -6,6 +6,7 @@ the worker ties the rest to the stored answer, and sets aside what isn't one.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Celery
@@ -17,13 +18,17 @@ from workers import enqueue
 
 
 def register(app: App, settings: SlackSettings, celery: Celery) -> None:
-    def on_reaction(event: dict, context: Any) -> None:
+    def on_reaction(event: dict, context: Any, logger: logging.Logger) -> None:
         vote = translate.vote(
             event, str(context.get("bot_user_id") or ""), settings.slack_vote_up,
             settings.slack_vote_down,
         )  # fmt: skip
-        if vote is not None:
-            enqueue.feedback(celery, vote)
+        if vote is None:
+            logger.debug(
+                "Ignored reaction %s: not a vote on one of our answers", event.get("reaction")
+            )
+            return
+        enqueue.feedback(celery, vote)
 
     app.event("reaction_added")(on_reaction)
     app.event("reaction_removed")(on_reaction)

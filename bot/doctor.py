@@ -1,0 +1,225 @@
+"""`supportbot doctor`: one line per configured part, ok or what to fix.
+
+Each check is a function from settings to a `Check`; none of them changes anything (no download,
+no migration, no message posted). It exits 1 when a part the bot needs is broken; a chat platform
+that isn't configured is only noted, since a team may use just one of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import typer
+
+from bot.console import console
+from bot.discord.settings import DiscordSettings
+from bot.slack.settings import SlackSettings
+from knowledge.models import plural
+from knowledge.settings import BadSettingsError, load
+from workers.settings import WorkerSettings
+
+Status = Literal["ok", "note", "fail"]
+MARKS = {"ok": "[green]ok  [/green]", "note": "[yellow]note[/yellow]", "fail": "[red]FAIL[/red]"}
+
+
+@dataclass(frozen=True)
+class Check:
+    part: str
+    status: Status
+    detail: str
+
+
+def index(settings: WorkerSettings) -> Check:
+    from pymilvus import MilvusClient
+
+    from knowledge.store import _safe
+
+    uri = settings.resolved_milvus_uri
+    if settings.uses_milvus_lite and not Path(uri).exists():
+        return Check("index", "fail", f"{uri} does not exist yet: run `supportbot ingest DOCS`")
+    try:
+        client = MilvusClient(uri=uri, token=settings.milvus_token.get_secret_value())
+    except Exception as exc:
+        if settings.uses_milvus_lite and "open local milvus failed" in str(exc).lower():
+            return Check("index", "ok", f"{uri} is open in another process (a running worker)")
+        return Check(
+            "index",
+            "fail",
+            f"can't open Milvus at {_safe(uri)}: {_first_line(exc)}; "
+            "check SUPPORTBOT_MILVUS_URI and SUPPORTBOT_MILVUS_TOKEN",
+        )
+    try:
+        name = settings.milvus_collection
+        if not client.has_collection(name):
+            return Check(
+                "index",
+                "fail",
+                f"{_safe(uri)} has no collection {name!r}: run "
+                "`supportbot ingest DOCS` (or check SUPPORTBOT_MILVUS_COLLECTION)",
+            )
+        rows = int(client.get_collection_stats(name).get("row_count", 0))
+    finally:
+        client.close()
+        if settings.uses_milvus_lite:
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(uri)
+    if rows == 0:
+        return Check("index", "fail", f"collection {name!r} is empty: run `supportbot ingest DOCS`")
+    return Check("index", "ok", f"{_safe(uri)}, collection {name!r}: {plural(rows, 'chunk')}")
+
+
+def broker(settings: WorkerSettings) -> Check:
+    from kombu import Connection
+
+    url = settings.resolved_broker_url
+    shown = _redacted(url)
+    if not settings.broker_url:
+        return Check("broker", "ok", f"embedded: {shown} (made at first start; one machine only)")
+    try:
+        with Connection(url, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1, timeout=3)
+    except Exception as exc:
+        return Check(
+            "broker",
+            "fail",
+            f"can't reach {shown}: {_first_line(exc)}; is it running? (SUPPORTBOT_BROKER_URL)",
+        )
+    return Check("broker", "ok", shown)
+
+
+def database(part: str, url: str, variable: str) -> Check:
+    from sqlalchemy import create_engine, make_url, text
+
+    file = make_url(url).database if url.startswith("sqlite") else None
+    if file and not Path(file).exists():
+        return Check(part, "ok", f"{_redacted(url)} (made at first start)")
+    engine = create_engine(url, connect_args=_connect_timeout(url))
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        return Check(
+            part, "fail", f"can't connect to {_redacted(url)}: {_first_line(exc)} ({variable})"
+        )
+    finally:
+        engine.dispose()
+    return Check(part, "ok", _redacted(url))
+
+
+def model(settings: WorkerSettings) -> Check:
+    from knowledge.generate import ModelLoadError
+    from knowledge.generate.hub import locate
+
+    if settings.generator == "extractive":
+        return Check("model", "ok", "extractive: answers quote the docs (no model)")
+    if settings.generator == "hosted":
+        if not settings.hosted_url:
+            return Check(
+                "model",
+                "note",
+                f"hosted {settings.hosted_model or settings.base_model}"
+                " through Inference Providers (not checked)",
+            )
+        problem = _unreachable(settings.hosted_url)
+        if problem:
+            return Check(
+                "model", "fail", f"hosted {settings.hosted_url}: {problem} (SUPPORTBOT_HOSTED_URL)"
+            )
+        return Check("model", "ok", f"hosted {settings.hosted_url}")
+    try:
+        return Check("model", "ok", f"{settings.generator}: {locate(settings)}")
+    except ModelLoadError as exc:
+        if settings.generator == "auto":
+            return Check(
+                "model",
+                "note",
+                f"auto: {exc}; the worker will quote the docs instead "
+                "(set SUPPORTBOT_GENERATOR=extractive to not try the model)",
+            )
+        return Check("model", "fail", f"hub: {exc}")
+
+
+def slack(settings: SlackSettings) -> Check:
+    from bot.slack.health import check_token
+
+    missing = settings.missing()
+    if missing:
+        return Check("slack", "note", f"not configured (set {', '.join(missing)} to use it)")
+    problem, detail = check_token(settings)
+    return Check("slack", "fail" if problem else "ok", problem or detail)
+
+
+def discord(settings: DiscordSettings) -> Check:
+    from bot.discord.health import check_token
+
+    missing = settings.missing()
+    if missing:
+        return Check("discord", "note", f"not configured (set {', '.join(missing)} to use it)")
+    problem, detail = check_token(settings)
+    return Check("discord", "fail" if problem else "ok", problem or detail)
+
+
+def checks(settings: SlackSettings, platform: DiscordSettings) -> list[Callable[[], Check]]:
+    """Every check, in the order a message travels (`settings` holds all but Discord's)."""
+    return [
+        lambda: slack(settings),
+        lambda: discord(platform),
+        lambda: broker(settings),
+        lambda: database("ledger", settings.resolved_ledger_url, "SUPPORTBOT_LEDGER_URL"),
+        lambda: index(settings),
+        lambda: model(settings),
+        lambda: database("feedback", settings.resolved_feedback_url, "SUPPORTBOT_FEEDBACK_URL"),
+    ]
+
+
+def doctor() -> None:
+    """Check each configured part (platforms, broker, databases, index, model): ok, or the fix."""
+    try:
+        settings, platform = load(SlackSettings), load(DiscordSettings)
+    except BadSettingsError as exc:
+        console.print(f"{MARKS['fail']} settings  {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    failed = False
+    for run in checks(settings, platform):
+        try:
+            check = run()
+        except Exception as exc:  # a check must report, never crash the others
+            check = Check("?", "fail", f"{type(exc).__name__}: {_first_line(exc)}")
+        failed |= check.status == "fail"
+        console.print(f"{MARKS[check.status]} {check.part:<9} {check.detail}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def _redacted(url: str) -> str:
+    """A URL without its password, fit to print."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        scheme, sep, rest = url.partition("://")
+        return f"{scheme}{sep}{rest.rsplit('@', 1)[-1]}" if sep else url
+
+
+def _unreachable(url: str) -> str | None:
+    """None when something answers HTTP at `url` (any status), else why not."""
+    import httpx
+
+    try:
+        httpx.get(url, timeout=3)
+    except httpx.HTTPError as exc:
+        return f"nothing answers there ({type(exc).__name__})"
+    return None
+
+
+def _connect_timeout(url: str) -> dict[str, int]:
+    return {"connect_timeout": 3} if url.startswith("postgresql") else {}

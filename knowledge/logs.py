@@ -1,0 +1,49 @@
+"""One way to log for every supportbot process: plain lines (no colour codes, which a log file or
+honcho's pipe would show as garbage), and the libraries' start-up chatter kept out of them.
+
+Each quieted logger says below why its messages are noise to the person reading the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+COMPACT = "%(levelname)s %(name)s: %(message)s"
+
+#: Logger -> the lowest level worth showing, and why.
+QUIET = {
+    # Milvus Lite's in-process server logs calls pymilvus makes that Lite does not implement
+    # (AllocTimestamp while creating an index); they are retried and harmless.
+    "grpc._server": logging.CRITICAL,
+    # faiss (loaded by a dependency) says at INFO which CPU build it picked, and that the AVX2
+    # one is missing: nothing anyone can act on.
+    "faiss": logging.WARNING,
+    "faiss.loader": logging.WARNING,
+    # pymilvus warns that Milvus Lite has no server-side timestamp for iterators, and falls back.
+    "pymilvus": logging.ERROR,
+    # "MilvusLite server started/stopped": the index is opened and closed in every command.
+    "milvus_lite": logging.WARNING,
+    # Alembic lists its plugins and migration context each time the feedback store is opened.
+    "alembic": logging.WARNING,
+    # Hub downloads: one line per file at INFO.
+    "huggingface_hub": logging.WARNING,
+    "httpx": logging.WARNING,
+    "sentence_transformers": logging.WARNING,
+}
+
+
+def configure(level: str = "INFO", *, compact: bool = False) -> None:
+    """Plain log lines on stderr at `level`, libraries' noise quieted. Call once, in `main()`."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    logging.basicConfig(level=level, format=COMPACT if compact else FORMAT, force=True)
+    quiet()
+
+
+def quiet() -> None:
+    """Raise the threshold of the noisy libraries' loggers (also for Celery's own logging)."""
+    for name, level in QUIET.items():
+        logging.getLogger(name).setLevel(level)
