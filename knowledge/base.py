@@ -6,11 +6,10 @@ life of the process. With Milvus Lite only one process may hold it open at a tim
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from knowledge.embedding import load_embedding
-from knowledge.ingest import Ingestor, Progress
 from knowledge.models import IngestReport, Source
 from knowledge.retrieve import Retriever
 from knowledge.settings import SearchMode, Settings
@@ -35,9 +34,11 @@ class KnowledgeBase:
         *,
         collection: str | None = None,
         base_url: str | None = None,
-        progress: Progress | None = None,
+        progress: Callable[[int, int, int], None] | None = None,
     ) -> IngestReport:
         """Add new and changed documents, drop vanished ones; see `knowledge.ingest`."""
+        from knowledge.ingest import Ingestor  # its readers load only when there is ingesting
+
         ingestor = Ingestor(self.settings, self.embed, self.store)
         return ingestor.run(paths, collection=collection, base_url=base_url, progress=progress)
 

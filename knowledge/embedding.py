@@ -1,4 +1,8 @@
-"""The embedding model: the bundled offline all-MiniLM-L6-v2 by default, any HF model otherwise."""
+"""The embedding model: the bundled offline all-MiniLM-L6-v2 by default, any HF model otherwise.
+
+Loaded through its ONNX export when there is one (`knowledge.onnx_embedding`: same vectors, a
+fraction of the start-up), else through sentence-transformers, which then makes the export.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import BaseNode, MetadataMode, TransformComponent
-from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
+from knowledge import onnx_embedding
 from knowledge.settings import BUNDLED_EMBEDDING, Settings
 
 
@@ -21,34 +26,48 @@ def model_location(name: str) -> str:
     return name
 
 
-def load_embedding(settings: Settings) -> HuggingFaceEmbedding:
+def load_embedding(settings: Settings, *, onnx: bool = True) -> BaseEmbedding:
     """Load once per process; the model is the slow part of ingest and search."""
+    location = model_location(settings.embedding_model)
+    cache = settings.resolved_embedding_cache_dir
+    exported = onnx_embedding.find(location, cache) if onnx else None
+    if exported is not None:
+        return onnx_embedding.OnnxEmbedding(
+            exported, embed_batch_size=settings.embedding_batch_size
+        )
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # "Loading weights" bars in every process's log
-    return HuggingFaceEmbedding(
-        model_name=model_location(settings.embedding_model),
-        embed_batch_size=settings.embedding_batch_size,
-        normalize=True,
+    embed = HuggingFaceEmbedding(
+        model_name=location, embed_batch_size=settings.embedding_batch_size, normalize=True
     )
+    if onnx:
+        onnx_embedding.export(embed._model, location, cache)  # the next process starts fast
+    return embed
 
 
-def token_counter(embed: HuggingFaceEmbedding) -> Callable[[str], Sequence[Any]]:
+def token_counter(embed: BaseEmbedding) -> Callable[[str], Sequence[Any]]:
     """Tokenize with the embedding model's own tokenizer, so chunk sizes match its window.
 
     The Rust tokenizer is called directly: the splitter counts tokens thousands of times per run,
     and the Python wrapper's per-call overhead was 8% of ingest time.
     """
-    tokenizer = embed._model.tokenizer  # the SentenceTransformer that HuggingFaceEmbedding wraps
-    backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is not None:
-        from tokenizers import Tokenizer
+    from tokenizers import Tokenizer
 
-        counter = Tokenizer.from_str(backend.to_str())  # a copy: the model's own one truncates
-        counter.no_truncation()
-        counter.no_padding()
-        return lambda text: counter.encode(text, add_special_tokens=False).ids
-    return lambda text: tokenizer.encode(text, add_special_tokens=False, verbose=False)
+    tokenizer: Any = None
+    if isinstance(embed, onnx_embedding.OnnxEmbedding):
+        serialized: str | None = embed.tokenizer_json
+    else:
+        tokenizer = embed._model.tokenizer  # type: ignore[attr-defined]  # HuggingFaceEmbedding's
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        serialized = backend.to_str() if backend is not None else None
+    if serialized is None:
+        return lambda text: tokenizer.encode(text, add_special_tokens=False, verbose=False)
+    counter = Tokenizer.from_str(serialized)  # a copy: the model's own one truncates
+    counter.no_truncation()
+    counter.no_padding()
+    return lambda text: counter.encode(text, add_special_tokens=False).ids
 
 
 class LengthSorted(TransformComponent):

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from llama_index.core import Document
+from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.ingestion import IngestionPipeline
 from llama_index.core.schema import BaseNode
 from llama_index.core.storage.docstore import SimpleDocumentStore
 from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
-from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 from llama_index.vector_stores.milvus import MilvusVectorStore
 
 from knowledge.chunking import SectionChunker
@@ -78,7 +78,7 @@ def plan_ingest(
 class Ingestor:
     """Runs ingest against one open store with one loaded embedding model."""
 
-    def __init__(self, settings: Settings, embed: HuggingFaceEmbedding, store: MilvusVectorStore):
+    def __init__(self, settings: Settings, embed: BaseEmbedding, store: MilvusVectorStore):
         self.settings = settings
         self.store = store
         self.docstore_path = settings.docstore_path

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import BaseNode, MetadataMode
 from llama_index.core.vector_stores.types import (
     FilterOperator,
@@ -18,7 +19,6 @@ from llama_index.core.vector_stores.types import (
     VectorStoreQuery,
     VectorStoreQueryMode,
 )
-from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 from llama_index.vector_stores.milvus import MilvusVectorStore
 
 from knowledge.fusion import ChunkHit, PageRank, fuse_pages, single_list_pages
@@ -50,7 +50,7 @@ class Retriever:
 
     def __init__(
         self,
-        embed: HuggingFaceEmbedding,
+        embed: BaseEmbedding,
         store: MilvusVectorStore,
         dense_weight: float,
         chunks_per_page: int = 1,

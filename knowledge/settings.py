@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         description="A Hugging Face model id or local folder; the default is bundled, offline.",
     )
     embedding_batch_size: int = Field(64, ge=1)
+    embedding_cache_dir: Path | None = Field(
+        None,
+        description="Where the embedding model's ONNX export is kept (a fast start for every "
+        "process); empty: ~/.cache/supportbot/embeddings.",
+    )
     chunk_size: int = Field(256, ge=64, description="Tokens per chunk (embedding model's window).")
     chunk_overlap: int = Field(32, ge=0)
     top_k: int = Field(5, ge=1, le=50)
@@ -106,11 +111,15 @@ class Settings(BaseSettings):
         """docker's `--env-file` keeps a value's quotes; honcho and dotenv strip them."""
         return unquote(value)
 
-    @field_validator("hf_cache_dir", "voice_file", mode="before")
+    @field_validator("hf_cache_dir", "voice_file", "embedding_cache_dir", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`VAR=""` means "not set", not "the current folder"."""
         return None if value == "" else value
+
+    @property
+    def resolved_embedding_cache_dir(self) -> Path:
+        return self.embedding_cache_dir or Path.home() / ".cache" / "supportbot" / "embeddings"
 
     @property
     def resolved_milvus_uri(self) -> str:
