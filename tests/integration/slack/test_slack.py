@@ -85,7 +85,9 @@ def test_the_answer_lands_in_the_thread_with_its_sources(bot):
     status, _ = bot.send(app_mention("EvA", "can i get a refund on a yearly plan?", "1700000001.1"))
     acked = time.monotonic()
     assert status == 200
-    (post,) = bot.slack.wait_posts("1700000001.1")
+    bot.slack.wait_posts("1700000001.1")
+    bot.settle()  # the delivery also clears the 👀 after posting
+    (post,) = bot.slack.posts_in("1700000001.1")
     assert post.at > acked  # acknowledged before the work, not after it
     assert post.args["channel"] == "C0SUPPORT"
     blocks = (
