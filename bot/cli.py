@@ -19,7 +19,9 @@ from knowledge import logs
 from knowledge.settings import SEARCH_MODES, BadSettingsError, SearchMode, Settings, load
 
 app = typer.Typer(
-    help="supportbot: answers support questions from your docs.", no_args_is_help=True
+    help="supportbot: answers support questions from your docs.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # a crash report must not print settings or tokens
 )
 eval_app = typer.Typer(help="Measure retrieval (and later answers) on a question set.")
 

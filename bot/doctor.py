@@ -35,8 +35,6 @@ class Check:
 def index(settings: WorkerSettings) -> Check:
     from pymilvus import MilvusClient
 
-    from knowledge.store import _safe
-
     uri = settings.resolved_milvus_uri
     if settings.uses_milvus_lite and not Path(uri).exists():
         return Check("index", "fail", f"{uri} does not exist yet: run `supportbot ingest DOCS`")
@@ -48,7 +46,7 @@ def index(settings: WorkerSettings) -> Check:
         return Check(
             "index",
             "fail",
-            f"can't open Milvus at {_safe(uri)}: {_first_line(exc)}; "
+            f"can't open Milvus at {_redacted(uri)}: {_first_line(exc)}; "
             "check SUPPORTBOT_MILVUS_URI and SUPPORTBOT_MILVUS_TOKEN",
         )
     try:
@@ -57,7 +55,7 @@ def index(settings: WorkerSettings) -> Check:
             return Check(
                 "index",
                 "fail",
-                f"{_safe(uri)} has no collection {name!r}: run "
+                f"{_redacted(uri)} has no collection {name!r}: run "
                 "`supportbot ingest DOCS` (or check SUPPORTBOT_MILVUS_COLLECTION)",
             )
         rows = int(client.get_collection_stats(name).get("row_count", 0))
@@ -69,7 +67,7 @@ def index(settings: WorkerSettings) -> Check:
             server_manager_instance.release_server(uri)
     if rows == 0:
         return Check("index", "fail", f"collection {name!r} is empty: run `supportbot ingest DOCS`")
-    return Check("index", "ok", f"{_safe(uri)}, collection {name!r}: {plural(rows, 'chunk')}")
+    return Check("index", "ok", f"{_redacted(uri)}, collection {name!r}: {plural(rows, 'chunk')}")
 
 
 def broker(settings: WorkerSettings) -> Check:
