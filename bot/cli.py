@@ -12,11 +12,11 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_feedback import feedback_app, tune
+from bot.cli_feedback import feedback_app, read_settings, tune
 from bot.console import console, errors
 from bot.doctor import doctor
 from knowledge import logs
-from knowledge.settings import SEARCH_MODES, BadSettingsError, SearchMode, Settings, load
+from knowledge.settings import SEARCH_MODES, SearchMode, Settings
 
 app = typer.Typer(
     help="supportbot: answers support questions from your docs.",
@@ -28,14 +28,6 @@ eval_app = typer.Typer(help="Measure retrieval (and later answers) on a question
 #: Typed as a choice, so a wrong mode is refused before anything loads.
 MODE = typer.Option(help="hybrid, dense or rrf.")
 COLLECTIONS = typer.Option(help="Only these collections (repeatable).", metavar="NAME")
-
-
-def _settings() -> Settings:
-    try:
-        return load(Settings)
-    except BadSettingsError as exc:
-        errors.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from exc
 
 
 def _open(settings: Settings):
@@ -70,7 +62,7 @@ def ingest(
     """Add new and changed documents to the index and drop those removed from a folder."""
     from bot.progress import ingest_progress
 
-    settings = _settings()
+    settings = read_settings()
     kb = _open(settings)
     try:
         with ingest_progress(console) as progress:
@@ -98,7 +90,7 @@ def search(
     from knowledge.retrieve import EmptyQuestionError
 
     text = _question(question)
-    settings = _settings()
+    settings = read_settings()
     kb = _open(settings)
     try:
         _check_collections(kb, collection)
@@ -135,7 +127,7 @@ def ask(
     from knowledge.retrieve import EmptyQuestionError
 
     text = _question(question)
-    settings = _settings()
+    settings = read_settings()
     kb = _open(settings)
     try:
         _check_collections(kb, collection)
@@ -208,7 +200,7 @@ def eval_retrieval(
     except (OSError, ValueError) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    kb = _open(_settings())
+    kb = _open(read_settings())
     try:
         scores = evaluate_retrieval(
             lambda q, m: kb.search(q, top_k=MRR_DEPTH, mode=m),  # type: ignore[arg-type]

@@ -9,12 +9,22 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bot.console import console, errors
-from knowledge.settings import Settings
+from knowledge.settings import BadSettingsError, Settings, load
 
 feedback_app = typer.Typer(help="Feedback on answers: tuning data, and how helpful answers are.")
+
+
+def read_settings() -> Settings:
+    """The settings, or one line per bad variable and exit code 2 (shared by every command)."""
+    try:
+        return load(Settings)
+    except BadSettingsError as exc:
+        errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from exc
 
 
 def _store(settings: Settings):  # -> FeedbackStore
@@ -44,7 +54,7 @@ def export(
     from knowledge.feedback.export import export as write
     from knowledge.prompt import load_voice
 
-    settings = Settings()
+    settings = read_settings()
     store = _store(settings)
     try:
         report = write(
@@ -72,7 +82,7 @@ def stats(top: Annotated[int, typer.Option(help="Rows in each gap list.", min=1)
     from knowledge.feedback.stats import Rate
     from knowledge.feedback.stats import stats as compute
 
-    store = _store(Settings())
+    store = _store(read_settings())
     try:
         report = compute(store, top=top)
     finally:
@@ -129,7 +139,7 @@ def tune(
     from knowledge.tuning.train import TuneOptions
     from knowledge.tuning.train import tune as train
 
-    settings = Settings()
+    settings = read_settings()
     if (data is None) == (dataset is None):
         errors.print("[red]error:[/red] give exactly one of --data FILE or --dataset REPO[@REV].")
         raise typer.Exit(2)

@@ -130,3 +130,10 @@ def test_eval_prints_metrics_per_mode(tmp_path, env):
     assert result.exit_code == 0, result.output
     rows = [line for line in result.output.splitlines() if "hybrid" in line or "dense" in line]
     assert len(rows) == 2 and all("1.000" in row for row in rows)
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable(env):
+    result = runner.invoke(app, ["search", "refund?"], env={**env, "SUPPORTBOT_TOP_K": "lots"})
+    assert result.exit_code == 2
+    (line,) = [line for line in result.output.splitlines() if line.strip()]
+    assert line.startswith("error: SUPPORTBOT_TOP_K:") and "Traceback" not in result.output
