@@ -24,6 +24,9 @@ HTML = {".html", ".htm"}
 PDF = {".pdf"}
 SUPPORTED = MARKDOWN | TEXT | HTML | PDF
 _SNIFF_BYTES = 8192
+#: A link inside a docs folder can point anywhere (`faq.md -> ../.env`); what is ingested can be
+#: quoted to anyone who asks, so only files that really lie inside the folder are read.
+OUTSIDE = "a link to a file outside the folder being ingested; not read"
 
 
 class HtmlMarkdownReader(BaseReader):
@@ -91,6 +94,9 @@ def discover(
         if not found:
             problems.append(FileProblem(path=str(given), reason="folder holds no files"))
         for file in found:
+            if not file.resolve().is_relative_to(path):
+                problems.append(FileProblem(path=str(file), reason=OUTSIDE))
+                continue
             if file.suffix.lower() not in SUPPORTED:
                 problems.append(FileProblem(path=str(file), reason=_unsupported(file)))
                 continue

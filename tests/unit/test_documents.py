@@ -85,3 +85,19 @@ def test_bad_files_raise_a_clear_reason(tmp_path, name, content, reason):
     files, _, _ = discover([tmp_path / "d"], None)
     with pytest.raises(ValueError, match=reason):
         read(files[0], base_url=None, max_bytes=2_000_000)
+
+
+def test_links_to_files_outside_the_folder_are_never_read(tmp_path):
+    (tmp_path / ".env").write_text("SUPPORTBOT_SLACK_BOT_TOKEN=xoxb-the-real-one\n")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "private.md").write_text("# Salaries\nEveryone's pay.")
+    docs = tmp_path / "docs"
+    (docs / "guides").mkdir(parents=True)
+    (docs / "guides" / "reset.md").write_text("# Reset\nUse the link.")
+    (docs / "faq.md").symlink_to(tmp_path / ".env")
+    (docs / "more").symlink_to(tmp_path / "elsewhere", target_is_directory=True)  # not walked
+    (docs / "again.md").symlink_to(docs / "guides" / "reset.md")  # inside: fine
+    files, problems, _ = discover([docs], None)
+    assert sorted(f.relative for f in files) == ["again.md", "guides/reset.md"]
+    ((path, reason),) = [(Path(p.path).relative_to(docs).as_posix(), p.reason) for p in problems]
+    assert path == "faq.md" and "outside the folder" in reason
