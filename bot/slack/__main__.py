@@ -30,7 +30,7 @@ def main() -> int:
 
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
     else:
-        make_http_server(app, "0.0.0.0", settings.slack_port).serve_forever()  # noqa: S104
+        make_http_server(app, settings, "0.0.0.0", settings.slack_port).run()  # noqa: S104
     return 0
 
 

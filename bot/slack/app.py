@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from typing import Any
 
 from celery import Celery
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.slack import http
 from bot.slack.delivery import web_client
 from bot.slack.listeners import actions, mentions, reactions
 from bot.slack.settings import SlackSettings
@@ -37,19 +37,9 @@ def _malformed(error: Exception, logger: logging.Logger) -> BoltResponse:
     return BoltResponse(status=400, body="malformed request")
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    request_queue_size = 256  # socketserver's default of 5 resets connections under a burst
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        logging.getLogger(__name__).debug(format, *args)
-
-
 def _rejecting_malformed(handler: SlackRequestHandler) -> Callable:
     """Bolt raises on some malformed payloads before any listener runs (its matchers index the
-    body); answer those 400 too, rather than wsgiref's 500 that Slack would retry."""
+    body); answer those 400 too, rather than the server's 500 that Slack would retry."""
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         try:
@@ -62,12 +52,12 @@ def _rejecting_malformed(handler: SlackRequestHandler) -> Callable:
     return application
 
 
-def make_http_server(app: App, host: str, port: int) -> WSGIServer:
-    """/slack/events on a threading WSGI server (put TLS in front of it)."""
-    return make_server(
-        host,
-        port,
+def make_http_server(
+    app: App, settings: SlackSettings, host: str, port: int, *, idle_timeout_s: int = 30
+) -> Any:
+    """/slack/events on a waitress server (see `bot.slack.http`; put TLS in front of it)."""
+    guarded = http.signed_only(
         _rejecting_malformed(SlackRequestHandler(app)),
-        server_class=_ThreadingWSGIServer,
-        handler_class=_QuietHandler,
+        settings.slack_signing_secret.get_secret_value(),
     )
+    return http.make_server(guarded, host, port, idle_timeout_s=idle_timeout_s)

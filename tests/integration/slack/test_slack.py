@@ -4,8 +4,11 @@ worker and a real delivery worker on Redis, the real WebClient posting to a loca
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +28,7 @@ from workers.ledger import Ledger
 
 SECRET = "test-signing-secret"  # noqa: S105 - the stand-in's, not a real one
 REDIS = "redis://127.0.0.1:6379/12"
+IDLE_S = 3  # the server closes a connection that sends nothing for this long
 
 
 @dataclass
@@ -69,13 +73,13 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         delivery.wait_ready()
         settings = settings_from(SlackSettings, env)
         app = create_app(settings, client_app(env), Ledger(settings.resolved_ledger_url))
-        server = make_http_server(app, "127.0.0.1", 0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = make_http_server(app, settings, "127.0.0.1", 0, idle_timeout_s=IDLE_S)
+        threading.Thread(target=server.run, daemon=True).start()
         feedback = FeedbackStore(settings.resolved_feedback_url)
-        yield Bot(f"http://127.0.0.1:{server.server_port}/slack/events", slack, feedback)
+        yield Bot(f"http://127.0.0.1:{server.effective_port}/slack/events", slack, feedback)
     finally:
         if server:
-            server.shutdown()
+            server.close()
         knowledge.stop()
         delivery.stop()
         slack.stop()
@@ -122,6 +126,34 @@ def test_forged_and_stale_requests_get_401(bot):
     assert bot.send(payload, timestamp=int(time.time()) - 3600)[0] == 401
     # a 401 is answered before any listener runs: there is nothing to wait for
     assert bot.slack.posts_in("1700000003.1") == []
+
+
+def test_an_unsigned_body_is_refused_before_it_is_parsed_and_an_oversize_one_unread(bot):
+    forged = {"Content-Type": "application/json", "X-Slack-Signature": "v0=00",
+              "X-Slack-Request-Timestamp": str(int(time.time()))}  # fmt: skip
+    request = urllib.request.Request(bot.url, b"{not json at all", forged)  # noqa: S310
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)  # noqa: S310 - the local test server
+    assert refused.value.code == 401  # not 400: the signature is checked before parsing
+    host, port = bot.url.split("/")[2].split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as raw:
+        raw.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n"
+                    b"Content-Length: 200000000\r\n\r\n" + b"x" * 65536)  # fmt: skip
+        assert raw.recv(64).startswith(b"HTTP/1.1 413")  # refused on its headers
+    status, _ = bot.send(app_mention("EvBig", "refund?", "1700000009.1"))
+    assert status == 200  # and the server serves on
+
+
+def test_idle_connections_neither_starve_the_server_nor_stay_open(bot):
+    host, port = bot.url.split("/")[2].split(":")
+    idle = [socket.create_connection((host, int(port)), timeout=120) for _ in range(100)]
+    try:
+        assert bot.send(app_mention("EvIdle", "refund?", "1700000010.1"))[0] == 200
+        for connection in idle:  # each is closed by the server once idle for IDLE_S
+            assert connection.recv(1) == b""
+    finally:
+        for connection in idle:
+            connection.close()
 
 
 def test_a_429_is_retried_after_retry_after(bot):
