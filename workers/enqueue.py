@@ -1,7 +1,8 @@
 """How the adapters hand work to the workers: by task name, with an expiry, exactly once.
 
 `ask` claims the question in the ledger first: a retried Slack event or a duplicate gateway
-message finds the claim taken and enqueues nothing.
+message finds the claim taken and enqueues nothing. When the broker can't take the question, the
+claim is given back and the caller told, so the adapter can tell the asker.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from workers.ledger import Ledger
 logger = logging.getLogger(__name__)
 
 
+class QueueUnavailableError(RuntimeError):
+    """The broker could not take the question (down or unreachable); nothing was enqueued."""
+
+
 def ask(
     app: Celery,
     ledger: Ledger,
@@ -27,7 +32,8 @@ def ask(
     expires_s: int,
     then: Signature | None = None,
 ) -> AsyncResult | None:
-    """Enqueue `answer` (chained to `then`, e.g. a delivery task); None if already taken."""
+    """Enqueue `answer` (chained to `then`, e.g. a delivery task); None if already taken.
+    Raises `QueueUnavailableError`, with the claim released, when the broker refuses it."""
     if not ledger.claim(question.key):
         return None
     answer = app.signature(
@@ -35,9 +41,13 @@ def ask(
         kwargs={"question": question.model_dump(mode="json")},
         options={"expires": expires_s},
     )
-    if then is not None:
-        return (answer | then.set(expires=expires_s)).apply_async()
-    return answer.apply_async()
+    try:
+        if then is not None:
+            return (answer | then.set(expires=expires_s)).apply_async()
+        return answer.apply_async()
+    except Exception as exc:
+        ledger.release(question.key)
+        raise QueueUnavailableError(f"the broker did not take question {question.key}") from exc
 
 
 def ingest(

@@ -56,6 +56,14 @@ class Ledger:
             return False
         return True
 
+    def release(self, key: str) -> None:
+        """Give back a claim that led nowhere (the queue refused the question), so that the
+        platform's retry or the asker's next try is taken. Answered questions stay."""
+        with self.engine.begin() as db:
+            db.execute(
+                questions.delete().where(questions.c.key == key, questions.c.state == "claimed")
+            )
+
     def state(self, key: str) -> str | None:
         with self.engine.connect() as db:
             return db.execute(select(questions.c.state).where(questions.c.key == key)).scalar()

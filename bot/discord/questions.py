@@ -22,12 +22,12 @@ from bot.discord.embeds import usage
 from bot.discord.settings import DiscordSettings
 from bot.discord.translate import FollowUp, InThread, Said
 from bot.policy import ChannelPolicy
+from bot.replies import UNAVAILABLE
 from knowledge.models import Question, Turn
 from workers import enqueue
 from workers.ledger import Ledger
 
 logger = logging.getLogger(__name__)
-UNAVAILABLE = "Sorry, I can't take questions right now. Please try again in a few minutes."
 HISTORY_MESSAGES = 20
 
 

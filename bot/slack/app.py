@@ -32,8 +32,9 @@ def create_app(settings: SlackSettings, celery: Celery, ledger: Ledger) -> App:
 
 
 def _malformed(error: Exception, logger: logging.Logger) -> BoltResponse:
-    """A payload Bolt can't route is answered 400, not 500: Slack would retry it in vain."""
-    logger.warning("Rejected a malformed Slack request: %s: %s", type(error).__name__, error)
+    """A payload Bolt can't route is answered 400, not 500: Slack would retry it in vain. (A
+    listener's own failure lands here too, after the ack: the traceback says which.)"""
+    logger.warning("Rejected a Slack request: %s: %s", type(error).__name__, error, exc_info=error)
     return BoltResponse(status=400, body="malformed request")
 
 

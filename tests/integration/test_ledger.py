@@ -37,3 +37,13 @@ def test_answers_and_deliveries_are_remembered(ledger):
     assert ledger.state(key) == "answered"
     ledger.record_delivery(key, "C1/1700000000.000100")
     assert ledger.state(key) == "delivered"
+
+
+def test_a_released_claim_can_be_taken_again_but_an_answered_one_stays(ledger):
+    key = f"slack:T1:{uuid.uuid4()}"
+    assert ledger.claim(key)
+    ledger.release(key)  # the queue refused it: the platform's retry may try again
+    assert ledger.state(key) is None and ledger.claim(key)
+    ledger.record_answer(key, {"answer": {"text": "Hi"}})
+    ledger.release(key)
+    assert ledger.state(key) == "answered" and not ledger.claim(key)

@@ -15,6 +15,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.replies import UNAVAILABLE
 from bot.slack import translate
 from bot.slack.blocks import USAGE
 from bot.slack.delivery import TASK, THINKING
@@ -60,10 +61,15 @@ def register(app: App, settings: SlackSettings, celery: Celery, ledger: Ledger) 
                 "message_ts": place.message_ts,
             },
         )
-        if (
-            enqueue.ask(celery, ledger, question, expires_s=settings.task_expiry_s, then=delivery)
-            is None
-        ):
+        try:
+            sent = enqueue.ask(
+                celery, ledger, question, expires_s=settings.task_expiry_s, then=delivery
+            )
+        except enqueue.QueueUnavailableError:
+            logger.exception("Could not enqueue question %s; telling the asker", question.key)
+            _say(client, logger, place.channel, place.thread_ts, UNAVAILABLE)
+            return
+        if sent is None:
             logger.info("Event %s already taken; ignoring the retry", question.key)
             return
         try:
@@ -87,3 +93,13 @@ def register(app: App, settings: SlackSettings, celery: Celery, ledger: Ledger) 
 
     app.event("app_mention")(on_question)
     app.event("message")(on_message)
+
+
+def _say(
+    client: WebClient, logger: logging.Logger, channel: str, thread_ts: str, text: str
+) -> None:
+    """Post a short reply in the thread; if Slack itself is down, the log is all there is."""
+    try:
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+    except SlackApiError as exc:
+        logger.warning("Could not tell the asker in %s: %s", channel, exc.response.get("error"))

@@ -36,6 +36,7 @@ class Bot:
     url: str
     slack: SlackStandIn
     feedback: FeedbackStore
+    env: dict[str, str]
 
     def send(self, payload: dict, *, retry: int | None = None, secret: str = SECRET,
              timestamp: int | None = None, **form: Any) -> tuple[int, float]:  # fmt: skip
@@ -76,7 +77,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         server = make_http_server(app, settings, "127.0.0.1", 0, idle_timeout_s=IDLE_S)
         threading.Thread(target=server.run, daemon=True).start()
         feedback = FeedbackStore(settings.resolved_feedback_url)
-        yield Bot(f"http://127.0.0.1:{server.effective_port}/slack/events", slack, feedback)
+        url = f"http://127.0.0.1:{server.effective_port}/slack/events"
+        yield Bot(url, slack, feedback, env)
     finally:
         if server:
             server.close()
@@ -154,6 +156,27 @@ def test_idle_connections_neither_starve_the_server_nor_stay_open(bot):
     finally:
         for connection in idle:
             connection.close()
+
+
+def test_when_the_queue_is_down_the_asker_is_told_and_the_claim_given_back(bot):
+    down = {**bot.env, "SUPPORTBOT_BROKER_URL": "redis://127.0.0.1:1/0"}  # nothing listens
+    settings = settings_from(SlackSettings, down)
+    ledger = Ledger(settings.resolved_ledger_url)
+    server = make_http_server(create_app(settings, client_app(down), ledger), settings,
+                              "127.0.0.1", 0)  # fmt: skip
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.effective_port}/slack/events"
+        payload = app_mention("EvDown", "refund?", "1700000011.1")
+        assert post_event(url, payload, secret=SECRET, timeout=30)[0] == 200
+        (told,) = bot.slack.wait_posts("1700000011.1")
+        assert "can't take questions right now" in told.args["text"]
+        assert ledger.state("slack:T0001:EvDown") is None  # a later try is taken
+        assert not [
+            c for c in bot.slack.named("reactions.add") if c.args["timestamp"] == "1700000011.1"
+        ]
+    finally:
+        server.close()
 
 
 def test_a_429_is_retried_after_retry_after(bot):
