@@ -56,9 +56,9 @@ def locate(settings: Settings) -> str:
             snapshot = fetch(repo, revision, settings.model_copy(update={"hf_offline": True}))
             found.append(f"{repo}@{resolved_revision(snapshot, revision)[:12]} (in the Hub cache)")
             continue
-        except LocalEntryNotFoundError as exc:
+        except Exception as exc:  # not cached, or not even a valid repo id / folder
             missing: Exception = exc
-        if not settings.hf_offline:
+        if isinstance(missing, LocalEntryNotFoundError) and not settings.hf_offline:
             token = settings.hf_token.get_secret_value() or None
             try:
                 HfApi(token=token).model_info(repo, revision=revision or None)
