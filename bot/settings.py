@@ -12,3 +12,9 @@ class BotSettings(WorkerSettings):
         "correction:",
         description="A thread reply starting with this gives the better answer (any case).",
     )
+    delivery_retry_for_s: int = Field(
+        1800,
+        ge=0,
+        description="How long a delivery keeps retrying through a Slack/Discord outage (5xx, "
+        "429, connection errors) before it gives up.",
+    )

@@ -21,10 +21,13 @@ discord = load(DiscordSettings)
 app = create_app(settings)
 app.conf.task_default_queue = "delivery"
 ledger = Ledger(settings.resolved_ledger_url)
-slack_delivery.configure(slack_delivery.web_client(settings), ledger)
+slack_delivery.configure(
+    slack_delivery.web_client(settings), ledger, retry_for_s=settings.delivery_retry_for_s
+)
 discord_delivery.configure(
     DiscordRest(discord.discord_token.get_secret_value(), discord.discord_api_url),
     ledger,
+    retry_for_s=settings.delivery_retry_for_s,
 )
 app.autodiscover_tasks(["bot.slack", "bot.discord"], related_name="delivery", force=True)
 app.autodiscover_tasks(["workers"], related_name="feedback", force=True)

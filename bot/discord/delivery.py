@@ -3,8 +3,9 @@ command's follow-up, and clear the 👀.
 
 It lives beside the Discord adapter (workers/ knows no platform) and runs in the delivery worker
 (`celery -A bot.worker worker -Q delivery,feedback`). discord.py's HTTP client waits out 429s
-and retries 5xx; a permanent error (no access, unknown channel, an expired interaction) is logged,
-not retried.
+and retries 5xx a few times; an outage that outlasts it is retried by the task for
+SUPPORTBOT_DELIVERY_RETRY_FOR_S; a permanent error (no access, unknown channel, an expired
+interaction) is logged, not retried.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from typing import Any
 
 import aiohttp
-from celery import shared_task
+from celery import Task, shared_task
 from discord import Forbidden, HTTPException, NotFound
 from discord.http import HTTPClient, Route
 from pydantic import TypeAdapter
@@ -21,6 +22,7 @@ from pydantic import TypeAdapter
 from bot.discord.embeds import answer_message
 from bot.discord.rest import DiscordRest
 from bot.discord.translate import FollowUp, InThread, Reply
+from bot.retrying import next_delay
 from knowledge.models import Answer, Question
 from workers import enqueue
 from workers.ledger import Ledger
@@ -35,20 +37,26 @@ _rest: DiscordRest | None = None
 _ledger: Ledger | None = None
 
 
-def configure(rest: DiscordRest, ledger: Ledger) -> None:
+_retry_for_s: float = 0.0
+
+
+def configure(rest: DiscordRest, ledger: Ledger, *, retry_for_s: float) -> None:
     """Called once by the process that runs deliveries (bot.worker)."""
-    global _rest, _ledger
-    _rest, _ledger = rest, ledger
+    global _rest, _ledger, _retry_for_s
+    _rest, _ledger, _retry_for_s = rest, ledger, retry_for_s
 
 
-@shared_task(
-    name=TASK,
-    autoretry_for=(aiohttp.ClientError, OSError, TimeoutError),
-    retry_backoff=True,
-    max_retries=3,
-)
-def deliver(result: dict[str, Any], *, reply: dict[str, Any]) -> dict:
-    """Post `answer` where `reply` says, unless that was done already."""
+def transient(exc: Exception) -> bool:
+    """A failure an outage explains (5xx, 429, a lost connection), worth trying again later."""
+    if isinstance(exc, HTTPException):
+        return exc.status >= 500 or exc.status == 429
+    return isinstance(exc, aiohttp.ClientError | OSError | TimeoutError)
+
+
+@shared_task(bind=True, name=TASK, max_retries=None)
+def deliver(self: Task, result: dict[str, Any], *, reply: dict[str, Any]) -> dict:
+    """Post `answer` where `reply` says, unless that was done already; through an outage, try
+    again later (`bot.retrying`)."""
     if _rest is None or _ledger is None:
         raise RuntimeError("Discord delivery is not configured in this process (see bot.worker).")
     question = Question.model_validate(result["question"])
@@ -69,6 +77,13 @@ def deliver(result: dict[str, Any], *, reply: dict[str, Any]) -> dict:
             "slash command's 15 minutes ran out)", question.key, exc.status, exc.text,
         )  # fmt: skip
         return {"delivered": False, "reason": f"{exc.status} {exc.code}"}
+    except Exception as exc:
+        wait = next_delay(self.request.retries, _retry_for_s) if transient(exc) else None
+        if wait is None:
+            raise
+        logger.warning("Discord did not take the answer to %s (%s); trying again in %.0f s",
+                       question.key, exc.__class__.__name__, wait)  # fmt: skip
+        raise self.retry(exc=exc, countdown=wait, expires=_retry_for_s + 60) from exc
     message = f"{posted['channel_id']}/{posted['id']}"
     _ledger.record_delivery(question.key, message)
     enqueue.record_answer(deliver.app, result, message_ref=message, place=str(posted["channel_id"]))

@@ -2,7 +2,8 @@
 
 It lives beside the Slack adapter (workers/ knows no platform) and runs in the delivery worker
 (`celery -A bot.worker worker -Q delivery,feedback`). 429s (after Retry-After) and 5xx are
-retried by the Web API client's retry handlers; permanent errors are logged and not retried.
+retried by the Web API client's retry handlers, then, for an outage that outlasts them, by the
+task for SUPPORTBOT_DELIVERY_RETRY_FOR_S; permanent errors are logged and not retried.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -20,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.retrying import next_delay
 from bot.slack.blocks import answer_blocks, fallback_text
 from bot.slack.settings import SlackSettings
 from knowledge.models import Answer, Question
@@ -29,6 +31,8 @@ from workers.ledger import Ledger
 logger = logging.getLogger(__name__)
 TASK = "supportbot.deliver.slack"
 THINKING = "eyes"
+TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                       "request_timeout"})  # fmt: skip
 PERMANENT = frozenset(
     {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive",
      "token_revoked", "missing_scope", "msg_too_long", "no_text"}
@@ -52,20 +56,32 @@ def web_client(settings: SlackSettings) -> WebClient:
 class Delivery:
     client: WebClient
     ledger: Ledger
+    retry_for_s: float
 
 
 _delivery: Delivery | None = None
 
 
-def configure(client: WebClient, ledger: Ledger) -> None:
+def configure(client: WebClient, ledger: Ledger, *, retry_for_s: float) -> None:
     """Called once by the process that runs deliveries (bot.worker)."""
     global _delivery
-    _delivery = Delivery(client, ledger)
+    _delivery = Delivery(client, ledger, retry_for_s)
 
 
-@shared_task(name=TASK)
-def deliver(result: dict[str, Any], *, channel: str, thread_ts: str, message_ts: str) -> dict:
-    """Post `answer` in the question's thread unless that was done already."""
+def transient(exc: Exception) -> bool:
+    """A failure an outage explains (5xx, 429, a lost connection), worth trying again later."""
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", 200)
+        return status >= 500 or status == 429 or exc.response.get("error") in TRANSIENT
+    return isinstance(exc, OSError | TimeoutError)
+
+
+@shared_task(bind=True, name=TASK, max_retries=None)
+def deliver(
+    self: Task, result: dict[str, Any], *, channel: str, thread_ts: str, message_ts: str
+) -> dict:
+    """Post `answer` in the question's thread unless that was done already; through an outage,
+    try again later (`bot.retrying`)."""
     if _delivery is None:
         raise RuntimeError("Slack delivery is not configured in this process (see bot.worker).")
     question = Question.model_validate(result["question"])
@@ -91,7 +107,9 @@ def deliver(result: dict[str, Any], *, channel: str, thread_ts: str, message_ts:
                 question.key, channel, error,
             )  # fmt: skip
             return {"delivered": False, "reason": error}
-        raise
+        raise _later(self, question.key, exc, _delivery.retry_for_s) from exc
+    except (OSError, TimeoutError) as exc:
+        raise _later(self, question.key, exc, _delivery.retry_for_s) from exc
     reply = f"{posted['channel']}/{posted['ts']}"
     _delivery.ledger.record_delivery(question.key, reply)
     enqueue.record_answer(deliver.app, result, message_ref=reply, place=f"{channel}/{thread_ts}")
@@ -100,3 +118,14 @@ def deliver(result: dict[str, Any], *, channel: str, thread_ts: str, message_ts:
     except SlackApiError as exc:
         logger.warning("Could not remove the %s reaction: %s", THINKING, exc.response.get("error"))
     return {"delivered": True, "reply": reply}
+
+
+def _later(task: Task, key: str, exc: Exception, retry_for_s: float) -> Exception:
+    """Schedule a retry for a transient failure (`task.retry` raises Celery's `Retry`); once the
+    window is over, or for any other failure, the exception to raise."""
+    wait = next_delay(task.request.retries, retry_for_s) if transient(exc) else None
+    if wait is None:
+        return exc
+    logger.warning("Slack did not take the answer to %s (%s); trying again in %.0f s", key,
+                   exc.__class__.__name__, wait)  # fmt: skip
+    return task.retry(exc=exc, countdown=wait, expires=retry_for_s + 60)

@@ -117,12 +117,14 @@ class Call:
 
 @dataclass
 class DiscordStandIn:
-    """Program `rate_limit` (429s to send first, by call name), `errors` (name -> (status, body))
+    """Program `rate_limit` (429s to send first, by call name), `outage` (500s to send first),
+    `errors` (name -> (status, body))
     and `messages` (channel id -> stored messages, for history and fetches)."""
 
     calls: list[Call] = field(default_factory=list)
     rate_limit: dict[str, int] = field(default_factory=dict)
     errors: dict[str, tuple[int, dict]] = field(default_factory=dict)
+    outage: dict[str, int] = field(default_factory=dict)
     messages: dict[str, list[dict]] = field(default_factory=dict)
     threads: set[str] = field(default_factory=set)
     api_url: str = ""
@@ -226,6 +228,9 @@ class DiscordStandIn:
             return _json(
                 RATE_LIMITED, status=429, headers={"Retry-After": "1", "Via": "1.1 google"}
             )
+        if self.outage.get(name, 0) > 0:  # Discord down: 500 for the next N calls
+            self.outage[name] -= 1
+            return _json({"message": "Internal Server Error", "code": 0}, status=500)
         if name in self.errors:
             status, error = self.errors[name]
             return _json(error, status=status)

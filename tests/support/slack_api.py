@@ -33,11 +33,13 @@ class Call:
 
 @dataclass
 class SlackStandIn:
-    """Program it with `rate_limit` (429s to send first) and `replies` (thread history)."""
+    """Program it with `rate_limit` (429s to send first), `outage` (500s to send first) and
+    `replies` (thread history)."""
 
     calls: list[Call] = field(default_factory=list)
     rate_limit: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    outage: dict[str, int] = field(default_factory=dict)
     replies: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
     socket_url: str = ""
@@ -82,6 +84,9 @@ class SlackStandIn:
             if self.rate_limit.get(method, 0) > 0:
                 self.rate_limit[method] -= 1
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+            if self.outage.get(method, 0) > 0:  # Slack down: 500 for the next N calls
+                self.outage[method] -= 1
+                return 500, {"ok": False, "error": "internal_error"}, {}
             if method in self.errors:
                 return 200, {"ok": False, "error": self.errors[method]}, {}
         if method == "auth.test":

@@ -143,6 +143,18 @@ def test_slash_ask_is_deferred_at_once_then_answered_by_its_follow_up(harness):
     assert "[Refunds](https://help.example/refunds)" in embed["fields"][0]["value"]
 
 
+def test_a_follow_up_outlasts_a_discord_outage_and_is_posted_once(harness):
+    harness.discord.outage["follow_up"] = 6  # more than discord.py's own 5 tries
+    interaction = slash_ask("can i get a refund on a yearly plan?")
+    harness.discord.dispatch("INTERACTION_CREATE", interaction)
+    harness.discord.wait_for("follow_up", 7, token=interaction["token"])  # 6 refused, 1 landed
+    harness.settle()
+    assert harness.discord.outage["follow_up"] == 0
+    assert len(harness.discord.named_on("follow_up", interaction["token"])) == 7
+    key = f"discord:{discord_api.GUILD_ID}:{interaction['id']}"
+    assert harness.ledger.state(key) == "delivered"
+
+
 def test_bang_ask_then_a_follow_up_in_its_thread_carries_the_thread_as_history(harness):
     first = message("!ask can i get a refund on a yearly plan?")
     harness.discord.dispatch("MESSAGE_CREATE", first)

@@ -187,6 +187,15 @@ def test_a_429_is_retried_after_retry_after(bot):
     assert attempts[1].at - attempts[0].at >= 1.0  # Retry-After: 1
 
 
+def test_an_answer_outlasts_a_slack_outage_and_is_posted_once(bot):
+    bot.slack.outage["chat.postMessage"] = 8  # twice what the client's own retries absorb
+    assert bot.send(app_mention("EvOut", "refund on a yearly plan?", "1700000012.1"))[0] == 200
+    bot.slack.wait_posts("1700000012.1", count=9)  # 8 refused, then the one that landed
+    bot.settle()
+    assert bot.slack.outage["chat.postMessage"] == 0
+    assert len(bot.slack.posts_in("1700000012.1")) == 9  # and no tenth: posted once
+
+
 def test_an_empty_mention_gets_a_usage_hint_and_bad_input_no_crash(bot):
     assert bot.send(app_mention("EvE", "", "1700000005.1"))[0] == 200
     (hint,) = bot.slack.wait_posts("1700000005.1")
