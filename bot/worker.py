@@ -11,13 +11,13 @@ from bot.discord.rest import DiscordRest
 from bot.discord.settings import DiscordSettings
 from bot.slack import delivery as slack_delivery
 from bot.slack.settings import SlackSettings
-from knowledge.settings import load
+from knowledge.settings import load_or_exit
 from workers.app import create_app, worker_logging
 from workers.ledger import Ledger
 
 worker_logging()
-settings = load(SlackSettings)
-discord = load(DiscordSettings)
+settings = load_or_exit(SlackSettings)
+discord = load_or_exit(DiscordSettings)
 app = create_app(settings)
 app.conf.task_default_queue = "delivery"
 ledger = Ledger(settings.resolved_ledger_url)

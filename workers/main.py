@@ -11,7 +11,7 @@ from typing import Any
 
 from celery.signals import worker_init, worker_shutdown
 
-from knowledge.settings import load
+from knowledge.settings import load_or_exit
 from workers import runtime
 from workers.app import create_app, worker_logging
 from workers.pools import check_pool
@@ -19,7 +19,7 @@ from workers.settings import WorkerSettings
 
 logger = logging.getLogger("supportbot.worker")
 worker_logging()
-settings = load(WorkerSettings)
+settings = load_or_exit(WorkerSettings)
 app = create_app(settings)
 app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
 

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from bot import unconfigured
 from bot.discord.app import create_bot
 from bot.discord.settings import DiscordSettings
 from knowledge import logs
-from knowledge.settings import BadSettingsError, load
+from knowledge.settings import load_or_exit
 from workers.app import create_app as create_celery
 from workers.ledger import Ledger
 
 
 def main() -> int:
     logs.configure("INFO")  # plain lines: honcho and log files show colour codes as garbage
-    try:
-        settings = load(DiscordSettings)
-    except BadSettingsError as exc:
-        logging.getLogger("supportbot").error("Cannot start: %s", exc)
-        return 2
+    settings = load_or_exit(DiscordSettings)
     missing = settings.missing()
     if missing:
         return unconfigured.report("Discord", missing, stand_by="--stand-by" in sys.argv)
