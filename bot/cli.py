@@ -164,8 +164,7 @@ def _check_collections(kb, wanted: list[str] | None) -> None:  # kb: KnowledgeBa
         return
     present = kb.collections()
     empty = [name for name in wanted if name not in present]
-    if empty:
-        kb.close()
+    if empty:  # the caller's `finally` closes the index
         listed = ", ".join(present) if present else "none yet (run `supportbot ingest`)"
         errors.print(
             f"[red]error:[/red] no documents in collection {', '.join(map(repr, empty))}. "

@@ -141,31 +141,33 @@ def model(settings: WorkerSettings) -> Check:
         return Check("model", "fail", f"hub: {exc}")
 
 
+def platform(
+    part: str, missing: list[str], check_token: Callable[[], tuple[str | None, str]]
+) -> Check:
+    """A chat platform: not configured (a note: a team may use just one), or its token's check."""
+    if missing:
+        return Check(part, "note", f"not configured (set {', '.join(missing)} to use it)")
+    problem, detail = check_token()
+    return Check(part, "fail" if problem else "ok", problem or detail)
+
+
 def slack(settings: SlackSettings) -> Check:
     from bot.slack.health import check_token
 
-    missing = settings.missing()
-    if missing:
-        return Check("slack", "note", f"not configured (set {', '.join(missing)} to use it)")
-    problem, detail = check_token(settings)
-    return Check("slack", "fail" if problem else "ok", problem or detail)
+    return platform("slack", settings.missing(), lambda: check_token(settings))
 
 
 def discord(settings: DiscordSettings) -> Check:
     from bot.discord.health import check_token
 
-    missing = settings.missing()
-    if missing:
-        return Check("discord", "note", f"not configured (set {', '.join(missing)} to use it)")
-    problem, detail = check_token(settings)
-    return Check("discord", "fail" if problem else "ok", problem or detail)
+    return platform("discord", settings.missing(), lambda: check_token(settings))
 
 
-def checks(settings: SlackSettings, platform: DiscordSettings) -> list[Callable[[], Check]]:
+def checks(settings: SlackSettings, discord_settings: DiscordSettings) -> list[Callable[[], Check]]:
     """Every check, in the order a message travels (`settings` holds all but Discord's)."""
     return [
         lambda: slack(settings),
-        lambda: discord(platform),
+        lambda: discord(discord_settings),
         lambda: broker(settings),
         lambda: database("ledger", settings.resolved_ledger_url, "SUPPORTBOT_LEDGER_URL"),
         lambda: index(settings),
@@ -177,12 +179,12 @@ def checks(settings: SlackSettings, platform: DiscordSettings) -> list[Callable[
 def doctor() -> None:
     """Check each configured part (platforms, broker, databases, index, model): ok, or the fix."""
     try:
-        settings, platform = load(SlackSettings), load(DiscordSettings)
+        settings, discord_settings = load(SlackSettings), load(DiscordSettings)
     except BadSettingsError as exc:
         console.print(f"{MARKS['fail']} settings  {exc}", highlight=False)
         raise typer.Exit(1) from exc
     failed = False
-    for run in checks(settings, platform):
+    for run in checks(settings, discord_settings):
         try:
             check = run()
         except Exception as exc:  # a check must report, never crash the others
@@ -203,9 +205,10 @@ def _redacted(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        scheme, sep, rest = url.partition("://")
-        return f"{scheme}{sep}{rest.rsplit('@', 1)[-1]}" if sep else url
+    except Exception:  # not a SQLAlchemy-shaped URL (a file path, an http:// Milvus)
+        from knowledge.store import safe_uri
+
+        return safe_uri(url)
 
 
 def _unreachable(url: str) -> str | None:

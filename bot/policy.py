@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel
+from pydantic_settings import NoDecode
+
+from knowledge.env_values import JSON_OBJECT
 
 
 class ChannelPolicy(BaseModel):
@@ -10,3 +15,7 @@ class ChannelPolicy(BaseModel):
 
     collections: list[str] | None = None
     handoff: str | None = None
+
+
+#: A platform's per-channel policies as a setting: a JSON object keyed by channel id.
+ChannelPolicies = Annotated[dict[str, ChannelPolicy], NoDecode, JSON_OBJECT]

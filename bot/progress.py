@@ -6,15 +6,14 @@ line every tenth of the run (and at least every `EVERY` documents) says how far 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 
-from knowledge.models import plural
+from knowledge.models import Progress, plural
 
 EVERY = 500
-Progress = Callable[[int, int, int], None]
 
 
 def milestones(total: int) -> int:

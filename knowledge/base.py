@@ -6,11 +6,11 @@ life of the process. With Milvus Lite only one process may hold it open at a tim
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from knowledge.embedding import load_embedding
-from knowledge.models import IngestReport, Source
+from knowledge.models import IngestReport, Progress, Source
 from knowledge.retrieve import Retriever
 from knowledge.settings import SearchMode, Settings
 from knowledge.store import close, collection_names, open_store
@@ -34,7 +34,7 @@ class KnowledgeBase:
         *,
         collection: str | None = None,
         base_url: str | None = None,
-        progress: Callable[[int, int, int], None] | None = None,
+        progress: Progress | None = None,
     ) -> IngestReport:
         """Add new and changed documents, drop vanished ones; see `knowledge.ingest`."""
         from knowledge.ingest import Ingestor  # its readers load only when there is ingesting

@@ -26,11 +26,11 @@ def model_location(name: str) -> str:
     return name
 
 
-def load_embedding(settings: Settings, *, onnx: bool = True) -> BaseEmbedding:
+def load_embedding(settings: Settings) -> BaseEmbedding:
     """Load once per process; the model is the slow part of ingest and search."""
     location = model_location(settings.embedding_model)
     cache = settings.resolved_embedding_cache_dir
-    exported = onnx_embedding.find(location, cache) if onnx else None
+    exported = onnx_embedding.find(location, cache)
     if exported is not None:
         return onnx_embedding.OnnxEmbedding(
             exported, embed_batch_size=settings.embedding_batch_size
@@ -42,8 +42,7 @@ def load_embedding(settings: Settings, *, onnx: bool = True) -> BaseEmbedding:
     embed = HuggingFaceEmbedding(
         model_name=location, embed_batch_size=settings.embedding_batch_size, normalize=True
     )
-    if onnx:
-        onnx_embedding.export(embed._model, location, cache)  # the next process starts fast
+    onnx_embedding.export(embed._model, location, cache)  # the next process starts fast
     return embed
 
 

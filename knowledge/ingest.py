@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,14 +25,13 @@ from llama_index.vector_stores.milvus import MilvusVectorStore
 from knowledge.chunking import SectionChunker
 from knowledge.documents import discover, read
 from knowledge.embedding import LengthSorted, token_counter
-from knowledge.models import FileProblem, IngestReport
+from knowledge.models import FileProblem, IngestReport, Progress
 from knowledge.settings import Settings
 from knowledge.store import flush
 
 logger = logging.getLogger(__name__)
 
 #: Called as progress(documents done, documents total, chunks so far).
-Progress = Callable[[int, int, int], None]
 _BATCH_DOCS = 32
 
 

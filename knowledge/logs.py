@@ -40,10 +40,5 @@ def configure(level: str = "INFO", *, compact: bool = False) -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     logging.basicConfig(level=level, format=COMPACT if compact else FORMAT, force=True)
-    quiet()
-
-
-def quiet() -> None:
-    """Raise the threshold of the noisy libraries' loggers (also for Celery's own logging)."""
-    for name, level in QUIET.items():
-        logging.getLogger(name).setLevel(level)
+    for name, threshold in QUIET.items():
+        logging.getLogger(name).setLevel(threshold)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
@@ -55,6 +56,10 @@ class IngestReport(BaseModel):
             f"{self.unchanged} unchanged, {self.deleted} deleted, {len(self.problems)} skipped; "
             f"{plural(self.chunks, 'chunk')} embedded in {self.seconds:.1f} s"
         )
+
+
+#: An ingest's progress report: `progress(documents done, documents in all, chunks embedded)`.
+Progress = Callable[[int, int, int], None]
 
 
 def plural(count: int, noun: str) -> str:

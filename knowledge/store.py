@@ -101,7 +101,7 @@ def open_store(settings: Settings, dim: int) -> KnowledgeStore:
                 "Stop the process using it (such as a running supportbot worker) and retry, "
                 "or set SUPPORTBOT_MILVUS_URI to a Milvus server, which many processes can share."
             ) from exc
-        raise StoreUnavailableError(f"Could not open Milvus at {_safe(uri)}: {exc}") from exc
+        raise StoreUnavailableError(f"Could not open Milvus at {safe_uri(uri)}: {exc}") from exc
     return store
 
 
@@ -137,7 +137,7 @@ def flush(store: MilvusVectorStore) -> None:
     store.client.flush(store.collection_name)
 
 
-def _safe(uri: str) -> str:
+def safe_uri(uri: str) -> str:
     """A URI without any user:password part, fit for messages."""
     scheme, sep, rest = uri.partition("://")
     return f"{scheme}{sep}{rest.rsplit('@', 1)[-1]}" if sep else uri

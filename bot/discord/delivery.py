@@ -22,7 +22,7 @@ from pydantic import TypeAdapter
 from bot.discord.embeds import answer_message
 from bot.discord.rest import DiscordRest
 from bot.discord.translate import FollowUp, InThread, Reply
-from bot.retrying import next_delay
+from bot.retrying import retry_later
 from knowledge.models import Answer, Question
 from workers import enqueue
 from workers.ledger import Ledger
@@ -78,12 +78,8 @@ def deliver(self: Task, result: dict[str, Any], *, reply: dict[str, Any]) -> dic
         )  # fmt: skip
         return {"delivered": False, "reason": f"{exc.status} {exc.code}"}
     except Exception as exc:
-        wait = next_delay(self.request.retries, _retry_for_s) if transient(exc) else None
-        if wait is None:
-            raise
-        logger.warning("Discord did not take the answer to %s (%s); trying again in %.0f s",
-                       question.key, exc.__class__.__name__, wait)  # fmt: skip
-        raise self.retry(exc=exc, countdown=wait, expires=_retry_for_s + 60) from exc
+        raise retry_later(self, exc, transient=transient(exc), window_s=_retry_for_s,
+                          platform="Discord", key=question.key) from exc  # fmt: skip
     message = f"{posted['channel_id']}/{posted['id']}"
     _ledger.record_delivery(question.key, message)
     enqueue.record_answer(deliver.app, result, message_ref=message, place=str(posted["channel_id"]))

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import Field, SecretStr
-from pydantic_settings import NoDecode
 
-from bot.policy import ChannelPolicy
+from bot.policy import ChannelPolicies
 from bot.settings import BotSettings
-from knowledge.env_values import JSON_OBJECT, CommaIntList, CommaList
+from knowledge.env_values import CommaIntList, CommaList
 
 
 class DiscordSettings(BotSettings):
@@ -26,7 +23,7 @@ class DiscordSettings(BotSettings):
     discord_api_url: str = Field(
         "https://discord.com/api/v10", description="REST base URL (a proxy or a test stand-in)."
     )
-    discord_channels: Annotated[dict[str, ChannelPolicy], NoDecode, JSON_OBJECT] = Field(
+    discord_channels: ChannelPolicies = Field(
         default_factory=dict,
         description="Per-channel policy as JSON, keyed by channel id (a thread follows its "
         'parent): {"1234": {"collections": ["billing"], "handoff": "<@&5678>"}}.',

@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.retrying import next_delay
+from bot.retrying import retry_later
 from bot.slack.blocks import answer_blocks, fallback_text
 from bot.slack.settings import SlackSettings
 from knowledge.models import Answer, Question
@@ -99,17 +99,16 @@ def deliver(
             unfurl_links=False,
             metadata={"event_type": "supportbot_answer", "event_payload": {"key": question.key}},
         )
-    except SlackApiError as exc:
-        error = str(exc.response.get("error", ""))
+    except (SlackApiError, OSError, TimeoutError) as exc:
+        error = str(exc.response.get("error", "")) if isinstance(exc, SlackApiError) else ""
         if error in PERMANENT:
             logger.error(
                 "Cannot post the answer to %s in %s: %s (not retried; check the bot's access)",
                 question.key, channel, error,
             )  # fmt: skip
             return {"delivered": False, "reason": error}
-        raise _later(self, question.key, exc, _delivery.retry_for_s) from exc
-    except (OSError, TimeoutError) as exc:
-        raise _later(self, question.key, exc, _delivery.retry_for_s) from exc
+        raise retry_later(self, exc, transient=transient(exc), window_s=_delivery.retry_for_s,
+                          platform="Slack", key=question.key) from exc  # fmt: skip
     reply = f"{posted['channel']}/{posted['ts']}"
     _delivery.ledger.record_delivery(question.key, reply)
     enqueue.record_answer(deliver.app, result, message_ref=reply, place=f"{channel}/{thread_ts}")
@@ -118,14 +117,3 @@ def deliver(
     except SlackApiError as exc:
         logger.warning("Could not remove the %s reaction: %s", THINKING, exc.response.get("error"))
     return {"delivered": True, "reply": reply}
-
-
-def _later(task: Task, key: str, exc: Exception, retry_for_s: float) -> Exception:
-    """Schedule a retry for a transient failure (`task.retry` raises Celery's `Retry`); once the
-    window is over, or for any other failure, the exception to raise."""
-    wait = next_delay(task.request.retries, retry_for_s) if transient(exc) else None
-    if wait is None:
-        return exc
-    logger.warning("Slack did not take the answer to %s (%s); trying again in %.0f s", key,
-                   exc.__class__.__name__, wait)  # fmt: skip
-    return task.retry(exc=exc, countdown=wait, expires=retry_for_s + 60)

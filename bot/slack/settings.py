@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import NoDecode
 
-from bot.policy import ChannelPolicy
+from bot.policy import ChannelPolicies
 from bot.settings import BotSettings
-from knowledge.env_values import JSON_OBJECT, CommaList
+from knowledge.env_values import CommaList
 
 
 class SlackSettings(BotSettings):
@@ -23,7 +22,7 @@ class SlackSettings(BotSettings):
     slack_api_url: str = Field(
         "https://slack.com/api/", description="Web API base URL (a proxy or a test stand-in)."
     )
-    slack_channels: Annotated[dict[str, ChannelPolicy], NoDecode, JSON_OBJECT] = Field(
+    slack_channels: ChannelPolicies = Field(
         default_factory=dict,
         description='Per-channel policy as JSON: {"C123": {"collections": ["billing"], '
         '"handoff": "<!subteam^S1>"}}.',
