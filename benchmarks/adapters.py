@@ -36,12 +36,12 @@ from bot.discord.app import create_bot
 from bot.discord.settings import DiscordSettings
 from bot.slack.settings import SlackSettings
 from knowledge.base import KnowledgeBase
+from knowledge.records.store import Records
 from knowledge.settings import Settings
 from tests.support.discord_api import GUILD_ID, DiscordStandIn, connected, slash_ask
 from tests.support.processes import settings_from, start_answering
 from tests.support.slack_api import SlackStandIn, app_mention, post_event
 from workers.app import create_app as create_celery
-from workers.ledger import Ledger
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"  # noqa: S105 - the stand-in's
@@ -106,14 +106,14 @@ def run(label: str, broker: str | None, n: int, root: Path, data_dir: Path) -> N
         "C_FORCE_ROOT": "1",
     }
     if broker:
-        env |= {"SUPPORTBOT_BROKER_URL": broker, "SUPPORTBOT_RESULT_BACKEND": broker}
+        env |= {"SUPPORTBOT_BROKER_URL": broker}
     knowledge, delivery = start_answering(env, root, prefix=f"{label}-", delivery_queues="delivery")
     adapter = None
     try:
         knowledge.wait_ready()
         delivery.wait_ready()
         settings = settings_from(SlackSettings, env)
-        ledger = Ledger(settings.resolved_ledger_url)
+        records = Records(settings.resolved_records_url)
         url = f"http://127.0.0.1:{settings.slack_port}/slack/events"
         adapter = start_adapter(env, root / f"{label}-slack.log", settings.slack_port)
         sent: dict[str, float] = {}
@@ -141,8 +141,10 @@ def run(label: str, broker: str | None, n: int, root: Path, data_dir: Path) -> N
             values = []
             for ts in first:
                 i, prefix = ts.split(".")
-                stored = ledger.answer(f"slack:T0001:{label}-{prefix}-{int(i) - 1700000000}")
-                work = stored["answer"]["timings"]["total_ms"] if stored else 0.0
+                stored = records.stored_answer(
+                    f"slack:T0001:{label}-{prefix}-{int(i) - 1700000000}"
+                )
+                work = stored.timings.total_ms if stored else 0.0
                 values.append((first[ts] - sent[ts]) * 1000 - work)
             return values, counts
 
@@ -175,7 +177,7 @@ def run(label: str, broker: str | None, n: int, root: Path, data_dir: Path) -> N
         print(f"{n} at once: answered {answered}/{n}, exactly once {once}/{n}; overhead incl. "
               f"queueing p50 {statistics.median(burst):.0f} ms, "
               f"p95 {pct(burst, 0.95):.0f} ms")  # fmt: skip
-        discord_figures(label, env, n, ledger, discord)
+        discord_figures(label, env, n, records, discord)
     finally:
         if adapter is not None:
             adapter.terminate()
@@ -187,12 +189,12 @@ def run(label: str, broker: str | None, n: int, root: Path, data_dir: Path) -> N
 
 
 def discord_figures(
-    label: str, env: dict[str, str], n: int, ledger: Ledger, stand_in: DiscordStandIn
+    label: str, env: dict[str, str], n: int, records: Records, stand_in: DiscordStandIn
 ) -> None:
     """/ask through the discord.py bot: time to the deferral (Discord's 3 s ack), and to the
     follow-up minus retrieval + generation; one at a time, then `n` at once."""
     settings = settings_from(DiscordSettings, env)
-    bot = create_bot(settings, create_celery(settings), ledger)
+    bot = create_bot(settings, create_celery(settings), records)
 
     def ask(i: int) -> tuple[dict, float]:
         interaction = slash_ask(QUESTIONS[i % len(QUESTIONS)])
@@ -220,8 +222,8 @@ def discord_figures(
             if interaction["id"] in deferred:
                 acks.append((deferred[interaction["id"]] - sent) * 1000)
             if interaction["token"] in first:
-                stored = ledger.answer(f"discord:{GUILD_ID}:{interaction['id']}")
-                work = stored["answer"]["timings"]["total_ms"] if stored else 0.0
+                stored = records.stored_answer(f"discord:{GUILD_ID}:{interaction['id']}")
+                work = stored.timings.total_ms if stored else 0.0
                 overhead.append((first[interaction["token"]] - sent) * 1000 - work)
         return acks, overhead, counts
 

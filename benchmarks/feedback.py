@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.sup
 import redis
 from sqlalchemy import func, select
 
-from knowledge.feedback.export import export
-from knowledge.feedback.store import FeedbackStore, Posted
-from knowledge.feedback.tables import Vote
 from knowledge.models import Feedback
+from knowledge.records.export import export
+from knowledge.records.store import Posted, Records
+from knowledge.records.tables import Vote
 from knowledge.tuning.data import load_local
 from knowledge.tuning.train import TuneOptions, tune
 from tests.conftest import SAMPLE_DOCS, make_settings
@@ -44,11 +44,11 @@ T0 = datetime(2026, 11, 1, tzinfo=UTC)
 def events_per_second(label: str, url: str, root: Path, events: int) -> None:
     redis.Redis.from_url(REDIS).flushdb()
     answers, users = events // 10, 10
-    store = FeedbackStore(url)
+    store = Records(url)
     for n in range(answers):
         store.record_answer(asked(f"Ev{n}"), answered(), Posted(f"C1/{n}.0", f"C1/{n}.0"))
     env = {"SUPPORTBOT_DATA_DIR": str(root / label), "SUPPORTBOT_BROKER_URL": REDIS,
-           "SUPPORTBOT_RESULT_BACKEND": REDIS, "SUPPORTBOT_FEEDBACK_URL": url,
+           "SUPPORTBOT_RECORDS_URL": url,
            "C_FORCE_ROOT": "1"}  # fmt: skip
     worker = Worker(env, root / f"{label}.log", app="bot.worker", queue="feedback", pool="threads")
     try:
@@ -85,7 +85,7 @@ def tune_speed(root: Path) -> None:
     settings = make_settings(root / "data", base_model=hub.base_repo, hf_offline=True,
                              hf_cache_dir=hub.cache_dir)  # fmt: skip
     for size in (100, 200, 400):
-        store = FeedbackStore(f"sqlite:///{root / f'fb{size}.sqlite'}")
+        store = Records(f"sqlite:///{root / f'fb{size}.sqlite'}")
         record_rated(store, size)
         out = root / f"sft{size}.jsonl"
         export(store, out, format="sft", voice="Be brief. Cite sources.", sources=1,

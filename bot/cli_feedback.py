@@ -27,10 +27,10 @@ def read_settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _store(settings: Settings):  # -> FeedbackStore
-    from knowledge.feedback.store import FeedbackStore
+def _store(settings: Settings):  # -> Records
+    from knowledge.records.store import Records
 
-    return FeedbackStore(settings.resolved_feedback_url)
+    return Records(settings.resolved_records_url)
 
 
 def _hub(settings: Settings):  # -> HfApi
@@ -51,8 +51,8 @@ def export(
     ] = None,
 ) -> None:
     """Write SFT conversations or DPO pairs from rated and corrected answers."""
-    from knowledge.feedback.export import export as write
     from knowledge.prompt import load_voice
+    from knowledge.records.export import export as write
 
     settings = read_settings()
     store = _store(settings)
@@ -79,8 +79,8 @@ def export(
 @feedback_app.command("stats")
 def stats(top: Annotated[int, typer.Option(help="Rows in each gap list.", min=1)] = 10) -> None:
     """Helpful rate overall, by model revision, channel and source; the knowledge gaps."""
-    from knowledge.feedback.stats import Rate
-    from knowledge.feedback.stats import stats as compute
+    from knowledge.records.stats import Rate
+    from knowledge.records.stats import stats as compute
 
     store = _store(read_settings())
     try:

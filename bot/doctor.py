@@ -169,10 +169,9 @@ def checks(settings: SlackSettings, discord_settings: DiscordSettings) -> list[C
         lambda: slack(settings),
         lambda: discord(discord_settings),
         lambda: broker(settings),
-        lambda: database("ledger", settings.resolved_ledger_url, "SUPPORTBOT_LEDGER_URL"),
+        lambda: database("records", settings.resolved_records_url, "SUPPORTBOT_RECORDS_URL"),
         lambda: index(settings),
         lambda: model(settings),
-        lambda: database("feedback", settings.resolved_feedback_url, "SUPPORTBOT_FEEDBACK_URL"),
     ]
 
 

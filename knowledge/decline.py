@@ -29,3 +29,8 @@ def decline_text(contact: str) -> str:
         "I couldn't find this in our docs, so I'd rather not guess. "
         f"Please ask {contact}: they can help you with it."
     )
+
+
+def sorry_text(contact: str) -> str:
+    """What the bot says when it could not answer at all (a failure, not the docs' silence)."""
+    return f"Sorry, I couldn't answer this one. Please ask {contact}: they can help you with it."

@@ -25,7 +25,7 @@ QUIET = {
     "pymilvus": logging.ERROR,
     # "MilvusLite server started/stopped": the index is opened and closed in every command.
     "milvus_lite": logging.WARNING,
-    # Alembic lists its plugins and migration context each time the feedback store is opened.
+    # Alembic lists its plugins and migration context each time the records are opened.
     "alembic": logging.WARNING,
     # Hub downloads: one line per file at INFO.
     "huggingface_hub": logging.WARNING,

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         env_ignore_empty=True,
         extra="ignore",
+        validate_by_name=True,
     )
 
     data_dir: Path = Field(Path("data"), description="Where local state lives.")
@@ -102,8 +103,12 @@ class Settings(BaseSettings):
     handoff_contact: str = Field(
         "our support team", description="Who to ask when the docs don't hold the answer."
     )
-    feedback_url: str = Field(
-        "", description="SQLAlchemy URL of the feedback store; empty: a SQLite file in data_dir."
+    records_url: str = Field(
+        "",
+        validation_alias=AliasChoices("SUPPORTBOT_RECORDS_URL", "SUPPORTBOT_FEEDBACK_URL"),
+        description="SQLAlchemy URL of the records: every question, answer, delivery and vote "
+        "(the tuning data). Empty: records.sqlite in data_dir. SUPPORTBOT_FEEDBACK_URL, its "
+        "earlier name, is still read.",
     )
 
     @field_validator("*", mode="before")
@@ -133,8 +138,14 @@ class Settings(BaseSettings):
         return "://" not in self.resolved_milvus_uri
 
     @property
-    def resolved_feedback_url(self) -> str:
-        return self.feedback_url or f"sqlite:///{(self.data_dir / 'feedback.sqlite').resolve()}"
+    def resolved_records_url(self) -> str:
+        """The setting, or a SQLite file in data_dir (`feedback.sqlite` where an install from
+        before the records has one, so its votes stay with it)."""
+        if self.records_url:
+            return self.records_url
+        earlier = self.data_dir / "feedback.sqlite"
+        path = earlier if earlier.exists() else self.data_dir / "records.sqlite"
+        return f"sqlite:///{path.resolve()}"
 
     @property
     def docstore_path(self) -> Path:
@@ -154,8 +165,8 @@ def load(cls: type[S]) -> S:
     try:
         return cls()
     except ValidationError as exc:
-        problems = [
-            f"SUPPORTBOT_{'_'.join(str(part) for part in e['loc'][:1]).upper()}: {e['msg']}"
+        problems = [  # a check across settings (no `loc`) names its variables itself
+            f"SUPPORTBOT_{str(e['loc'][0]).upper()}: {e['msg']}" if e["loc"] else e["msg"]
             for e in exc.errors()
         ]
         raise BadSettingsError("; ".join(problems) + " (see .env.example)") from None

@@ -1,4 +1,8 @@
-"""The Celery app, built from settings in one place: JSON only, late acks, routes, expiries."""
+"""The Celery app, built from settings in one place: JSON only, late acks, routes, expiries.
+
+There is no result backend: a task's outcome lives in the records (`knowledge.records`), and a
+chain hands each result to the next task in the message itself.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ def create_app(settings: WorkerSettings) -> Celery:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = Celery("supportbot", broker=settings.resolved_broker_url)
     app.conf.update(
-        result_backend=settings.resolved_result_backend,
+        task_ignore_result=True,
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
@@ -33,12 +37,20 @@ def create_app(settings: WorkerSettings) -> Celery:
             names.ANSWER: {"queue": names.KNOWLEDGE_QUEUE},
             names.INGEST: {"queue": names.KNOWLEDGE_QUEUE},
             "supportbot.deliver.*": {"queue": names.DELIVERY_QUEUE},
-            names.RECORD_ANSWER: {"queue": names.FEEDBACK_QUEUE},
             names.RECORD_FEEDBACK: {"queue": names.FEEDBACK_QUEUE},
+            names.SWEEP: {"queue": names.FEEDBACK_QUEUE},
         },
         task_default_queue=names.KNOWLEDGE_QUEUE,
-        result_expires=24 * 3600,
         broker_connection_retry_on_startup=True,
+        # `celery beat` (workers.schedule) sends the sweep; its state file lives with the data
+        beat_schedule={
+            "sweep": {
+                "task": names.SWEEP,
+                "schedule": float(settings.sweep_every_s),
+                "options": {"expires": float(settings.sweep_every_s)},
+            }
+        },
+        beat_schedule_filename=str((settings.data_dir / "beat-schedule").resolve()),
         worker_hijack_root_logger=False,
     )
     if settings.resolved_broker_url.startswith(("redis", "rediss")):

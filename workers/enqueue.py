@@ -1,8 +1,9 @@
 """How the adapters hand work to the workers: by task name, with an expiry, exactly once.
 
-`ask` claims the question in the ledger first: a retried Slack event or a duplicate gateway
-message finds the claim taken and enqueues nothing. When the broker can't take the question, the
-claim is given back and the caller told, so the adapter can tell the asker.
+`ask` claims the question in the records first, with where its reply goes: a retried Slack event
+or a duplicate gateway message finds the claim taken and enqueues nothing, and the sweeper can
+tell the asker if no answer comes. When the broker can't take the question, the claim is given
+back and the caller told, so the adapter can tell the asker.
 """
 
 from __future__ import annotations
@@ -12,30 +13,36 @@ import logging
 from celery import Celery
 from celery.canvas import Signature
 from celery.result import AsyncResult
+from sqlalchemy.exc import OperationalError
 
 from knowledge.models import Feedback, Question
+from knowledge.records.store import Records, Reply
 from workers import names
-from workers.ledger import Ledger
 
 logger = logging.getLogger(__name__)
 
 
 class QueueUnavailableError(RuntimeError):
-    """The broker could not take the question (down or unreachable); nothing was enqueued."""
+    """The question could not be taken (the broker or the records down or unreachable); nothing
+    was enqueued and no claim is left behind."""
 
 
 def ask(
     app: Celery,
-    ledger: Ledger,
+    records: Records,
     question: Question,
     *,
     expires_s: int,
     then: Signature | None = None,
 ) -> AsyncResult | None:
-    """Enqueue `answer` (chained to `then`, e.g. a delivery task); None if already taken.
-    Raises `QueueUnavailableError`, with the claim released, when the broker refuses it."""
-    if not ledger.claim(question.key):
-        return None
+    """Enqueue `answer` (chained to `then`, the platform's delivery task); None if already
+    taken. Raises `QueueUnavailableError`, with the claim released, when the broker refuses it."""
+    reply = Reply(then.task, dict(then.kwargs)) if then is not None else None
+    try:
+        if not records.claim(question, reply):
+            return None
+    except OperationalError as exc:
+        raise QueueUnavailableError(f"the records did not take question {question.key}") from exc
     answer = app.signature(
         names.ANSWER,
         kwargs={"question": question.model_dump(mode="json")},
@@ -46,7 +53,7 @@ def ask(
             return (answer | then.set(expires=expires_s)).apply_async()
         return answer.apply_async()
     except Exception as exc:
-        ledger.release(question.key)
+        records.release(question.key)
         raise QueueUnavailableError(f"the broker did not take question {question.key}") from exc
 
 
@@ -58,14 +65,6 @@ def ingest(
         names.INGEST,
         kwargs={"paths": paths, "collection": collection, "base_url": base_url},
         expires=expires_s,
-    )
-
-
-def record_answer(app: Celery, result: dict, *, message_ref: str, place: str) -> AsyncResult:
-    """After a delivery: store the posted answer, so reactions to it can be tied to it."""
-    return app.send_task(
-        names.RECORD_ANSWER,
-        kwargs={"result": result, "message_ref": message_ref, "place": place},
     )
 
 

@@ -1,82 +1,60 @@
-"""Feedback tasks: store each posted answer, and people's votes, reasons and corrections on it.
+"""Feedback tasks: people's votes, reasons and corrections on posted answers, into the records.
 
 They run in the delivery worker (`-Q delivery,feedback`): quick database writes that should not
-wait behind answers. The store is opened on first use. A reaction can arrive before its answer
-is stored (the post and the record race), so an unknown answer is retried a few times before the
-event is set aside as "not one of our answers".
+wait behind answers. A database outage is waited out (`workers.retrying`, for
+SUPPORTBOT_RECORDS_RETRY_FOR_S), the event kept in the broker meanwhile. A reaction can arrive
+before its answer's delivery is recorded (the post and the record race), so an unknown answer is
+retried for a few minutes (the delivery may itself be waiting out the same database outage)
+before the event is set aside as "not one of our answers".
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from celery import Task, shared_task
 from sqlalchemy.exc import OperationalError
 
-from knowledge.feedback.store import FeedbackStore, Posted
-from knowledge.models import Answer, Feedback, Question
+from knowledge.models import Feedback
 from workers import names
-from workers.settings import WorkerSettings
+from workers.records import records, settings
+from workers.retrying import next_delay, retry_later
 
 logger = logging.getLogger(__name__)
-UNKNOWN_RETRIES = 3
-_store: FeedbackStore | None = None
-_opening = threading.Lock()
+UNKNOWN_FOR_S = 180
 
 
-def store() -> FeedbackStore:
-    """The process's store, opened (and migrated) once even when many threads ask at once."""
-    global _store
-    with _opening:
-        if _store is None:
-            _store = FeedbackStore(WorkerSettings().resolved_feedback_url)
-    return _store
-
-
-@shared_task(
-    name=names.RECORD_ANSWER, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5
-)
-def record_answer(*, result: dict[str, Any], message_ref: str, place: str) -> dict:
-    stored = store().record_answer(
-        Question.model_validate(result["question"]),
-        Answer.model_validate(result["answer"]),
-        Posted(message_ref=message_ref, place=place),
-    )
-    return {"recorded": stored}
-
-
-@shared_task(
-    bind=True,
-    name=names.RECORD_FEEDBACK,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-)
-def record_feedback(self: Task, *, feedback: dict[str, Any]) -> dict:
+@shared_task(bind=True, name=names.RECORD_FEEDBACK, max_retries=None)
+def record_feedback(self: Task, *, feedback: dict[str, Any], unknown: int = 0) -> dict:
+    """`unknown`: how many times the answer was not found yet."""
     event = Feedback.model_validate(feedback)
-    feedback_store = store()
-    outcome: bool | None
-    if event.kind in ("vote", "unvote"):
-        outcome = feedback_store.vote(
-            event.platform, event.message_ref, event.user, event.value, event.at,
-            removed=event.kind == "unvote",
-        )  # fmt: skip
-    elif event.kind == "reason":
-        outcome = (
-            feedback_store.give_reason(event.platform, event.message_ref, event.user, event.text)
-            or None
-        )
-    else:
-        outcome = feedback_store.correct(
-            event.platform, place=event.place, message_ref=event.message_ref, author=event.user,
-            text=event.text, event_id=event.event_id,
-        )  # fmt: skip
+    try:
+        outcome = _record(event)
+    except OperationalError as exc:
+        raise retry_later(self, exc, transient=True, window_s=settings().records_retry_for_s,
+                          what=f"The records did not take a {event.kind}") from exc  # fmt: skip
     if outcome is None:
-        if self.request.retries < UNKNOWN_RETRIES:
-            raise self.retry(countdown=2**self.request.retries, max_retries=UNKNOWN_RETRIES)
+        wait = next_delay(unknown, UNKNOWN_FOR_S)
+        if wait is not None:
+            raise self.retry(countdown=wait, kwargs={"feedback": feedback, "unknown": unknown + 1})
         logger.info("%s on %s is not on one of our answers; set aside", event.kind,
                     event.message_ref or event.place)  # fmt: skip
         return {"recorded": False, "reason": "not one of our answers"}
     return {"recorded": outcome}
+
+
+def _record(event: Feedback) -> bool | None:
+    """True: stored; False: a repeat or older than what is stored; None: no such answer."""
+    store = records()
+    if event.kind in ("vote", "unvote"):
+        return store.vote(
+            event.platform, event.message_ref, event.user, event.value, event.at,
+            removed=event.kind == "unvote",
+        )  # fmt: skip
+    if event.kind == "reason":
+        return store.give_reason(event.platform, event.message_ref, event.user, event.text) or None
+    return store.correct(
+        event.platform, place=event.place, message_ref=event.message_ref, author=event.user,
+        text=event.text, event_id=event.event_id,
+    )  # fmt: skip

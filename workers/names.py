@@ -2,12 +2,12 @@
 
 ANSWER = "supportbot.answer"
 INGEST = "supportbot.ingest"
-RECORD_ANSWER = "supportbot.record_answer"
 RECORD_FEEDBACK = "supportbot.record_feedback"
+SWEEP = "supportbot.sweep"
 
 #: Questions and ingest share the knowledge queue: with Milvus Lite one process owns the index.
 KNOWLEDGE_QUEUE = "knowledge"
 #: Deliveries to Slack and Discord run in the adapters' own worker, beside their clients.
 DELIVERY_QUEUE = "delivery"
-#: Posted answers and reactions go to the feedback store; quick, so they never wait behind answers.
+#: Reactions, corrections and the sweep: quick database work that never waits behind answers.
 FEEDBACK_QUEUE = "feedback"

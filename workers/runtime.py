@@ -1,4 +1,4 @@
-"""What a worker process loads once at start-up: the knowledge base, the model, the ledger.
+"""What a worker process loads once at start-up: the knowledge base and the model.
 
 Loading happens in the `worker_init` signal, so a model that can't load stops the worker before it
 takes any question (see `workers.main`). Tasks reach it through `current()`.
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from knowledge.answer import Answerer
 from knowledge.base import KnowledgeBase
 from knowledge.generate import load_generator
-from workers.ledger import Ledger
 from workers.settings import WorkerSettings
 
 logger = logging.getLogger(__name__)
@@ -23,7 +22,6 @@ class Runtime:
     settings: WorkerSettings
     kb: KnowledgeBase
     answerer: Answerer
-    ledger: Ledger
 
 
 _current: Runtime | None = None
@@ -34,9 +32,7 @@ def start(settings: WorkerSettings) -> Runtime:
     global _current
     generator = load_generator(settings)
     kb = KnowledgeBase(settings)
-    _current = Runtime(
-        settings, kb, Answerer(kb, generator, settings), Ledger(settings.resolved_ledger_url)
-    )
+    _current = Runtime(settings, kb, Answerer(kb, generator, settings))
     logger.info("Answering with %s", generator.info.model_dump(exclude_defaults=True))
     return _current
 

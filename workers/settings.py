@@ -1,8 +1,8 @@
-"""Worker settings: the knowledge settings plus where the queue and the ledger live."""
+"""Worker settings: the knowledge settings plus the queue, its timeouts and the sweeper."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from knowledge.settings import Settings
 
@@ -15,23 +15,50 @@ class WorkerSettings(Settings):
         description="Celery broker: redis://..., amqp://..., or empty for the embedded SQLite "
         "broker (sqla+sqlite under the data folder; ~1 s per hop, no server).",
     )
-    result_backend: str = Field("", description="Celery results; empty: a SQLite file.")
-    ledger_url: str = Field(
-        "", description="SQLAlchemy URL of the exactly-once ledger; empty: a SQLite file."
+    task_expiry_s: int = Field(
+        600,
+        ge=10,
+        description="A question no worker started by then is not answered: the asker is told.",
     )
-    task_expiry_s: int = Field(600, ge=10, description="A question not started by then is dropped.")
     visibility_timeout_s: int = Field(
-        3600, ge=5, description="Redis: an unacknowledged task is redelivered after this."
+        300,
+        ge=5,
+        description="Redis: a task whose worker died is handed to another after this. Longer "
+        "than the slowest answer, shorter than the expiry (so the question is still answered).",
     )
+    records_retry_for_s: int = Field(
+        3600,
+        ge=0,
+        description="A vote or a delivery record keeps trying this long through a database "
+        "outage (kept in the broker meanwhile).",
+    )
+    sweep_every_s: int = Field(
+        30, ge=1, description="How often the sweeper looks for questions nobody answered."
+    )
+    resend_after_s: int = Field(
+        300,
+        ge=10,
+        description="An answer written but not posted after this is handed to delivery again.",
+    )
+
+    @model_validator(mode="after")
+    def _requeued_before_expiry(self) -> WorkerSettings:
+        """A dead worker's question comes back after the visibility timeout (and kombu's ~10 s
+        scan); with a longer timeout it would always come back expired."""
+        if self.visibility_timeout_s + 60 > self.task_expiry_s:
+            raise ValueError(
+                "SUPPORTBOT_VISIBILITY_TIMEOUT_S must be at least 60 s shorter than "
+                f"SUPPORTBOT_TASK_EXPIRY_S (now {self.visibility_timeout_s} and "
+                f"{self.task_expiry_s}): a dead worker's question would come back expired"
+            )
+        return self
+
+    @property
+    def answer_deadline_s(self) -> int:
+        """After this long a question that has no answer will not get one: it expired unstarted,
+        or its worker died and its task came back past the expiry."""
+        return self.task_expiry_s + self.visibility_timeout_s + 60
 
     @property
     def resolved_broker_url(self) -> str:
         return self.broker_url or f"sqla+sqlite:///{(self.data_dir / 'broker.sqlite').resolve()}"
-
-    @property
-    def resolved_result_backend(self) -> str:
-        return self.result_backend or f"db+sqlite:///{(self.data_dir / 'results.sqlite').resolve()}"
-
-    @property
-    def resolved_ledger_url(self) -> str:
-        return self.ledger_url or f"sqlite:///{(self.data_dir / 'ledger.sqlite').resolve()}"

@@ -8,9 +8,9 @@ from bot import unconfigured
 from bot.discord.app import create_bot
 from bot.discord.settings import DiscordSettings
 from knowledge import logs
+from knowledge.records.store import Records
 from knowledge.settings import load_or_exit
 from workers.app import create_app as create_celery
-from workers.ledger import Ledger
 
 
 def main() -> int:
@@ -19,7 +19,7 @@ def main() -> int:
     missing = settings.missing()
     if missing:
         return unconfigured.report("Discord", missing, stand_by="--stand-by" in sys.argv)
-    bot = create_bot(settings, create_celery(settings), Ledger(settings.resolved_ledger_url))
+    bot = create_bot(settings, create_celery(settings), Records(settings.resolved_records_url))
     bot.run(settings.discord_token.get_secret_value(), log_handler=None)
     return 0
 

@@ -14,14 +14,14 @@ from bot.discord.questions import Questions
 from bot.discord.reactions import Reactions
 from bot.discord.rest import use_api
 from bot.discord.settings import DiscordSettings
-from workers.ledger import Ledger
+from knowledge.records.store import Records
 
 logger = logging.getLogger(__name__)
 COMMAND_FAILED = "Sorry, I couldn't read that command. Try `/ask` with your question."
 
 
 class SupportBot(commands.Bot):
-    def __init__(self, settings: DiscordSettings, celery: Celery, ledger: Ledger) -> None:
+    def __init__(self, settings: DiscordSettings, celery: Celery, records: Records) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # privileged: `!ask` and mentions need the text
         super().__init__(
@@ -32,11 +32,11 @@ class SupportBot(commands.Bot):
         )
         self.settings = settings
         self.celery = celery
-        self.ledger = ledger
+        self.records = records
 
     async def setup_hook(self) -> None:
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
-        await self.add_cog(Questions(self, self.settings, self.celery, self.ledger))
+        await self.add_cog(Questions(self, self.settings, self.celery, self.records))
         await self.add_cog(Reactions(self, self.settings, self.celery))
         self.add_view(AnswerButtons(self.celery))  # clicks on any answer, even older ones
         if not self.settings.discord_sync_commands:
@@ -70,6 +70,6 @@ class SupportBot(commands.Bot):
             await interaction.response.send_message(COMMAND_FAILED, ephemeral=True)
 
 
-def create_bot(settings: DiscordSettings, celery: Celery, ledger: Ledger) -> SupportBot:
+def create_bot(settings: DiscordSettings, celery: Celery, records: Records) -> SupportBot:
     use_api(settings.discord_api_url)
-    return SupportBot(settings, celery, ledger)
+    return SupportBot(settings, celery, records)

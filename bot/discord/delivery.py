@@ -5,7 +5,7 @@ It lives beside the Discord adapter (workers/ knows no platform) and runs in the
 (`celery -A bot.worker worker -Q delivery,feedback`). discord.py's HTTP client waits out 429s
 and retries 5xx a few times; an outage that outlasts it is retried by the task for
 SUPPORTBOT_DELIVERY_RETRY_FOR_S; a permanent error (no access, unknown channel, an expired
-interaction) is logged, not retried.
+interaction) is logged, not retried (`bot.delivering`).
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ from discord import Forbidden, HTTPException, NotFound
 from discord.http import HTTPClient, Route
 from pydantic import TypeAdapter
 
+from bot.delivering import deliver_once
 from bot.discord.embeds import answer_message
 from bot.discord.rest import DiscordRest
 from bot.discord.translate import FollowUp, InThread, Reply
-from bot.retrying import retry_later
 from knowledge.models import Answer, Question
-from workers import enqueue
-from workers.ledger import Ledger
+from knowledge.records.store import Posted
 
 logger = logging.getLogger(__name__)
 TASK = "supportbot.deliver.discord"
@@ -34,16 +33,13 @@ THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 NO_THREADS_HERE = 50024  # "Cannot execute action on this channel type": reply in place
 _replies: TypeAdapter[InThread | FollowUp] = TypeAdapter(Reply)
 _rest: DiscordRest | None = None
-_ledger: Ledger | None = None
-
-
 _retry_for_s: float = 0.0
 
 
-def configure(rest: DiscordRest, ledger: Ledger, *, retry_for_s: float) -> None:
+def configure(rest: DiscordRest, *, retry_for_s: float) -> None:
     """Called once by the process that runs deliveries (bot.worker)."""
-    global _rest, _ledger, _retry_for_s
-    _rest, _ledger, _retry_for_s = rest, ledger, retry_for_s
+    global _rest, _retry_for_s
+    _rest, _retry_for_s = rest, retry_for_s
 
 
 def transient(exc: Exception) -> bool:
@@ -53,44 +49,52 @@ def transient(exc: Exception) -> bool:
     return isinstance(exc, aiohttp.ClientError | OSError | TimeoutError)
 
 
+def permanent(exc: Exception) -> str | None:
+    """Why Discord will never take this post (no access, an unknown channel, the slash
+    command's 15 minutes ran out), or None."""
+    return f"{exc.status} {exc.text}" if isinstance(exc, Forbidden | NotFound) else None
+
+
 @shared_task(bind=True, name=TASK, max_retries=None)
-def deliver(self: Task, result: dict[str, Any], *, reply: dict[str, Any]) -> dict:
-    """Post `answer` where `reply` says, unless that was done already; through an outage, try
-    again later (`bot.retrying`)."""
-    if _rest is None or _ledger is None:
+def deliver(
+    self: Task,
+    result: dict[str, Any],
+    *,
+    reply: dict[str, Any],
+    apology: bool = False,
+    posted: dict[str, Any] | None = None,
+) -> dict:
+    """Post the answer (or, from the sweeper, an apology) where `reply` says, once, and clear
+    the 👀 (`bot.delivering` says how retries and the records work)."""
+    if _rest is None:
         raise RuntimeError("Discord delivery is not configured in this process (see bot.worker).")
+    rest = _rest
     question = Question.model_validate(result["question"])
     answer = Answer.model_validate(result["answer"])
     where = _replies.validate_python(reply)
-    if _ledger.state(question.key) == "delivered":
-        logger.info("Question %s was delivered before; not posting again", question.key)
-        return {"delivered": False, "reason": "already delivered"}
-    body = answer_message(question, answer)
-    try:
+    body = answer_message(question, answer, votes=not apology)
+
+    def post() -> Posted:
         if isinstance(where, FollowUp):
-            posted = _rest.call(lambda http: _follow_up(http, where, body))
+            sent = rest.call(lambda http: _follow_up(http, where, body))
         else:
-            posted = _rest.call(lambda http: _in_thread(http, where, body))
-    except (Forbidden, NotFound) as exc:
-        logger.error(
-            "Cannot post the answer to %s: %s %s (not retried; check the bot's access, or the "
-            "slash command's 15 minutes ran out)", question.key, exc.status, exc.text,
-        )  # fmt: skip
-        return {"delivered": False, "reason": f"{exc.status} {exc.code}"}
-    except Exception as exc:
-        raise retry_later(self, exc, transient=transient(exc), window_s=_retry_for_s,
-                          platform="Discord", key=question.key) from exc  # fmt: skip
-    message = f"{posted['channel_id']}/{posted['id']}"
-    _ledger.record_delivery(question.key, message)
-    enqueue.record_answer(deliver.app, result, message_ref=message, place=str(posted["channel_id"]))
+            sent = rest.call(lambda http: _in_thread(http, where, body))
+        return Posted(f"{sent['channel_id']}/{sent['id']}", str(sent["channel_id"]))
+
+    done = deliver_once(
+        self, key=question.key, apology=apology, posted=posted, post=post, permanent=permanent,
+        transient=transient, platform="Discord", retry_for_s=_retry_for_s,
+    )  # fmt: skip
+    if done is None:
+        return {"delivered": False}
     if isinstance(where, InThread):
         try:
-            _rest.call(
+            rest.call(
                 lambda http: http.remove_own_reaction(where.channel_id, where.message_id, THINKING)
             )
         except HTTPException as exc:
             logger.warning("Could not remove the %s reaction: %s", THINKING, exc.text)
-    return {"delivered": True, "reply": message}
+    return {"delivered": True, "reply": done.message_ref}
 
 
 async def _follow_up(http: HTTPClient, where: FollowUp, body: dict[str, Any]) -> Any:

@@ -29,7 +29,7 @@ def _link(number: int, title: str, url: str) -> str:
     return f"[{number}] [{title}]({url.replace(')', '%29').replace(' ', '%20')})"
 
 
-def answer_embed(answer: Answer) -> discord.Embed:
+def answer_embed(answer: Answer, *, votes: bool = True) -> discord.Embed:
     embed = discord.Embed(description=answer.text[:_DESCRIPTION_LIMIT], colour=COLOUR)
     if answer.citations:
         lines: list[str] = []
@@ -39,16 +39,17 @@ def answer_embed(answer: Answer) -> discord.Embed:
                 break  # whole links only; a cut URL is a broken link
             lines.append(line)
         embed.add_field(name="Sources", value="\n".join(lines), inline=False)
-    embed.set_footer(text=FEEDBACK_HINT)
+    if votes:
+        embed.set_footer(text=FEEDBACK_HINT)
     return embed
 
 
-def answer_message(question: Question, answer: Answer) -> dict[str, Any]:
-    """The JSON body of a create-message (or follow-up) request."""
+def answer_message(question: Question, answer: Answer, *, votes: bool = True) -> dict[str, Any]:
+    """The JSON body of a create-message (or follow-up) request; an apology has no buttons."""
     body: dict[str, Any] = {
-        "embeds": [answer_embed(answer).to_dict()],
+        "embeds": [answer_embed(answer, votes=votes).to_dict()],
         "allowed_mentions": {"parse": []},
-        "components": answer_buttons(),
+        "components": answer_buttons() if votes else [],
     }
     if answer.declined and question.handoff_contact:
         body["content"] = question.handoff_contact

@@ -1,8 +1,8 @@
 """Questions in: `/ask` (deferred at once), `!ask`, an @mention, or a direct message.
 
-Each is claimed in the ledger by its snowflake and enqueued as `answer | deliver`; the answer goes
+Each is claimed in the records by its snowflake and enqueued as `answer | deliver`; the answer goes
 in a thread on the question's message (or the thread or DM it was asked in), or as the slash
-command's follow-up. Enqueueing blocks (the broker, the ledger), so it runs off the event loop.
+command's follow-up. Enqueueing blocks (the broker, the records), so it runs off the event loop.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from bot.discord.translate import FollowUp, InThread, Said
 from bot.policy import ChannelPolicy
 from bot.replies import UNAVAILABLE
 from knowledge.models import Question, Turn
+from knowledge.records.store import Records
 from workers import enqueue
-from workers.ledger import Ledger
 
 logger = logging.getLogger(__name__)
 HISTORY_MESSAGES = 20
@@ -33,12 +33,12 @@ HISTORY_MESSAGES = 20
 
 class Questions(commands.Cog):
     def __init__(
-        self, bot: commands.Bot, settings: DiscordSettings, celery: Celery, ledger: Ledger
+        self, bot: commands.Bot, settings: DiscordSettings, celery: Celery, records: Records
     ) -> None:
         self.bot = bot
         self.settings = settings
         self.celery = celery
-        self.ledger = ledger
+        self.records = records
 
     @app_commands.command(name="ask", description="Ask a question about our product.")
     @app_commands.describe(question="What you want to know")
@@ -126,7 +126,7 @@ class Questions(commands.Cog):
         deliver = self.celery.signature(TASK, kwargs={"reply": reply.model_dump()})
         try:
             sent = await asyncio.to_thread(
-                enqueue.ask, self.celery, self.ledger, question,
+                enqueue.ask, self.celery, self.records, question,
                 expires_s=self.settings.task_expiry_s, then=deliver,
             )  # fmt: skip
         except Exception:

@@ -8,9 +8,9 @@ from bot import unconfigured
 from bot.slack.app import create_app, make_http_server
 from bot.slack.settings import SlackSettings
 from knowledge import logs
+from knowledge.records.store import Records
 from knowledge.settings import load_or_exit
 from workers.app import create_app as create_celery
-from workers.ledger import Ledger
 
 
 def main() -> int:
@@ -19,7 +19,7 @@ def main() -> int:
     missing = settings.missing()
     if missing:
         return unconfigured.report("Slack", missing, stand_by="--stand-by" in sys.argv)
-    app = create_app(settings, create_celery(settings), Ledger(settings.resolved_ledger_url))
+    app = create_app(settings, create_celery(settings), Records(settings.resolved_records_url))
     if settings.slack_mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

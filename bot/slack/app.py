@@ -14,17 +14,17 @@ from bot.slack import http
 from bot.slack.delivery import web_client
 from bot.slack.listeners import actions, mentions, reactions
 from bot.slack.settings import SlackSettings
-from workers.ledger import Ledger
+from knowledge.records.store import Records
 
 
-def create_app(settings: SlackSettings, celery: Celery, ledger: Ledger) -> App:
+def create_app(settings: SlackSettings, celery: Celery, records: Records) -> App:
     app = App(
         client=web_client(settings),
         signing_secret=settings.slack_signing_secret.get_secret_value() or None,
         request_verification_enabled=settings.slack_mode == "http",
         token_verification_enabled=True,
     )
-    mentions.register(app, settings, celery, ledger)
+    mentions.register(app, settings, celery, records)
     reactions.register(app, settings, celery)
     actions.register(app, settings, celery)
     app.error(_malformed)

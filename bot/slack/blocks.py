@@ -18,7 +18,8 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def answer_blocks(answer: Answer) -> list[dict[str, Any]]:
+def answer_blocks(answer: Answer, *, votes: bool = True) -> list[dict[str, Any]]:
+    """The answer, its numbered sources, and (unless it is an apology) the feedback buttons."""
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
@@ -32,6 +33,8 @@ def answer_blocks(answer: Answer) -> list[dict[str, Any]]:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Sources*\n{links}"}]}
         )
+    if not votes:
+        return blocks
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": FEEDBACK_HINT}]})
     blocks.append({"type": "actions", "block_id": "supportbot_feedback", "elements": [
         _button(SUGGEST, "Suggest a better answer"), _button(WHY_NOT, "Not helpful? Tell us why"),

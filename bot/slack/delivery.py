@@ -3,13 +3,13 @@
 It lives beside the Slack adapter (workers/ knows no platform) and runs in the delivery worker
 (`celery -A bot.worker worker -Q delivery,feedback`). 429s (after Retry-After) and 5xx are
 retried by the Web API client's retry handlers, then, for an outage that outlasts them, by the
-task for SUPPORTBOT_DELIVERY_RETRY_FOR_S; permanent errors are logged and not retried.
+task for SUPPORTBOT_DELIVERY_RETRY_FOR_S; permanent errors are logged and not retried
+(`bot.delivering`).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from celery import Task, shared_task
@@ -21,12 +21,11 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.retrying import retry_later
+from bot.delivering import deliver_once
 from bot.slack.blocks import answer_blocks, fallback_text
 from bot.slack.settings import SlackSettings
 from knowledge.models import Answer, Question
-from workers import enqueue
-from workers.ledger import Ledger
+from knowledge.records.store import Posted
 
 logger = logging.getLogger(__name__)
 TASK = "supportbot.deliver.slack"
@@ -52,20 +51,14 @@ def web_client(settings: SlackSettings) -> WebClient:
     )
 
 
-@dataclass
-class Delivery:
-    client: WebClient
-    ledger: Ledger
-    retry_for_s: float
+_client: WebClient | None = None
+_retry_for_s: float = 0.0
 
 
-_delivery: Delivery | None = None
-
-
-def configure(client: WebClient, ledger: Ledger, *, retry_for_s: float) -> None:
+def configure(client: WebClient, *, retry_for_s: float) -> None:
     """Called once by the process that runs deliveries (bot.worker)."""
-    global _delivery
-    _delivery = Delivery(client, ledger, retry_for_s)
+    global _client, _retry_for_s
+    _client, _retry_for_s = client, retry_for_s
 
 
 def transient(exc: Exception) -> bool:
@@ -76,44 +69,50 @@ def transient(exc: Exception) -> bool:
     return isinstance(exc, OSError | TimeoutError)
 
 
+def permanent(exc: Exception) -> str | None:
+    """Why Slack will never take this post (check the bot's access), or None."""
+    error = str(exc.response.get("error", "")) if isinstance(exc, SlackApiError) else ""
+    return error if error in PERMANENT else None
+
+
 @shared_task(bind=True, name=TASK, max_retries=None)
 def deliver(
-    self: Task, result: dict[str, Any], *, channel: str, thread_ts: str, message_ts: str
+    self: Task,
+    result: dict[str, Any],
+    *,
+    channel: str,
+    thread_ts: str,
+    message_ts: str,
+    apology: bool = False,
+    posted: dict[str, Any] | None = None,
 ) -> dict:
-    """Post `answer` in the question's thread unless that was done already; through an outage,
-    try again later (`bot.retrying`)."""
-    if _delivery is None:
+    """Post the answer (or, from the sweeper, an apology) in the question's thread, once, and
+    clear the 👀 (`bot.delivering` says how retries and the records work)."""
+    if _client is None:
         raise RuntimeError("Slack delivery is not configured in this process (see bot.worker).")
+    client = _client
     question = Question.model_validate(result["question"])
     answer = Answer.model_validate(result["answer"])
-    if _delivery.ledger.state(question.key) == "delivered":
-        logger.info("Question %s was delivered before; not posting again", question.key)
-        return {"delivered": False, "reason": "already delivered"}
-    client = _delivery.client
-    try:
-        posted = client.chat_postMessage(
+
+    def post() -> Posted:
+        sent = client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
             text=fallback_text(answer),
-            blocks=answer_blocks(answer),
+            blocks=answer_blocks(answer, votes=not apology),
             unfurl_links=False,
             metadata={"event_type": "supportbot_answer", "event_payload": {"key": question.key}},
         )
-    except (SlackApiError, OSError, TimeoutError) as exc:
-        error = str(exc.response.get("error", "")) if isinstance(exc, SlackApiError) else ""
-        if error in PERMANENT:
-            logger.error(
-                "Cannot post the answer to %s in %s: %s (not retried; check the bot's access)",
-                question.key, channel, error,
-            )  # fmt: skip
-            return {"delivered": False, "reason": error}
-        raise retry_later(self, exc, transient=transient(exc), window_s=_delivery.retry_for_s,
-                          platform="Slack", key=question.key) from exc  # fmt: skip
-    reply = f"{posted['channel']}/{posted['ts']}"
-    _delivery.ledger.record_delivery(question.key, reply)
-    enqueue.record_answer(deliver.app, result, message_ref=reply, place=f"{channel}/{thread_ts}")
+        return Posted(f"{sent['channel']}/{sent['ts']}", f"{channel}/{thread_ts}")
+
+    done = deliver_once(
+        self, key=question.key, apology=apology, posted=posted, post=post, permanent=permanent,
+        transient=transient, platform="Slack", retry_for_s=_retry_for_s,
+    )  # fmt: skip
+    if done is None:
+        return {"delivered": False}
     try:
         client.reactions_remove(channel=channel, timestamp=message_ts, name=THINKING)
     except SlackApiError as exc:
         logger.warning("Could not remove the %s reaction: %s", THINKING, exc.response.get("error"))
-    return {"delivered": True, "reply": reply}
+    return {"delivered": True, "reply": done.message_ref}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from knowledge.feedback.export import held_out_path
+from knowledge.records.export import held_out_path
 from knowledge.settings import Settings
 
 

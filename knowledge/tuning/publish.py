@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from knowledge.feedback.export import ExportReport, held_out_path
+from knowledge.records.export import ExportReport, held_out_path
 from knowledge.tuning.train import TuneResult
 
 

@@ -51,7 +51,7 @@ def test_a_working_setup_is_all_ok(tmp_path, stand_ins):
         tmp_path,
         SUPPORTBOT_DATA_DIR=str(tmp_path / "data"),
         SUPPORTBOT_BROKER_URL="redis://127.0.0.1:6379/13",
-        SUPPORTBOT_LEDGER_URL=POSTGRES,
+        SUPPORTBOT_RECORDS_URL=POSTGRES,
         SUPPORTBOT_GENERATOR="extractive",
         SUPPORTBOT_SLACK_BOT_TOKEN=SLACK_TOKEN,
         SUPPORTBOT_SLACK_APP_TOKEN=APP_TOKEN,
@@ -60,7 +60,7 @@ def test_a_working_setup_is_all_ok(tmp_path, stand_ins):
         SUPPORTBOT_DISCORD_API_URL=discord.api_url,
     )
     assert code == 0, parts
-    assert list(parts) == ["slack", "discord", "broker", "ledger", "index", "model", "feedback"]
+    assert list(parts) == ["slack", "discord", "broker", "records", "index", "model"]
     assert {status for status, _ in parts.values()} == {"ok"}
     assert "collection 'supportbot': 1 chunk" in parts["index"][1]
     assert "signed in as" in parts["slack"][1] and "signed in as" in parts["discord"][1]
@@ -72,7 +72,7 @@ def test_each_broken_part_is_named_with_the_setting_to_fix(tmp_path, stand_ins):
         tmp_path,
         SUPPORTBOT_DATA_DIR=str(tmp_path / "data"),  # nothing ingested
         SUPPORTBOT_BROKER_URL="redis://127.0.0.1:1/0",  # nothing listens there
-        SUPPORTBOT_LEDGER_URL="postgresql+psycopg://postgres:hunter2@127.0.0.1:1/ledger",
+        SUPPORTBOT_RECORDS_URL="postgresql+psycopg://postgres:hunter2@127.0.0.1:1/records",
         SUPPORTBOT_GENERATOR="hub",
         SUPPORTBOT_HF_OFFLINE="true",
         SUPPORTBOT_BASE_MODEL="acme/not-in-the-cache",
@@ -85,10 +85,9 @@ def test_each_broken_part_is_named_with_the_setting_to_fix(tmp_path, stand_ins):
     assert parts["slack"][0] == "FAIL" and "can't reach" in parts["slack"][1]
     assert parts["discord"] == ("note", "not configured (set SUPPORTBOT_DISCORD_TOKEN to use it)")
     assert parts["broker"][0] == "FAIL" and "SUPPORTBOT_BROKER_URL" in parts["broker"][1]
-    assert parts["ledger"][0] == "FAIL" and "SUPPORTBOT_LEDGER_URL" in parts["ledger"][1]
+    assert parts["records"][0] == "FAIL" and "SUPPORTBOT_RECORDS_URL" in parts["records"][1]
     assert parts["index"][0] == "FAIL" and "supportbot ingest" in parts["index"][1]
     assert parts["model"][0] == "FAIL" and "SUPPORTBOT_BASE_MODEL" in parts["model"][1]
-    assert parts["feedback"][0] == "ok"  # a SQLite file, made at first start
     printed = repr(parts)
     assert "hunter2" not in printed and SLACK_TOKEN not in printed
 

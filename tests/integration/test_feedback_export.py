@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from knowledge.feedback.export import export, held_out_path
-from knowledge.feedback.stats import stats
-from knowledge.feedback.store import FeedbackStore, Posted
 from knowledge.models import ModelInfo
 from knowledge.prompt import load_voice
+from knowledge.records.export import export, held_out_path
+from knowledge.records.stats import stats
+from knowledge.records.store import Posted, Records
 from tests.support.answers import answered, asked
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -25,7 +25,7 @@ NEW = OLD.model_copy(update={"adapter_revision": "r2"})
 
 
 def record(
-    store: FeedbackStore, n: int, question: str, answer: str, *, votes: list[int],
+    store: Records, n: int, question: str, answer: str, *, votes: list[int],
     model: ModelInfo = OLD, declined: bool = False, fix: str | None = None,
 ) -> None:  # fmt: skip
     ref = f"C1/{n}.0"
@@ -42,8 +42,8 @@ def record(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> FeedbackStore:
-    store = FeedbackStore(f"sqlite:///{tmp_path / 'feedback.sqlite'}")
+def store(tmp_path: Path) -> Records:
+    store = Records(f"sqlite:///{tmp_path / 'feedback.sqlite'}")
     for n in range(20):  # twenty well-rated answers to different questions
         record(store, n, f"how do I set up feature {n}?",
                f"You turn on feature {n} in **Settings** [1].", votes=[1, 1])  # fmt: skip
@@ -120,7 +120,7 @@ def test_stats_give_helpful_rates_and_the_knowledge_gaps(store):
 
 
 def test_the_feedback_command_exports_and_reports(store, tmp_path, monkeypatch):
-    monkeypatch.setenv("SUPPORTBOT_FEEDBACK_URL", str(store.engine.url))
+    monkeypatch.setenv("SUPPORTBOT_RECORDS_URL", str(store.engine.url))
     monkeypatch.chdir(tmp_path)  # no developer .env
     runner = CliRunner()
     result = runner.invoke(app, ["feedback", "export", "out/sft.jsonl", "--format", "sft"])

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from knowledge.feedback.export import ExportReport, export
-from knowledge.feedback.store import FeedbackStore, Posted
 from knowledge.generate.hub import HubGenerator
+from knowledge.records.export import ExportReport, export
+from knowledge.records.store import Posted, Records
 from knowledge.tuning.data import load_local
 from knowledge.tuning.publish import RefusedError, push_adapter, push_dataset
 from knowledge.tuning.train import TuneOptions, TuneResult, tune
@@ -33,7 +33,7 @@ def tiny_hub(tmp_path_factory: pytest.TempPathFactory) -> TinyHub:
 @pytest.fixture(scope="module")
 def export_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("feedback")
-    store = FeedbackStore(f"sqlite:///{root / 'feedback.sqlite'}")
+    store = Records(f"sqlite:///{root / 'feedback.sqlite'}")
     record_rated(store, 48)
     out = root / "sft.jsonl"
     export(store, out, format="sft", voice=VOICE, sources=1, source_chars=120, held_out=0.2)
@@ -83,7 +83,7 @@ def test_tuning_lowers_held_out_loss_and_the_adapter_serves(tiny_hub, export_fil
 
 
 def test_dpo_on_preference_pairs_lowers_held_out_loss(tiny_hub, tmp_path):
-    store = FeedbackStore(f"sqlite:///{tmp_path / 'feedback.sqlite'}")
+    store = Records(f"sqlite:///{tmp_path / 'feedback.sqlite'}")
     for n in range(24):
         question = f"can I get a refund on plan {n}?"
         store.record_answer(asked(f"Ev{n}", question), answered("No idea, sorry.",

@@ -15,12 +15,13 @@ import redis
 
 from knowledge.base import KnowledgeBase
 from knowledge.models import Question
+from knowledge.records.store import Records
 from tests.conftest import make_settings
 from tests.support.chat_api import chat_completion
-from tests.support.observe import wait_until
-from tests.support.processes import Worker, client_app
+from tests.support.observe import log_lines, wait_until
+from tests.support.processes import Worker, client_app, settings_from
 from workers import enqueue
-from workers.ledger import Ledger
+from workers.settings import WorkerSettings
 
 REDIS_DB = 11
 
@@ -45,7 +46,7 @@ def worker_env(data_dir: Path, broker: str | None, **extra: str) -> dict[str, st
         **extra,
     }
     if broker:
-        env |= {"SUPPORTBOT_BROKER_URL": broker, "SUPPORTBOT_RESULT_BACKEND": broker}
+        env |= {"SUPPORTBOT_BROKER_URL": broker}
     return env
 
 
@@ -71,17 +72,19 @@ def test_a_worker_answers_and_a_redelivered_question_reuses_its_answer(tmp_path,
     try:
         worker.wait_ready()
         app = client_app(env)
-        ledger = Ledger(f"sqlite:///{data_dir / 'ledger.sqlite'}")
-        first = enqueue.ask(app, ledger, Question(**question("Ev1")), expires_s=600)
-        assert first is not None
-        result = first.get(timeout=60)
-        assert result["answer"]["citations"][0]["url"] == "https://help.example/refunds"
-        assert "14 days" in result["answer"]["text"]
+        records = Records(settings_from(WorkerSettings, env).resolved_records_url)
+        asked = Question(**question("Ev1"))
+        assert enqueue.ask(app, records, asked, expires_s=600) is not None
+        answer = wait_until(lambda: records.stored_answer(asked.key), "the answer to be written")
+        assert answer.citations[0].url == "https://help.example/refunds"
+        assert "14 days" in answer.text
+        assert records.state(asked.key) == "answered"
         # Slack retries the event: the claim is taken, nothing is enqueued twice
-        assert enqueue.ask(app, ledger, Question(**question("Ev1")), expires_s=600) is None
-        # the broker redelivers the task: the stored answer comes back, not a new one
-        again = app.send_task("supportbot.answer", kwargs={"question": question("Ev1", "x")})
-        assert again.get(timeout=60) == result
+        assert enqueue.ask(app, records, asked, expires_s=600) is None
+        # the broker redelivers the task: the stored answer is reused, not written again
+        app.send_task("supportbot.answer", kwargs={"question": question("Ev1", "x")})
+        wait_until(lambda: log_lines(worker.log, "was answered before"), "the redelivery")
+        assert records.stored_answer(asked.key) == answer
     finally:
         worker.stop()
     assert "this one process owns it" in worker.log.read_text()
@@ -128,19 +131,20 @@ def test_a_worker_killed_mid_answer_is_replaced_and_the_question_answered_once(t
         SUPPORTBOT_VISIBILITY_TIMEOUT_S="5",
     )
     app = client_app(env)
+    records = Records(settings_from(WorkerSettings, env).resolved_records_url)
+    asked = question(str(uuid.uuid4()))
     first = Worker(env, tmp_path / "first.log")
     second = None
     try:
         first.wait_ready()
-        pending = app.send_task(
-            "supportbot.answer", kwargs={"question": question(str(uuid.uuid4()))}
-        )
+        app.send_task("supportbot.answer", kwargs={"question": asked})
         wait_until(lambda: SlowModel.calls, "the worker to ask the model")
         first.kill()  # mid-answer: the task is neither acknowledged nor finished
         second = Worker(env, tmp_path / "second.log")
         second.wait_ready()
-        result = pending.get(timeout=90)
-        assert result["answer"]["text"] == "Within 14 days [1]."
+        key = Question(**asked).key
+        answer = wait_until(lambda: records.stored_answer(key), "the answer", timeout=90)
+        assert answer.text == "Within 14 days [1]."
         assert len(SlowModel.calls) == 2  # asked again by the second worker, exactly once
     finally:
         SlowModel.release.set()

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from knowledge.feedback.store import FeedbackStore, Posted
-from knowledge.feedback.tables import StoredAnswer
 from knowledge.models import Answer, Citation, ModelInfo, Question, Source
+from knowledge.records.store import Posted, Records
+from knowledge.records.tables import StoredAnswer
 from tests.support.observe import wait_until
 
 
@@ -37,7 +37,7 @@ def answered(text: str = "Yearly plans are refunded within 14 days [1].", **fiel
 TOPICS = ["password", "invoice", "export", "seats", "refund", "webhook", "theme", "backup"]
 
 
-def record_rated(store: FeedbackStore, count: int) -> None:
+def record_rated(store: Records, count: int) -> None:
     """`count` posted answers in one consistent voice, each voted up once: SFT material."""
     for n in range(count):
         topic = TOPICS[n % len(TOPICS)]
@@ -51,7 +51,7 @@ def record_rated(store: FeedbackStore, count: int) -> None:
 
 
 def wait_stored(
-    store: FeedbackStore, key: str, until: Callable[[StoredAnswer], bool] = lambda _: True,
+    store: Records, key: str, until: Callable[[StoredAnswer], bool] = lambda _: True,
     timeout: float = 90,
 ) -> StoredAnswer:  # fmt: skip
     """The stored answer to the question `key`, once `until(answer)` holds (workers are async)."""

@@ -92,3 +92,23 @@ def settings_from(cls: type[S], env: dict[str, str]) -> S:
 def client_app(env: dict[str, str]) -> Celery:
     """The Celery app an adapter process started with `env` would enqueue on."""
     return create_app(settings_from(WorkerSettings, env))
+
+
+class Beat:
+    """`celery -A workers.schedule beat`, the Procfile's clock: it sends the sweep."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        self.log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "workers.schedule", "beat",
+             "--loglevel", "INFO"],
+            cwd=REPO, env={**os.environ, **env}, stdout=log.open("a"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()

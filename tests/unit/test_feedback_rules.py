@@ -2,7 +2,7 @@
 data, and the brand-voice markers."""
 
 from bot.reactions import correction_text, vote_value
-from knowledge.feedback.scrub import scrub
+from knowledge.records.scrub import scrub
 from knowledge.tuning.voice import markers, voice_score
 
 UP, DOWN = ["+1", "thumbsup", "👍"], ["-1", "thumbsdown", "👎"]

@@ -1,6 +1,6 @@
 """The delivery retry schedule: doubling waits, capped, ending with the window."""
 
-from bot.retrying import next_delay
+from workers.retrying import next_delay
 
 
 def test_waits_double_up_to_the_cap_and_stop_at_the_window():

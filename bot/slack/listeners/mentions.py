@@ -2,7 +2,7 @@
 `correction:` replies in an answer's thread, to the feedback worker.
 
 Bolt acknowledges the event before this runs (well inside Slack's 3 s); nothing slow happens here.
-A retried event (X-Slack-Retry-Num) has the same event id, so the ledger claim refuses it.
+A retried event (X-Slack-Retry-Num) has the same event id, so the records claim refuses it.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from bot.slack import translate
 from bot.slack.blocks import USAGE
 from bot.slack.delivery import TASK, THINKING
 from bot.slack.settings import SlackSettings
+from knowledge.records.store import Records
 from workers import enqueue
-from workers.ledger import Ledger
 
 
-def register(app: App, settings: SlackSettings, celery: Celery, ledger: Ledger) -> None:
+def register(app: App, settings: SlackSettings, celery: Celery, records: Records) -> None:
     def on_question(
         body: dict, event: dict, client: WebClient, context: Any, logger: logging.Logger
     ) -> None:
@@ -63,7 +63,7 @@ def register(app: App, settings: SlackSettings, celery: Celery, ledger: Ledger) 
         )
         try:
             sent = enqueue.ask(
-                celery, ledger, question, expires_s=settings.task_expiry_s, then=delivery
+                celery, records, question, expires_s=settings.task_expiry_s, then=delivery
             )
         except enqueue.QueueUnavailableError:
             logger.exception("Could not enqueue question %s; telling the asker", question.key)

@@ -13,7 +13,7 @@ import redis
 
 from bot.discord.app import SupportBot, create_bot
 from bot.discord.settings import DiscordSettings
-from knowledge.feedback.store import FeedbackStore
+from knowledge.records.store import Records
 from tests.integration.test_worker import ingest_small_docs
 from tests.support import discord_api
 from tests.support.answers import wait_stored
@@ -27,7 +27,6 @@ from tests.support.discord_api import (
 )
 from tests.support.observe import log_lines, wait_idle, wait_until, watching
 from tests.support.processes import client_app, settings_from, start_answering
-from workers.ledger import Ledger
 
 REDIS = "redis://127.0.0.1:6379/10"
 TOKEN = "test-bot-token"  # noqa: S105 - the stand-in's, not a real one
@@ -38,9 +37,8 @@ EYES = "👀"
 class Harness:
     discord: DiscordStandIn
     bot: SupportBot
-    ledger: Ledger
     delivery_log: Path
-    feedback: FeedbackStore
+    records: Records
 
     def mention(self, text: str, **extra) -> dict:
         """A member mentions the bot in #support (or in `channel_id`)."""
@@ -74,7 +72,6 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         "SUPPORTBOT_DATA_DIR": str(data_dir),
         "SUPPORTBOT_GENERATOR": "extractive",
         "SUPPORTBOT_BROKER_URL": REDIS,
-        "SUPPORTBOT_RESULT_BACKEND": REDIS,
         "SUPPORTBOT_DISCORD_TOKEN": TOKEN,
         "SUPPORTBOT_DISCORD_API_URL": stand_in.api_url,
         "SUPPORTBOT_DISCORD_GUILDS": f"[{discord_api.GUILD_ID}]",
@@ -85,11 +82,10 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         knowledge.wait_ready()
         delivery.wait_ready()
         settings = settings_from(DiscordSettings, env)
-        ledger = Ledger(settings.resolved_ledger_url)
-        client = create_bot(settings, client_app(env), ledger)
+        records = Records(settings.resolved_records_url)
+        client = create_bot(settings, client_app(env), records)
         with connected(client, stand_in, TOKEN):
-            feedback = FeedbackStore(settings.resolved_feedback_url)
-            yield Harness(stand_in, client, ledger, root / "delivery.log", feedback)
+            yield Harness(stand_in, client, root / "delivery.log", records)
     finally:
         knowledge.stop()
         delivery.stop()
@@ -127,7 +123,7 @@ def test_a_mention_is_answered_in_a_thread_on_it_with_numbered_sources(harness):
     ]  # fmt: skip
     assert on_question == ["add_reaction", "remove_reaction"]
     key = f"discord:{discord_api.GUILD_ID}:{asked['id']}"
-    assert harness.ledger.state(key) == "delivered"
+    assert harness.records.state(key) == "delivered"
 
 
 def test_slash_ask_is_deferred_at_once_then_answered_by_its_follow_up(harness):
@@ -152,7 +148,7 @@ def test_a_follow_up_outlasts_a_discord_outage_and_is_posted_once(harness):
     assert harness.discord.outage["follow_up"] == 0
     assert len(harness.discord.named_on("follow_up", interaction["token"])) == 7
     key = f"discord:{discord_api.GUILD_ID}:{interaction['id']}"
-    assert harness.ledger.state(key) == "delivered"
+    assert harness.records.state(key) == "delivered"
 
 
 def test_bang_ask_then_a_follow_up_in_its_thread_carries_the_thread_as_history(harness):
@@ -167,12 +163,12 @@ def test_bang_ask_then_a_follow_up_in_its_thread_carries_the_thread_as_history(h
     assert len(posts) == 2
     assert str(posts[1].body["message_reference"]["message_id"]) == follow["id"]
     assert len(harness.discord.named_on("start_thread", first["id"])) == 1  # not two
-    stored = harness.ledger.answer(f"discord:{discord_api.GUILD_ID}:{follow['id']}")
-    assert stored is not None
-    history = stored["question"]["history"]
+    asked = harness.records.question(f"discord:{discord_api.GUILD_ID}:{follow['id']}")
+    assert asked is not None
+    history = [turn.model_dump() for turn in asked.history]
     assert history[0] == {"role": "user", "content": "!ask can i get a refund on a yearly plan?"}
     assert history[1]["role"] == "assistant" and "14 days" in history[1]["content"]
-    assert stored["question"]["channel"] == CHANNEL_ID  # the parent's policy applies
+    assert asked.channel == CHANNEL_ID  # the parent's policy applies
 
 
 def test_a_replayed_gateway_event_is_answered_once(harness):
@@ -223,7 +219,7 @@ def test_a_permanent_error_is_logged_and_not_retried(harness):
         harness.settle()
         assert len(harness.discord.named_on("start_thread", asked["id"])) == 1
         assert harness.posts_in(asked["id"]) == []
-        assert harness.ledger.state(key) == "answered"  # answered, not delivered
+        assert harness.records.state(key) == "undeliverable"  # answered, never posted
     finally:
         del harness.discord.errors["start_thread"]
 
@@ -264,18 +260,18 @@ def reacted(kind: str, ref: str, emoji: str, *, user: str = discord_api.PERSON["
 def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(harness):
     asked = harness.mention("can i get a refund on a yearly plan?")
     key = f"discord:{discord_api.GUILD_ID}:{asked['id']}"
-    answer = wait_stored(harness.feedback, key)
+    answer = wait_stored(harness.records, key)
     assert answer.place == asked["id"]  # posted in the thread opened on the question
     other = "1300000000000000888"
     harness.discord.dispatch("MESSAGE_REACTION_ADD", reacted("MESSAGE_REACTION_ADD",
                              answer.message_ref, "👍"))  # fmt: skip
     harness.discord.dispatch("MESSAGE_REACTION_ADD", reacted("MESSAGE_REACTION_ADD",
                              answer.message_ref, "👎", user=other))  # fmt: skip
-    answer = wait_stored(harness.feedback, key, lambda a: len(a.votes) == 2)
+    answer = wait_stored(harness.records, key, lambda a: len(a.votes) == 2)
     assert {v.user: v.value for v in answer.votes} == {discord_api.PERSON["id"]: 1, other: -1}
     harness.discord.dispatch("MESSAGE_REACTION_REMOVE", reacted("MESSAGE_REACTION_REMOVE",
                              answer.message_ref, "👎", user=other))  # fmt: skip
-    answer = wait_stored(harness.feedback, key, lambda a: 0 in {v.value for v in a.votes})
+    answer = wait_stored(harness.records, key, lambda a: 0 in {v.value for v in a.votes})
     assert {v.user: v.value for v in answer.votes} == {discord_api.PERSON["id"]: 1, other: 0}
     # on someone else's message, or not a vote emoji: nothing
     harness.discord.dispatch("MESSAGE_REACTION_ADD", reacted("MESSAGE_REACTION_ADD",
@@ -291,10 +287,10 @@ def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(harness
         harness.discord.dispatch("MESSAGE_CREATE", fix)  # a replayed event: stored once
         # both handed on (and, handled in order, the ignored reactions before them decided)
         log.wait_for("Enqueued correction feedback", count=2)
-    answer = wait_stored(harness.feedback, key, lambda a: len(a.corrections) == 1)
+    answer = wait_stored(harness.records, key, lambda a: len(a.corrections) == 1)
     assert answer.corrections[0].text == "yearly plans are refunded in full within 14 days."
     harness.settle()
-    answer = wait_stored(harness.feedback, key)
+    answer = wait_stored(harness.records, key)
     assert len(answer.votes) == 2 and len(answer.corrections) == 1
     assert len(harness.posts_in(answer.place)) == 1  # the answer; the correction got no reply
 
@@ -302,7 +298,7 @@ def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(harness
 def test_the_buttons_open_modals_whose_answers_reach_the_feedback_store(harness):
     asked = harness.mention("how long do refunds take?")
     key = f"discord:{discord_api.GUILD_ID}:{asked['id']}"
-    answer = wait_stored(harness.feedback, key)
+    answer = wait_stored(harness.records, key)
     (post,) = harness.posts_in(answer.place)
     buttons = post.body["components"][0]["components"]
     assert [b["custom_id"] for b in buttons] == ["supportbot:suggest", "supportbot:why_not"]
@@ -327,7 +323,7 @@ def test_the_buttons_open_modals_whose_answers_reach_the_feedback_store(harness)
         (thanks,) = harness.discord.wait_for("interaction_callback", id=sent["id"])
         assert thanks.body["type"] == 4 and thanks.body["data"]["flags"] == 64  # ephemeral
     answer = wait_stored(
-        harness.feedback, key,
+        harness.records, key,
         lambda a: bool(a.votes) and a.votes[0].reason is not None and len(a.corrections) == 1,
     )  # fmt: skip
     (vote,) = answer.votes

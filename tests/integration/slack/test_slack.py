@@ -18,13 +18,12 @@ import redis
 
 from bot.slack.app import create_app, make_http_server
 from bot.slack.settings import SlackSettings
-from knowledge.feedback.store import FeedbackStore
+from knowledge.records.store import Records
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.answers import wait_stored
 from tests.support.observe import wait_idle, watching
 from tests.support.processes import client_app, settings_from, start_answering
 from tests.support.slack_api import SlackStandIn, app_mention, post_event
-from workers.ledger import Ledger
 
 SECRET = "test-signing-secret"  # noqa: S105 - the stand-in's, not a real one
 REDIS = "redis://127.0.0.1:6379/12"
@@ -35,7 +34,7 @@ IDLE_S = 3  # the server closes a connection that sends nothing for this long
 class Bot:
     url: str
     slack: SlackStandIn
-    feedback: FeedbackStore
+    feedback: Records
     env: dict[str, str]
 
     def send(self, payload: dict, *, retry: int | None = None, secret: str = SECRET,
@@ -60,7 +59,6 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         "SUPPORTBOT_DATA_DIR": str(data_dir),
         "SUPPORTBOT_GENERATOR": "extractive",
         "SUPPORTBOT_BROKER_URL": REDIS,
-        "SUPPORTBOT_RESULT_BACKEND": REDIS,
         "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
         "SUPPORTBOT_SLACK_SIGNING_SECRET": SECRET,
         "SUPPORTBOT_SLACK_MODE": "http",
@@ -73,10 +71,10 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         knowledge.wait_ready()
         delivery.wait_ready()
         settings = settings_from(SlackSettings, env)
-        app = create_app(settings, client_app(env), Ledger(settings.resolved_ledger_url))
+        app = create_app(settings, client_app(env), Records(settings.resolved_records_url))
         server = make_http_server(app, settings, "127.0.0.1", 0, idle_timeout_s=IDLE_S)
         threading.Thread(target=server.run, daemon=True).start()
-        feedback = FeedbackStore(settings.resolved_feedback_url)
+        feedback = Records(settings.resolved_records_url)
         url = f"http://127.0.0.1:{server.effective_port}/slack/events"
         yield Bot(url, slack, feedback, env)
     finally:
@@ -161,8 +159,8 @@ def test_idle_connections_neither_starve_the_server_nor_stay_open(bot):
 def test_when_the_queue_is_down_the_asker_is_told_and_the_claim_given_back(bot):
     down = {**bot.env, "SUPPORTBOT_BROKER_URL": "redis://127.0.0.1:1/0"}  # nothing listens
     settings = settings_from(SlackSettings, down)
-    ledger = Ledger(settings.resolved_ledger_url)
-    server = make_http_server(create_app(settings, client_app(down), ledger), settings,
+    records = Records(settings.resolved_records_url)
+    server = make_http_server(create_app(settings, client_app(down), records), settings,
                               "127.0.0.1", 0)  # fmt: skip
     threading.Thread(target=server.run, daemon=True).start()
     try:
@@ -171,7 +169,7 @@ def test_when_the_queue_is_down_the_asker_is_told_and_the_claim_given_back(bot):
         assert post_event(url, payload, secret=SECRET, timeout=30)[0] == 200
         (told,) = bot.slack.wait_posts("1700000011.1")
         assert "can't take questions right now" in told.args["text"]
-        assert ledger.state("slack:T0001:EvDown") is None  # a later try is taken
+        assert records.state("slack:T0001:EvDown") is None  # a later try is taken
         assert not [
             c for c in bot.slack.named("reactions.add") if c.args["timestamp"] == "1700000011.1"
         ]

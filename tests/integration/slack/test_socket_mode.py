@@ -41,7 +41,6 @@ def link(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Link]:
         "SUPPORTBOT_DATA_DIR": str(root / "data"),
         "SUPPORTBOT_GENERATOR": "extractive",
         "SUPPORTBOT_BROKER_URL": REDIS,
-        "SUPPORTBOT_RESULT_BACKEND": REDIS,
         "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
         "SUPPORTBOT_SLACK_APP_TOKEN": "xapp-test-token",
         "SUPPORTBOT_SLACK_API_URL": slack.url,

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from knowledge.feedback.store import FeedbackStore
-from knowledge.feedback.tables import StoredAnswer
+from knowledge.records.store import Records
+from knowledge.records.tables import StoredAnswer
 
 
 @dataclass
@@ -54,7 +54,7 @@ def _model(answer: StoredAnswer) -> str:
     return answer.model_backend or "unknown"
 
 
-def stats(store: FeedbackStore, top: int = 10) -> FeedbackStats:
+def stats(store: Records, top: int = 10) -> FeedbackStats:
     with store.session() as session:
         answers = session.scalars(
             select(StoredAnswer).options(

@@ -1,9 +1,13 @@
-"""The feedback store's tables (SQLAlchemy ORM). Changes go through an Alembic migration."""
+"""The records' tables (SQLAlchemy ORM). Changes go through an Alembic migration.
+
+A question's life is its `questions` row: claimed when an adapter takes it, answered, then
+delivered (or failed, then told). Its answer, votes and corrections hang off it.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -15,6 +19,14 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     pass
+
+
+#: Where a question stands. `claimed` -> `answered` -> `delivering` -> `delivered` is the happy
+#: path; `failed` (no answer will come) -> `delivering` -> `told` (the asker was told so);
+#: `undeliverable` when the platform refused the reply for good.
+State = Literal["claimed", "answered", "failed", "delivering", "delivered", "told", "undeliverable"]
+#: States in which the asker has not heard back yet.
+WAITING: tuple[State, ...] = ("claimed", "answered", "failed", "delivering")
 
 
 class AskedQuestion(Base):
@@ -31,7 +43,23 @@ class AskedQuestion(Base):
     user: Mapped[str] = mapped_column(String(64), default="")
     text: Mapped[str] = mapped_column(Text)
     history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    event_id: Mapped[str] = mapped_column(String(255), default="")
+    collections: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    handoff_contact: Mapped[str | None] = mapped_column(Text, nullable=True)
     asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="claimed", index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reply_task: Mapped[str] = mapped_column(
+        String(64), default="", doc="the delivery task that posts in the question's thread"
+    )
+    reply_to: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, doc="that task's keyword arguments: where the reply goes"
+    )
+    delivery_id: Mapped[str] = mapped_column(
+        String(64), default="", doc="the delivery that holds the question (one posts, not two)"
+    )
+    failure: Mapped[str] = mapped_column(Text, default="", doc="why no answer came, if none did")
+    swept_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     answer: Mapped[StoredAnswer | None] = relationship(back_populates="question")
 
@@ -45,8 +73,12 @@ class StoredAnswer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), unique=True)
     platform: Mapped[str] = mapped_column(String(32))
-    message_ref: Mapped[str] = mapped_column(String(255), doc="channel/message id of the post")
-    place: Mapped[str] = mapped_column(String(255), index=True, doc="the thread it was posted in")
+    message_ref: Mapped[str | None] = mapped_column(
+        String(255), nullable=True, doc="channel/message id of the post, once delivered"
+    )
+    place: Mapped[str | None] = mapped_column(
+        String(255), nullable=True, index=True, doc="the thread it was posted in"
+    )
     text: Mapped[str] = mapped_column(Text)
     standalone_question: Mapped[str] = mapped_column(Text, default="")
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -60,6 +92,7 @@ class StoredAnswer(Base):
     adapter_revision: Mapped[str] = mapped_column(String(64), default="")
     timings: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     question: Mapped[AskedQuestion] = relationship(back_populates="answer")
     votes: Mapped[list[Vote]] = relationship(back_populates="answer")

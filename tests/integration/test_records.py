@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, inspect, select
 
-from knowledge.feedback.store import FeedbackStore, Posted
-from knowledge.feedback.tables import Correction, StoredAnswer, Vote
+from knowledge.records.store import Posted, Records, Reply
+from knowledge.records.tables import Correction, StoredAnswer, Vote
 from tests.support.answers import answered, asked
 from tests.support.databases import fresh_postgres, postgres_ready
 
@@ -32,24 +32,24 @@ def url(request, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
-def store(url) -> Iterator[FeedbackStore]:
-    opened = FeedbackStore(url)
+def store(url) -> Iterator[Records]:
+    opened = Records(url)
     yield opened
     opened.close()
 
 
-def post(store: FeedbackStore, event_id: str, ref: str, place: str = "C1/1.0") -> None:
+def post(store: Records, event_id: str, ref: str, place: str = "C1/1.0") -> None:
     assert store.record_answer(asked(event_id), answered(), Posted(ref, place))
 
 
-def votes(store: FeedbackStore) -> dict[str, int]:
+def votes(store: Records) -> dict[str, int]:
     with store.session() as session:
         return {v.user: v.value for v in session.scalars(select(Vote))}
 
 
 def test_opening_migrates_once_to_the_latest_schema(url):
-    FeedbackStore(url).close()
-    FeedbackStore(url).close()  # a second open finds the schema current
+    Records(url).close()
+    Records(url).close()  # a second open finds the schema current
     tables = set(inspect(create_engine(url)).get_table_names())
     assert {"questions", "answers", "votes", "corrections", "alembic_version"} <= tables
 
@@ -58,7 +58,7 @@ def test_threads_opening_a_new_store_at_once_all_get_it(url):
     """A thread-pool worker's first feedback tasks open the store together (found by the
     feedback benchmark: Alembic's context is process-global)."""
     pool = ThreadPoolExecutor(max_workers=8)
-    futures = [pool.submit(FeedbackStore, url) for _ in range(8)]
+    futures = [pool.submit(Records, url) for _ in range(8)]
     done, waiting = wait(futures, timeout=60)  # a deadlock must fail the test, not hang it
     pool.shutdown(wait=False)
     assert not waiting, "opening the store deadlocked"
@@ -69,9 +69,7 @@ def test_threads_opening_a_new_store_at_once_all_get_it(url):
 
 def test_processes_starting_together_on_a_new_database_all_open_it(url):
     """Several workers started at once against a fresh database: one migrates, the rest wait."""
-    code = (
-        "import sys; from knowledge.feedback.store import FeedbackStore; FeedbackStore(sys.argv[1])"
-    )
+    code = "import sys; from knowledge.records.store import Records; Records(sys.argv[1])"
     starts = [subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE)
               for _ in range(4)]  # fmt: skip
     results = [(p.wait(timeout=120), p.stderr.read().decode() if p.stderr else "") for p in starts]
@@ -148,3 +146,106 @@ def test_a_reason_is_kept_with_the_vote(store):
     assert store.give_reason("slack", "C1/2.0", "U7", "too vague")
     with store.session() as session:
         assert session.scalar(select(Vote.reason)) == "too vague"
+
+
+# -- a question's life --------------------------------------------------------------------------
+REPLY = Reply(
+    "supportbot.deliver.slack", {"channel": "C1", "thread_ts": "1.0", "message_ts": "1.0"}
+)
+
+
+def test_only_one_of_many_racing_claims_wins_and_a_released_claim_is_free_again(store):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        wins = list(pool.map(lambda _: store.claim(asked("Ev1"), REPLY), range(16)))
+    assert wins.count(True) == 1
+    assert store.state(asked("Ev1").key) == "claimed"
+    store.release(asked("Ev1").key)  # the queue refused it: the platform's retry may try again
+    assert store.state(asked("Ev1").key) is None and store.claim(asked("Ev1"), REPLY)
+    assert store.record_answer(asked("Ev1"), answered())
+    store.release(asked("Ev1").key)  # an answered question stays
+    assert store.state(asked("Ev1").key) == "answered" and not store.claim(asked("Ev1"), REPLY)
+
+
+def test_an_answer_is_written_once_and_comes_back_as_written(store):
+    question = asked("Ev1")
+    store.claim(question, REPLY)
+    first = answered()
+    assert store.record_answer(question, first)
+    assert not store.record_answer(question, answered("Something else."))
+    assert store.stored_answer(question.key) == first.model_copy(update={"question": question.text})
+    assert store.question(question.key) == question
+
+
+def test_one_delivery_posts_and_its_own_retry_may_go_on(store):
+    question = asked("Ev1")
+    store.claim(question, REPLY)
+    assert not store.take_delivery(question.key, "d1", apology=False)  # nothing to post yet
+    store.record_answer(question, answered())
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        taken = list(pool.map(lambda n: store.take_delivery(question.key, f"d{n}", apology=False),
+                              range(8)))  # fmt: skip
+    assert taken.count(True) == 1
+    winner = f"d{taken.index(True)}"
+    assert store.take_delivery(question.key, winner, apology=False)  # its retry
+    assert not store.take_delivery(question.key, "sweeper", apology=True)
+    store.delivered(question.key, Posted("C1/2.0", "C1/1.0"))
+    assert store.state(question.key) == "delivered"
+    assert not store.take_delivery(question.key, winner, apology=False)  # never posted twice
+    assert store.vote("slack", "C1/2.0", "U1", 1, T0)  # votes on the post count
+
+
+def test_a_failed_question_is_waiting_until_the_asker_is_told(store):
+    question = asked("Ev1")
+    store.claim(question, REPLY)
+    assert store.fail(question.key, "GenerationError: the model is down")
+    (waiting,) = store.waiting()
+    assert (waiting.state, waiting.answered, waiting.reply) == ("failed", False, REPLY)
+    assert waiting.question == question
+    assert store.take_delivery(question.key, "sorry", apology=True)
+    store.delivered(question.key, Posted("C1/3.0", "C1/1.0"), apology=True)
+    assert store.state(question.key) == "told" and store.waiting() == []
+    assert not store.fail(question.key, "late")  # past that point
+
+
+def test_a_late_answer_beats_an_apology_not_yet_posted(store):
+    question = asked("Ev1")
+    store.claim(question, REPLY)
+    store.fail(question.key, "expired")
+    assert store.record_answer(question, answered())  # the first worker finished after all
+    assert store.take_delivery(question.key, "chain", apology=False)
+    assert not store.take_delivery(question.key, "sorry", apology=True)
+
+
+def test_a_store_from_before_the_records_keeps_its_answers_and_votes(url):
+    """0001 (the feedback store) to head: stored answers count as delivered, votes stay."""
+    from alembic import command
+
+    from knowledge.records.store import alembic_config
+
+    command.upgrade(alembic_config(url), "0001")
+    engine = create_engine(url)
+    with engine.begin() as db:
+        db.exec_driver_sql(
+            'INSERT INTO questions (id, key, platform, workspace, channel, thread, "user", text,'
+            " history, asked_at) VALUES (1, 'slack:T1:Ev1', 'slack', 'T1', 'C1', '', 'U1', 'hi?',"
+            " '[]', '2026-11-01 12:00:00')"
+        )
+        db.exec_driver_sql(
+            "INSERT INTO answers (id, question_id, platform, message_ref, place, text,"
+            " standalone_question, citations, retrieved, confidence, declined, model_backend,"
+            " model_repo, model_revision, adapter_repo, adapter_revision, timings, answered_at)"
+            " VALUES (1, 1, 'slack', 'C1/2.0', 'C1/1.0', 'Hello.', 'hi?', '[]', '[]', 'high',"
+            " false, 'extractive', '', '', '', '', '{}', '2026-11-01 12:00:01')"
+        )
+        db.exec_driver_sql(
+            'INSERT INTO votes (id, answer_id, "user", value, at)'
+            " VALUES (1, 1, 'U2', 1, '2026-11-01 12:01:00')"
+        )
+    engine.dispose()
+    store = Records(url)
+    try:
+        assert store.state("slack:T1:Ev1") == "delivered" and store.waiting() == []
+        assert votes(store) == {"U2": 1}
+        assert store.vote("slack", "C1/2.0", "U3", -1, T0 + timedelta(days=1))
+    finally:
+        store.close()

@@ -21,11 +21,11 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from knowledge.feedback.scrub import scrub
-from knowledge.feedback.store import FeedbackStore
-from knowledge.feedback.tables import StoredAnswer
 from knowledge.models import Source, Turn
 from knowledge.prompt import build_messages
+from knowledge.records.scrub import scrub
+from knowledge.records.store import Records
+from knowledge.records.tables import StoredAnswer
 
 Format = Literal["sft", "dpo"]
 
@@ -68,7 +68,7 @@ def held_out_path(path: Path) -> Path:
 
 
 def rated_answers(
-    store: FeedbackStore, *, voice: str, sources: int, source_chars: int
+    store: Records, *, voice: str, sources: int, source_chars: int
 ) -> Iterator[Rated]:
     """Every stored answer with its net vote and latest correction, oldest first."""
     with store.session() as session:
@@ -135,7 +135,7 @@ def dpo_examples(rated: Iterable[Rated]) -> Iterator[tuple[str, dict[str, Any]]]
 
 
 def export(
-    store: FeedbackStore, path: Path, *, format: Format, voice: str, sources: int,
+    store: Records, path: Path, *, format: Format, voice: str, sources: int,
     source_chars: int, held_out: float = 0.1,
 ) -> ExportReport:  # fmt: skip
     """Write `path` (train) and its `.heldout` sibling; the split is by question."""

@@ -1,0 +1,91 @@
+"""One delivery, the same on every platform: take the question, post once, record the post.
+
+Slack's and Discord's delivery tasks (`bot/slack/delivery.py`, `bot/discord/delivery.py`) say
+how to post and which errors are permanent; this says everything else:
+
+- `Records.take_delivery` lets one delivery post in the thread (the chain's, or the sweeper's
+  resend or apology), and lets a retry of that same delivery go on;
+- a platform outage is retried for SUPPORTBOT_DELIVERY_RETRY_FOR_S (`workers.retrying`), a
+  permanent refusal (no access, channel gone) ends it, noted as undeliverable;
+- a records outage after the post is retried for SUPPORTBOT_RECORDS_RETRY_FOR_S with the post
+  remembered in the task's arguments (`posted`), so the retry records it without posting again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from celery import Task
+from sqlalchemy.exc import OperationalError
+
+from knowledge.records.store import Posted
+from workers.records import records, settings
+from workers.retrying import retry_later
+
+logger = logging.getLogger(__name__)
+
+
+def deliver_once(
+    task: Task,
+    *,
+    key: str,
+    apology: bool,
+    posted: dict[str, Any] | None,
+    post: Callable[[], Posted],
+    permanent: Callable[[Exception], str | None],
+    transient: Callable[[Exception], bool],
+    platform: str,
+    retry_for_s: float,
+) -> Posted | None:
+    """Post through `post` unless another delivery has; the post, or None when nothing was
+    posted (taken by another delivery, or refused for good). `permanent(exc)` is the reason a
+    refusal is final, or None; `transient(exc)` says an outage explains it."""
+    if posted is not None:
+        done = Posted(**posted)
+    else:
+        try:
+            taken = records().take_delivery(key, task.request.id or key, apology=apology)
+        except OperationalError as exc:
+            raise _later(task, exc, f"The records did not answer for {key}") from exc
+        if not taken:
+            logger.info("Question %s was delivered, or is being delivered, by another task; "
+                        "not posting again", key)  # fmt: skip
+            return None
+        try:
+            done = post()
+        except Exception as exc:
+            reason = permanent(exc)
+            if reason is None:
+                what = f"{platform} did not take the answer to {key}"
+                again = retry_later(task, exc, transient=transient(exc), window_s=retry_for_s,
+                                    what=what)  # fmt: skip
+                if again is not exc:
+                    raise again from exc
+                reason = f"gave up after {retry_for_s:.0f} s: {type(exc).__name__}: {exc}"
+            logger.error("Cannot post the answer to %s on %s: %s (not retried)", key, platform,
+                         reason)  # fmt: skip
+            _undeliverable(key, reason)
+            return None
+    try:
+        records().delivered(key, done, apology=apology)
+    except OperationalError as exc:
+        kwargs = dict(task.request.kwargs or {}) | {"posted": asdict(done)}
+        raise _later(task, exc, f"The records did not take the post of {key}", kwargs) from exc
+    return done
+
+
+def _later(
+    task: Task, exc: Exception, what: str, kwargs: dict[str, Any] | None = None
+) -> Exception:
+    return retry_later(task, exc, transient=True, window_s=settings().records_retry_for_s,
+                       what=what, kwargs=kwargs)  # fmt: skip
+
+
+def _undeliverable(key: str, reason: str) -> None:
+    try:
+        records().undeliverable(key, reason)
+    except OperationalError:
+        logger.warning("Could not note %s as undeliverable: the records are unreachable", key)

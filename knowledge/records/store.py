@@ -1,0 +1,460 @@
+"""The records of every question's life, and the only module that runs their SQL.
+
+SQLite by default, PostgreSQL by URL; migrated to the latest schema on open. Every write is
+idempotent or conditional, because the queue delivers at least once and processes race: a
+question is claimed once (its key is unique), its answer written once, one delivery posts it
+(`take_delivery`), a vote is the latest reaction per person and answer (by the platform's time,
+so order of arrival doesn't matter), a correction is stored once per platform event.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from filelock import FileLock
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from knowledge.models import Answer, Citation, ModelInfo, Question, Source, Timings, Turn
+from knowledge.records.tables import (
+    WAITING,
+    AskedQuestion,
+    Correction,
+    StoredAnswer,
+    Vote,
+    utcnow,
+)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_migrating = threading.Lock()
+_LOCK_KEY = 0x5B0F_EED  # the advisory lock that serialises migrations on PostgreSQL
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Where a question's reply goes: the platform's delivery task, by name, and its keyword
+    arguments (plain JSON), so that the sweeper can post in the thread without knowing how."""
+
+    task: str
+    to: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A question whose asker has not heard back yet, as the sweeper sees it."""
+
+    question: Question
+    state: str
+    answered: bool
+    reply: Reply | None
+    asked_at: datetime
+    updated_at: datetime
+    swept_at: datetime | None
+    failure: str
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where an answer was posted: its message (votes point at it) and its thread (corrections)."""
+
+    message_ref: str
+    place: str
+
+
+class Records:
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            if self.engine.url.database and self.engine.url.database != ":memory:":
+                Path(self.engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+        self.upgrade()
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def upgrade(self) -> None:
+        """Bring the schema to the latest migration (a no-op when it is there already).
+        Alembic's context is process-global, so migrations run one at a time per process; across
+        processes starting together, an advisory lock (PostgreSQL) or a lock file beside the
+        database (SQLite, whose DDL would otherwise race: "table already exists") serialises them.
+        """
+        config = alembic_config(str(self.engine.url.render_as_string(hide_password=False)))
+        database = self.engine.url.database
+        beside = (
+            FileLock(f"{database}.migrating")
+            if self.engine.dialect.name == "sqlite" and database and database != ":memory:"
+            else contextlib.nullcontext()
+        )
+        sqlite = self.engine.dialect.name == "sqlite"
+        with _migrating, beside, self.engine.connect() as connection:
+            if sqlite:  # SQLite rebuilds a table to alter it: not with its rows' keys checked
+                _pragma(connection, "foreign_keys = OFF")
+            with connection.begin():
+                if connection.dialect.name == "postgresql":  # one process at a time per database
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY}
+                    )
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+            if sqlite:
+                _pragma(connection, "foreign_keys = ON")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- a question's life -------------------------------------------------------------------
+    def claim(self, question: Question, reply: Reply | None = None) -> bool:
+        """Take a question: True for the first caller only (the unique key decides, across
+        processes), so a retried event or a redelivered message is taken once."""
+        try:
+            with self.sessions.begin() as session:
+                session.add(_asked(question, reply))
+        except IntegrityError:
+            return False
+        return True
+
+    def release(self, key: str) -> None:
+        """Give back a claim that led nowhere (the queue refused the question), so that the
+        platform's retry or the asker's next try is taken. Anything further along stays."""
+        with self.sessions.begin() as session:
+            session.execute(
+                delete(AskedQuestion).where(
+                    AskedQuestion.key == key, AskedQuestion.state == "claimed"
+                )
+            )
+
+    def state(self, key: str) -> str | None:
+        with self.sessions() as session:
+            return session.scalar(select(AskedQuestion.state).where(AskedQuestion.key == key))
+
+    def record_answer(
+        self, question: Question, answer: Answer, posted: Posted | None = None
+    ) -> bool:
+        """Store a question's answer, once: False if it has one already (the first stays).
+        With `posted`, the answer is recorded as delivered there (an answer given elsewhere)."""
+        for _attempt in range(2):  # a racing writer may insert the question between our steps
+            try:
+                with self.sessions.begin() as session:
+                    asked = session.scalar(
+                        select(AskedQuestion)
+                        .where(AskedQuestion.key == question.key)
+                        .options(selectinload(AskedQuestion.answer))
+                    )
+                    if asked is None:
+                        asked = _asked(question, None)
+                        session.add(asked)
+                    elif asked.answer is not None:
+                        return False
+                    asked.answer = _stored(question, answer)
+                    if asked.state == "claimed":
+                        asked.state = "answered"
+                    asked.updated_at = utcnow()
+                    if posted is not None:
+                        _mark_delivered(asked, posted, "delivered")
+                return True
+            except IntegrityError:
+                continue
+        return False
+
+    def question(self, key: str) -> Question | None:
+        """A question as it was asked, from its key."""
+        with self.sessions() as session:
+            asked = session.scalar(select(AskedQuestion).where(AskedQuestion.key == key))
+            return None if asked is None else _question(asked)
+
+    def stored_answer(self, key: str) -> Answer | None:
+        """The answer already written for this question, rebuilt as the model wrote it."""
+        with self.sessions() as session:
+            row = session.scalar(
+                select(StoredAnswer).join(AskedQuestion).where(AskedQuestion.key == key)
+            )
+            return None if row is None else _answer(row)
+
+    def fail(self, key: str, reason: str) -> bool:
+        """No answer will come (retries used up, expired, a bug): the sweeper tells the asker.
+        False when the question is past that point (answered, delivered) or unknown."""
+        return self._move(key, ("claimed",), "failed", failure=reason[:2000])
+
+    def take_delivery(self, key: str, delivery_id: str, *, apology: bool) -> bool:
+        """Let one delivery post in the question's thread: the first to take the question, or a
+        retry of that same delivery. An answer may be delivered once it is written (even after
+        a failure was noted: a late answer beats an apology); an apology only when none is."""
+        whence: tuple[str, ...] = ("claimed", "failed") if apology else ("answered", "failed")
+        with self.sessions.begin() as session:
+            taken = session.execute(
+                update(AskedQuestion)
+                .where(
+                    AskedQuestion.key == key,
+                    or_(
+                        AskedQuestion.state.in_(whence),
+                        and_(
+                            AskedQuestion.state == "delivering",
+                            AskedQuestion.delivery_id == delivery_id,
+                        ),
+                    ),
+                    *([] if apology else [AskedQuestion.answer.has()]),
+                )
+                .values(state="delivering", delivery_id=delivery_id, updated_at=utcnow())
+            ).rowcount  # type: ignore[attr-defined]
+        return bool(taken)
+
+    def delivered(self, key: str, posted: Posted, *, apology: bool = False) -> None:
+        """The reply is in the thread: `delivered` (votes on it count) or `told`."""
+        with self.sessions.begin() as session:
+            asked = session.scalar(
+                select(AskedQuestion)
+                .where(AskedQuestion.key == key)
+                .options(selectinload(AskedQuestion.answer))
+            )
+            if asked is not None:
+                _mark_delivered(asked, posted, "told" if apology else "delivered")
+
+    def undeliverable(self, key: str, reason: str) -> None:
+        """The platform refused the reply for good (no access, channel gone): stop trying."""
+        self._move(key, ("delivering",), "undeliverable", failure=reason[:2000])
+
+    def waiting(self, *, limit: int = 100) -> list[Waiting]:
+        """Questions whose asker has not heard back, oldest first: the sweeper's work list."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(AskedQuestion, StoredAnswer.id)
+                .outerjoin(StoredAnswer)
+                .where(AskedQuestion.state.in_(WAITING))
+                .order_by(AskedQuestion.asked_at)
+                .limit(limit)
+            ).all()
+        return [_waiting(asked, answer_id is not None) for asked, answer_id in rows]
+
+    def swept(self, key: str) -> None:
+        """Note that the sweeper acted on a question now, so it waits before acting again."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(AskedQuestion).where(AskedQuestion.key == key).values(swept_at=utcnow())
+            )
+
+    def counts(self) -> dict[str, int]:
+        """Questions per state."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(AskedQuestion.state, func.count()).group_by(AskedQuestion.state)
+            ).all()
+        return {state: count for state, count in rows}
+
+    def _move(self, key: str, whence: tuple[str, ...], to: str, **values: Any) -> bool:
+        with self.sessions.begin() as session:
+            moved = session.execute(
+                update(AskedQuestion)
+                .where(AskedQuestion.key == key, AskedQuestion.state.in_(whence))
+                .values(state=to, updated_at=utcnow(), **values)
+            ).rowcount  # type: ignore[attr-defined]
+        return bool(moved)
+
+    # -- feedback --------------------------------------------------------------------------
+    def vote(
+        self, platform: str, message_ref: str, user: str, value: int, at: datetime,
+        *, removed: bool = False,
+    ) -> bool | None:  # fmt: skip
+        """Apply one reaction (value +1/-1; `removed` takes it back). None: not one of our
+        answers; False: older than the vote on record (or takes back a replaced vote); True:
+        applied. Each change is one conditional UPDATE, so racing events can't lose one."""
+        at = _utc(at)
+        new_value = 0 if removed else value
+        for _attempt in range(3):
+            with self.sessions.begin() as session:
+                answer_id = session.scalar(
+                    select(StoredAnswer.id).where(
+                        StoredAnswer.platform == platform, StoredAnswer.message_ref == message_ref
+                    )
+                )
+                if answer_id is None:
+                    return None
+                condition = [Vote.answer_id == answer_id, Vote.user == user, Vote.at <= at]
+                if removed:
+                    condition.append(Vote.value == value)
+                changed = session.execute(
+                    update(Vote).where(*condition).values(value=new_value, at=at)
+                ).rowcount  # type: ignore[attr-defined]
+                if changed:
+                    return True
+                exists = session.scalar(
+                    select(Vote.id).where(Vote.answer_id == answer_id, Vote.user == user)
+                )
+                if exists is not None:
+                    return False
+            try:  # the first vote of this person on this answer
+                with self.sessions.begin() as session:
+                    session.add(Vote(answer_id=answer_id, user=user, value=new_value, at=at))
+                return True
+            except IntegrityError:
+                continue  # another event inserted it first: compare with that one
+        return False
+
+    def give_reason(self, platform: str, message_ref: str, user: str, reason: str) -> bool:
+        """Attach why someone voted an answer down; False if there is no such vote."""
+        with self.sessions.begin() as session:
+            answer = self._answer_at(session, platform, message_ref)
+            if answer is None:
+                return False
+            vote = session.scalar(
+                select(Vote).where(Vote.answer_id == answer.id, Vote.user == user)
+            )
+            if vote is None:
+                return False
+            vote.reason = reason[:1000]
+            return True
+
+    def correct(
+        self, platform: str, *, place: str = "", message_ref: str = "", author: str, text: str,
+        event_id: str,
+    ) -> bool | None:  # fmt: skip
+        """Store a better answer for the answer at `message_ref`, or the latest answer posted in
+        `place` (a thread). None: no such answer; False: this event was recorded before."""
+        try:
+            with self.sessions.begin() as session:
+                if message_ref:
+                    answer = self._answer_at(session, platform, message_ref)
+                else:
+                    answer = session.scalar(
+                        select(StoredAnswer)
+                        .where(StoredAnswer.platform == platform, StoredAnswer.place == place)
+                        .order_by(StoredAnswer.answered_at.desc(), StoredAnswer.id.desc())
+                        .limit(1)
+                    )
+                if answer is None:
+                    return None
+                session.add(Correction(answer_id=answer.id, event_id=f"{platform}:{event_id}",
+                                       author=author, text=text))  # fmt: skip
+        except IntegrityError:
+            return False
+        return True
+
+    # -- reads -----------------------------------------------------------------------------
+    def session(self) -> Session:
+        return self.sessions()
+
+    def answer_for(self, key: str) -> StoredAnswer | None:
+        """The stored answer to a question (by its platform key), with votes and corrections."""
+        with self.sessions() as session:
+            return session.scalar(
+                select(StoredAnswer)
+                .join(AskedQuestion)
+                .where(AskedQuestion.key == key)
+                .options(selectinload(StoredAnswer.votes), selectinload(StoredAnswer.corrections))
+            )
+
+    @staticmethod
+    def _answer_at(session: Session, platform: str, message_ref: str) -> StoredAnswer | None:
+        return session.scalar(
+            select(StoredAnswer).where(
+                StoredAnswer.platform == platform, StoredAnswer.message_ref == message_ref
+            )
+        )
+
+
+def _asked(question: Question, reply: Reply | None) -> AskedQuestion:
+    return AskedQuestion(
+        key=question.key, platform=question.platform, workspace=question.workspace,
+        channel=question.channel, thread=question.thread, user=question.user,
+        text=question.text, history=[t.model_dump() for t in question.history],
+        event_id=question.event_id, collections=question.collections,
+        handoff_contact=question.handoff_contact, state="claimed", updated_at=utcnow(),
+        reply_task=reply.task if reply else "", reply_to=reply.to if reply else {},
+    )  # fmt: skip
+
+
+def _question(asked: AskedQuestion) -> Question:
+    return Question(
+        platform=asked.platform, workspace=asked.workspace, channel=asked.channel,
+        thread=asked.thread, user=asked.user, text=asked.text, event_id=asked.event_id,
+        history=[Turn.model_validate(t) for t in asked.history], collections=asked.collections,
+        handoff_contact=asked.handoff_contact,
+    )  # fmt: skip
+
+
+def _stored(question: Question, answer: Answer) -> StoredAnswer:
+    return StoredAnswer(
+        platform=question.platform, text=answer.text,
+        standalone_question=answer.standalone_question,
+        citations=[c.model_dump() for c in answer.citations],
+        retrieved=[s.model_dump() for s in answer.retrieved],
+        confidence=answer.confidence, declined=answer.declined,
+        model_backend=answer.model.backend, model_repo=answer.model.repo,
+        model_revision=answer.model.revision, adapter_repo=answer.model.adapter_repo,
+        adapter_revision=answer.model.adapter_revision, timings=answer.timings.model_dump(),
+    )  # fmt: skip
+
+
+def _answer(row: StoredAnswer) -> Answer:
+    return Answer(
+        question=row.question.text, standalone_question=row.standalone_question, text=row.text,
+        citations=[Citation.model_validate(c) for c in row.citations],
+        confidence=row.confidence,  # type: ignore[arg-type]
+        declined=row.declined, retrieved=[Source.model_validate(s) for s in row.retrieved],
+        model=ModelInfo(backend=row.model_backend, repo=row.model_repo,
+                        revision=row.model_revision, adapter_repo=row.adapter_repo,
+                        adapter_revision=row.adapter_revision),
+        timings=Timings.model_validate(row.timings),
+    )  # fmt: skip
+
+
+def _mark_delivered(asked: AskedQuestion, posted: Posted, state: str) -> None:
+    asked.state = state
+    asked.updated_at = utcnow()
+    if state == "delivered" and asked.answer is not None:
+        asked.answer.message_ref = posted.message_ref
+        asked.answer.place = posted.place
+        asked.answer.delivered_at = utcnow()
+
+
+def _waiting(asked: AskedQuestion, answered: bool) -> Waiting:
+    return Waiting(
+        question=_question(asked), state=asked.state, answered=answered,
+        reply=Reply(asked.reply_task, asked.reply_to) if asked.reply_task else None,
+        asked_at=_utc(asked.asked_at), updated_at=_utc(asked.updated_at),
+        swept_at=_utc(asked.swept_at) if asked.swept_at else None, failure=asked.failure,
+    )  # fmt: skip
+
+
+def _utc(moment: datetime) -> datetime:
+    """Everything is stored in UTC; SQLite returns naive datetimes, which are UTC as written."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _pragma(connection: Connection, pragma: str) -> None:
+    """A pragma outside any transaction (SQLite ignores some, foreign_keys among them, inside)."""
+    connection.exec_driver_sql(f"PRAGMA {pragma}")
+    connection.commit()
+
+
+def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """Several processes write the SQLite file: wait for the lock rather than fail at once."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()

@@ -1,0 +1,93 @@
+"""The sweeper: every question ends in an answer or an honest message, whatever failed.
+
+Why a sweeper over the records rather than Celery's errbacks: an errback runs only when a task
+fails in a worker. A question whose message expired unstarted, or sat with a worker that was
+killed, or whose chain's delivery expired while the delivery worker was down, never fails
+anywhere: it just stops. The records know every question that is still waiting, so one periodic
+pass (`celery beat` sends it every SUPPORTBOT_SWEEP_EVERY_S) catches all of them the same way:
+
+- failed (retries used up, a bug, expired unstarted): apologise in the thread now;
+- claimed, with no answer by the answer deadline (expiry + visibility timeout + 1 min: no worker
+  can still be on it): noted as failed, then apologise;
+- answered but not posted after SUPPORTBOT_RESEND_AFTER_S: hand the answer to delivery again.
+
+Deliveries go through the platform's own task, by the name stored with the claim (workers/
+knows no platform), and `Records.take_delivery` lets one of them post, never two.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from celery import shared_task
+
+from knowledge.decline import sorry_text
+from knowledge.models import Answer, ModelInfo
+from knowledge.records.store import Waiting
+from workers import names
+from workers.records import records, settings
+
+logger = logging.getLogger(__name__)
+Step = Literal["wait", "resend", "apologise"]
+
+
+def next_step(waiting: Waiting, now: datetime, *, deadline_s: float, resend_after_s: float) -> Step:
+    """What the sweeper does for one waiting question now (a pure decision)."""
+    if waiting.reply is None:  # asked where no reply can go (the CLI): nothing to post
+        return "wait"
+    if waiting.swept_at and now - waiting.swept_at < timedelta(seconds=resend_after_s):
+        return "wait"  # acted on lately: give that delivery its time
+    if waiting.state == "failed":
+        return "resend" if waiting.answered else "apologise"
+    if waiting.state == "claimed" and now - waiting.asked_at > timedelta(seconds=deadline_s):
+        return "apologise"
+    if waiting.state == "answered" and now - waiting.updated_at > timedelta(seconds=resend_after_s):
+        return "resend"
+    return "wait"  # on its way; a delivery in progress retries by itself
+
+
+@shared_task(name=names.SWEEP)
+def sweep() -> dict[str, int]:
+    """One pass over the waiting questions."""
+    config, store = settings(), records()
+    now = datetime.now(UTC)
+    done = {"resent": 0, "apologised": 0}
+    for waiting in store.waiting(limit=500):
+        step = next_step(waiting, now, deadline_s=config.answer_deadline_s,
+                         resend_after_s=config.resend_after_s)  # fmt: skip
+        if step == "wait" or waiting.reply is None:
+            continue
+        key = waiting.question.key
+        if step == "apologise":
+            if waiting.state == "claimed":
+                store.fail(key, f"no answer within {config.answer_deadline_s} s")
+            logger.warning("Question %s got no answer (%s); telling the asker", key,
+                           waiting.failure or "past the deadline")  # fmt: skip
+            answer = _sorry(waiting)
+        else:
+            stored = store.stored_answer(key)
+            if stored is None:
+                continue
+            answer = stored
+            logger.warning("The answer to %s was not posted; handing it to delivery again", key)
+        result = {"question": waiting.question.model_dump(mode="json"),
+                  "answer": answer.model_dump(mode="json")}  # fmt: skip
+        sweep.app.send_task(waiting.reply.task, args=(result,),
+                            kwargs=waiting.reply.to | {"apology": step == "apologise"})  # fmt: skip
+        store.swept(key)
+        done["apologised" if step == "apologise" else "resent"] += 1
+    return done
+
+
+def _sorry(waiting: Waiting) -> Answer:
+    contact = waiting.question.handoff_contact or settings().handoff_contact
+    return Answer(
+        question=waiting.question.text,
+        standalone_question="",
+        text=sorry_text(contact),
+        confidence="none",
+        declined=True,
+        model=ModelInfo(backend="none"),
+    )
