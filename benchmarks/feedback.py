@@ -56,7 +56,7 @@ def events_per_second(label: str, url: str, root: Path, events: int) -> None:
         celery = client_app(env)
         started = time.perf_counter()
         for i in range(events):
-            enqueue.feedback(celery, Feedback(
+            enqueue.feedback(celery, store, Feedback(
                 platform="slack", kind="vote", user=f"U{i % users}",
                 message_ref=f"C1/{(i // users) % answers}.0", value=1 if i % 3 else -1,
                 at=T0 + timedelta(milliseconds=i),

@@ -68,8 +68,25 @@ def ingest(
     )
 
 
-def feedback(app: Celery, event: Feedback) -> AsyncResult:
-    """A reaction, reason or correction, recorded by the feedback worker (idempotent)."""
-    sent = app.send_task(names.RECORD_FEEDBACK, kwargs={"feedback": event.model_dump(mode="json")})
+def feedback(app: Celery, records: Records, event: Feedback) -> None:
+    """A reaction, reason or correction, recorded by the feedback worker (idempotent). When the
+    broker can't take it, it is written to the records here and now, so a vote given during a
+    broker outage is not lost; only with the records down too is it lost, and logged."""
+    try:
+        app.send_task(names.RECORD_FEEDBACK, kwargs={"feedback": event.model_dump(mode="json")})
+    except Exception:
+        logger.warning("The broker did not take %s feedback on %s; recording it directly",
+                       event.kind, event.message_ref or event.place)  # fmt: skip
+        try:
+            outcome = records.record_feedback(event)
+        except OperationalError:
+            logger.exception("Lost %s feedback on %s: the broker and the records are both down",
+                             event.kind, event.message_ref or event.place)  # fmt: skip
+            return
+        logger.info("Recorded %s feedback on %s directly (%s)", event.kind,
+                    event.message_ref or event.place, _OUTCOME[outcome])  # fmt: skip
+        return
     logger.debug("Enqueued %s feedback on %s", event.kind, event.message_ref or event.place)
-    return sent
+
+
+_OUTCOME = {True: "stored", False: "a repeat or older", None: "not one of our answers"}

@@ -30,7 +30,7 @@ def record_feedback(self: Task, *, feedback: dict[str, Any], unknown: int = 0) -
     """`unknown`: how many times the answer was not found yet."""
     event = Feedback.model_validate(feedback)
     try:
-        outcome = _record(event)
+        outcome = records().record_feedback(event)
     except OperationalError as exc:
         raise retry_later(self, exc, transient=True, window_s=settings().records_retry_for_s,
                           what=f"The records did not take a {event.kind}") from exc  # fmt: skip
@@ -42,19 +42,3 @@ def record_feedback(self: Task, *, feedback: dict[str, Any], unknown: int = 0) -
                     event.message_ref or event.place)  # fmt: skip
         return {"recorded": False, "reason": "not one of our answers"}
     return {"recorded": outcome}
-
-
-def _record(event: Feedback) -> bool | None:
-    """True: stored; False: a repeat or older than what is stored; None: no such answer."""
-    store = records()
-    if event.kind in ("vote", "unvote"):
-        return store.vote(
-            event.platform, event.message_ref, event.user, event.value, event.at,
-            removed=event.kind == "unvote",
-        )  # fmt: skip
-    if event.kind == "reason":
-        return store.give_reason(event.platform, event.message_ref, event.user, event.text) or None
-    return store.correct(
-        event.platform, place=event.place, message_ref=event.message_ref, author=event.user,
-        text=event.text, event_id=event.event_id,
-    )  # fmt: skip

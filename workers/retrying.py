@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from celery import Task
+from celery.exceptions import Reject
 
 logger = logging.getLogger(__name__)
 
@@ -47,4 +48,11 @@ def retry_later(
     if wait is None:
         return exc
     logger.warning("%s (%s); trying again in %.0f s", what, type(exc).__name__, wait)
-    return task.retry(exc=exc, countdown=wait, expires=window_s + 60, kwargs=kwargs)
+    try:
+        return task.retry(exc=exc, countdown=wait, expires=window_s + 60, kwargs=kwargs)
+    except Reject as refused:
+        # The broker did not take the retry (it is down too). Celery would drop the message;
+        # hand it back instead (or, with no connection to do so, leave it unacknowledged for
+        # the broker to redeliver).
+        logger.warning("The broker did not take the retry either; handing the task back")
+        return Reject(refused.reason, requeue=True)

@@ -9,7 +9,10 @@ pass (`celery beat` sends it every SUPPORTBOT_SWEEP_EVERY_S) catches all of them
 - failed (retries used up, a bug, expired unstarted): apologise in the thread now;
 - claimed, with no answer by the answer deadline (expiry + visibility timeout + 1 min: no worker
   can still be on it): noted as failed, then apologise;
-- answered but not posted after SUPPORTBOT_RESEND_AFTER_S: hand the answer to delivery again.
+- answered but not posted after SUPPORTBOT_RESEND_AFTER_S: hand the answer to delivery again;
+- being delivered, but that delivery has not tried for SUPPORTBOT_RESEND_AFTER_S (a live one
+  touches the record at every try, at most a minute apart): its message was lost (a retry that
+  the broker could not take, a killed worker), so take it back and hand it on.
 
 Deliveries go through the platform's own task, by the name stored with the claim (workers/
 knows no platform), and `Records.take_delivery` lets one of them post, never two.
@@ -43,8 +46,11 @@ def next_step(waiting: Waiting, now: datetime, *, deadline_s: float, resend_afte
         return "resend" if waiting.answered else "apologise"
     if waiting.state == "claimed" and now - waiting.asked_at > timedelta(seconds=deadline_s):
         return "apologise"
-    if waiting.state == "answered" and now - waiting.updated_at > timedelta(seconds=resend_after_s):
+    idle = now - waiting.updated_at > timedelta(seconds=resend_after_s)
+    if waiting.state == "answered" and idle:
         return "resend"
+    if waiting.state == "delivering" and idle:
+        return "resend" if waiting.answered else "apologise"
     return "wait"  # on its way; a delivery in progress retries by itself
 
 
@@ -60,6 +66,10 @@ def sweep() -> dict[str, int]:
         if step == "wait" or waiting.reply is None:
             continue
         key = waiting.question.key
+        if waiting.state == "delivering" and not store.reclaim(
+            key, now - timedelta(seconds=config.resend_after_s)
+        ):
+            continue  # that delivery tried again meanwhile
         if step == "apologise":
             if waiting.state == "claimed":
                 store.fail(key, f"no answer within {config.answer_deadline_s} s")

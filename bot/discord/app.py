@@ -37,8 +37,10 @@ class SupportBot(commands.Bot):
     async def setup_hook(self) -> None:
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
         await self.add_cog(Questions(self, self.settings, self.celery, self.records))
-        await self.add_cog(Reactions(self, self.settings, self.celery))
-        self.add_view(AnswerButtons(self.celery))  # clicks on any answer, even older ones
+        await self.add_cog(Reactions(self, self.settings, self.celery, self.records))
+        self.add_view(
+            AnswerButtons(self.celery, self.records)
+        )  # clicks on any answer, even older ones
         if not self.settings.discord_sync_commands:
             return
         if self.settings.discord_guilds:

@@ -14,6 +14,7 @@ import discord
 from celery import Celery
 
 from bot import reactions
+from knowledge.records.store import Records
 from workers import enqueue
 
 SUGGEST = "supportbot:suggest"
@@ -31,7 +32,11 @@ def answer_buttons() -> list[dict[str, Any]]:
 
 class FeedbackModal(discord.ui.Modal):
     def __init__(
-        self, kind: Literal["correction", "reason"], message_ref: str, celery: Celery
+        self,
+        kind: Literal["correction", "reason"],
+        message_ref: str,
+        celery: Celery,
+        records: Records,
     ) -> None:
         title = "A better answer" if kind == "correction" else "What was wrong?"
         super().__init__(title=title, custom_id=f"supportbot:{kind}:{message_ref}", timeout=900)
@@ -46,6 +51,7 @@ class FeedbackModal(discord.ui.Modal):
         self.kind = kind
         self.message_ref = message_ref
         self.celery = celery
+        self.records = records
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         for event in reactions.from_modal(
@@ -53,21 +59,22 @@ class FeedbackModal(discord.ui.Modal):
             message_ref=self.message_ref, text=self.text.value.strip(),
             event_id=str(interaction.id),
         ):  # fmt: skip
-            await asyncio.to_thread(enqueue.feedback, self.celery, event)
+            await asyncio.to_thread(enqueue.feedback, self.celery, self.records, event)
         await interaction.response.send_message(THANKS, ephemeral=True)
 
 
 class AnswerButtons(discord.ui.View):
-    def __init__(self, celery: Celery) -> None:
+    def __init__(self, celery: Celery, records: Records) -> None:
         super().__init__(timeout=None)
         self.celery = celery
+        self.records = records
 
     @discord.ui.button(
         label="Suggest a better answer", style=discord.ButtonStyle.secondary, custom_id=SUGGEST
     )
     async def suggest(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         await interaction.response.send_modal(
-            FeedbackModal("correction", _ref(interaction), self.celery)
+            FeedbackModal("correction", _ref(interaction), self.celery, self.records)
         )
 
     @discord.ui.button(
@@ -75,7 +82,7 @@ class AnswerButtons(discord.ui.View):
     )
     async def why_not(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         await interaction.response.send_modal(
-            FeedbackModal("reason", _ref(interaction), self.celery)
+            FeedbackModal("reason", _ref(interaction), self.celery, self.records)
         )
 
 

@@ -81,7 +81,7 @@ class Questions(commands.Cog):
             at=message.created_at,
         )  # fmt: skip
         if fix is not None:  # a better answer, given in the answer's thread
-            await asyncio.to_thread(enqueue.feedback, self.celery, fix)
+            await asyncio.to_thread(enqueue.feedback, self.celery, self.records, fix)
             return
         if translate.after_prefix(message.content, self.settings.discord_prefix) is not None:
             return  # the text command takes it

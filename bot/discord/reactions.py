@@ -16,14 +16,18 @@ from discord.ext import commands
 
 from bot.discord import translate
 from bot.discord.settings import DiscordSettings
+from knowledge.records.store import Records
 from workers import enqueue
 
 
 class Reactions(commands.Cog):
-    def __init__(self, bot: commands.Bot, settings: DiscordSettings, celery: Celery) -> None:
+    def __init__(
+        self, bot: commands.Bot, settings: DiscordSettings, celery: Celery, records: Records
+    ) -> None:
         self.bot = bot
         self.settings = settings
         self.celery = celery
+        self.records = records
 
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
@@ -46,4 +50,4 @@ class Reactions(commands.Cog):
             up=self.settings.discord_vote_up, down=self.settings.discord_vote_down,
         )  # fmt: skip
         if vote is not None:
-            await asyncio.to_thread(enqueue.feedback, self.celery, vote)
+            await asyncio.to_thread(enqueue.feedback, self.celery, self.records, vote)

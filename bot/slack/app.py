@@ -25,8 +25,8 @@ def create_app(settings: SlackSettings, celery: Celery, records: Records) -> App
         token_verification_enabled=True,
     )
     mentions.register(app, settings, celery, records)
-    reactions.register(app, settings, celery)
-    actions.register(app, settings, celery)
+    reactions.register(app, settings, celery, records)
+    actions.register(app, settings, celery, records)
     app.error(_malformed)
     return app
 

@@ -35,7 +35,16 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from knowledge.models import Answer, Citation, ModelInfo, Question, Source, Timings, Turn
+from knowledge.models import (
+    Answer,
+    Citation,
+    Feedback,
+    ModelInfo,
+    Question,
+    Source,
+    Timings,
+    Turn,
+)
 from knowledge.records.tables import (
     WAITING,
     AskedQuestion,
@@ -251,6 +260,27 @@ class Records:
             ).all()
         return [_waiting(asked, answer_id is not None) for asked, answer_id in rows]
 
+    def reclaim(self, key: str, idle_since: datetime) -> bool:
+        """Take a question back from a delivery that stopped trying (its message was lost with a
+        broker outage or a killed worker: a live delivery touches the row at every try), so
+        the sweeper can hand it on; False if that delivery moved meanwhile."""
+        with self.sessions.begin() as session:
+            answered = session.scalar(
+                select(StoredAnswer.id).join(AskedQuestion).where(AskedQuestion.key == key)
+            )
+            moved = session.execute(
+                update(AskedQuestion)
+                .where(
+                    AskedQuestion.key == key,
+                    AskedQuestion.state == "delivering",
+                    AskedQuestion.updated_at < idle_since,
+                )
+                .values(
+                    state="answered" if answered else "failed", delivery_id="", updated_at=utcnow()
+                )
+            ).rowcount  # type: ignore[attr-defined]
+        return bool(moved)
+
     def swept(self, key: str) -> None:
         """Note that the sweeper acted on a question now, so it waits before acting again."""
         with self.sessions.begin() as session:
@@ -276,6 +306,24 @@ class Records:
         return bool(moved)
 
     # -- feedback --------------------------------------------------------------------------
+    def record_feedback(self, event: Feedback) -> bool | None:
+        """Apply a reaction, reason or correction. True: stored; False: a repeat, or older than
+        what is stored; None: not on one of our answers (or not yet: its delivery may be on the
+        way)."""
+        if event.kind in ("vote", "unvote"):
+            return self.vote(
+                event.platform, event.message_ref, event.user, event.value, event.at,
+                removed=event.kind == "unvote",
+            )  # fmt: skip
+        if event.kind == "reason":
+            return (
+                self.give_reason(event.platform, event.message_ref, event.user, event.text) or None
+            )
+        return self.correct(
+            event.platform, place=event.place, message_ref=event.message_ref, author=event.user,
+            text=event.text, event_id=event.event_id,
+        )  # fmt: skip
+
     def vote(
         self, platform: str, message_ref: str, user: str, value: int, at: datetime,
         *, removed: bool = False,

@@ -249,3 +249,16 @@ def test_a_store_from_before_the_records_keeps_its_answers_and_votes(url):
         assert store.vote("slack", "C1/2.0", "U3", -1, T0 + timedelta(days=1))
     finally:
         store.close()
+
+
+def test_a_delivery_that_stopped_trying_is_taken_back_but_a_live_one_is_not(store):
+    question = asked("Ev1")
+    store.claim(question, REPLY)
+    store.record_answer(question, answered())
+    assert store.take_delivery(question.key, "lost", apology=False)
+    before = datetime.now(UTC) - timedelta(minutes=5)
+    assert not store.reclaim(question.key, before)  # it touched the record just now
+    assert store.reclaim(question.key, datetime.now(UTC) + timedelta(seconds=1))
+    assert store.state(question.key) == "answered"
+    assert store.take_delivery(question.key, "resent", apology=False)
+    assert not store.take_delivery(question.key, "lost", apology=False)  # the old one, back late

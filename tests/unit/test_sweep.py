@@ -43,8 +43,10 @@ def test_an_answer_not_posted_is_handed_on_again_after_a_while():
     assert step(waiting("answered", age_s=301, answered=True)) == "resend"
 
 
-def test_a_delivery_in_progress_is_left_to_retry_by_itself():
-    assert step(waiting("delivering", age_s=5000, answered=True)) == "wait"
+def test_a_delivery_in_progress_is_left_to_retry_by_itself_until_it_stops_trying():
+    assert step(waiting("delivering", age_s=299, answered=True)) == "wait"
+    assert step(waiting("delivering", age_s=301, answered=True)) == "resend"
+    assert step(waiting("delivering", age_s=301)) == "apologise"  # an apology that was lost
 
 
 def test_what_was_acted_on_lately_is_given_time_and_the_cli_is_never_replied_to():

@@ -11,10 +11,11 @@ from bot import reactions
 from bot.slack import modals
 from bot.slack.blocks import SUGGEST, WHY_NOT
 from bot.slack.settings import SlackSettings
+from knowledge.records.store import Records
 from workers import enqueue
 
 
-def register(app: App, settings: SlackSettings, celery: Celery) -> None:
+def register(app: App, settings: SlackSettings, celery: Celery, records: Records) -> None:
     def on_button(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         ref = f"{body['channel']['id']}/{body['container']['message_ts']}"
@@ -33,7 +34,7 @@ def register(app: App, settings: SlackSettings, celery: Celery) -> None:
             "correction" if better else "reason", platform="slack", user=body["user"]["id"],
             message_ref=view["private_metadata"], text=text, event_id=view["id"],
         ):  # fmt: skip
-            enqueue.feedback(celery, event)
+            enqueue.feedback(celery, records, event)
 
     app.action(SUGGEST)(on_button)
     app.action(WHY_NOT)(on_button)

@@ -34,7 +34,7 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
         place = translate.where(event)
         fix = translate.correction(event, bot_user_id, settings.correction_prefix)
         if fix is not None:  # "@supportbot correction: ..." in an answer's thread
-            enqueue.feedback(celery, fix)
+            enqueue.feedback(celery, records, fix)
             return
         if not translate.question_text(str(event.get("text", ""))):
             client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts, text=USAGE)
@@ -89,7 +89,7 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
             event, str(context.get("bot_user_id") or ""), settings.correction_prefix
         )
         if fix is not None:
-            enqueue.feedback(celery, fix)
+            enqueue.feedback(celery, records, fix)
 
     app.event("app_mention")(on_question)
     app.event("message")(on_message)

@@ -14,10 +14,11 @@ from slack_bolt import App
 
 from bot.slack import translate
 from bot.slack.settings import SlackSettings
+from knowledge.records.store import Records
 from workers import enqueue
 
 
-def register(app: App, settings: SlackSettings, celery: Celery) -> None:
+def register(app: App, settings: SlackSettings, celery: Celery, records: Records) -> None:
     def on_reaction(event: dict, context: Any, logger: logging.Logger) -> None:
         vote = translate.vote(
             event, str(context.get("bot_user_id") or ""), settings.slack_vote_up,
@@ -28,7 +29,7 @@ def register(app: App, settings: SlackSettings, celery: Celery) -> None:
                 "Ignored reaction %s: not a vote on one of our answers", event.get("reaction")
             )
             return
-        enqueue.feedback(celery, vote)
+        enqueue.feedback(celery, records, vote)
 
     app.event("reaction_added")(on_reaction)
     app.event("reaction_removed")(on_reaction)

@@ -281,6 +281,26 @@ def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(bot):
     assert len(answer.votes) == 2 and len(answer.corrections) == 1
 
 
+def test_a_vote_given_while_the_queue_is_down_is_recorded_all_the_same(bot):
+    assert bot.send(app_mention("EvQ", "how long do refunds take?", "1700000013.1"))[0] == 200
+    _, ts = stored(bot, "EvQ").message_ref.split("/")
+    down = {**bot.env, "SUPPORTBOT_BROKER_URL": "redis://127.0.0.1:1/0"}  # nothing listens
+    settings = settings_from(SlackSettings, down)
+    server = make_http_server(
+        create_app(settings, client_app(down), Records(settings.resolved_records_url)),
+        settings, "127.0.0.1", 0,
+    )  # fmt: skip
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.effective_port}/slack/events"
+        vote = reaction("reaction_added", "EvQ1", ts, "+1", on=ts, by="U0VOTER")
+        assert post_event(url, vote, secret=SECRET, timeout=30)[0] == 200
+        answer = stored(bot, "EvQ", lambda a: len(a.votes) == 1)
+        assert [(v.user, v.value) for v in answer.votes] == [("U0VOTER", 1)]
+    finally:
+        server.close()
+
+
 def test_the_buttons_open_modals_whose_answers_reach_the_feedback_store(bot):
     assert bot.send(app_mention("EvW", "how long do refunds take?", "1700000008.1"))[0] == 200
     answer = stored(bot, "EvW")
