@@ -12,6 +12,7 @@ from bot.discord.settings import DiscordSettings
 from bot.slack.settings import SlackSettings
 from knowledge.settings import BadSettingsError, Settings, load
 from tests.conftest import REPO
+from workers.settings import WorkerSettings
 
 # The widest settings: each platform's, which include the workers' and knowledge's.
 EVERY = [SlackSettings, DiscordSettings]
@@ -96,6 +97,24 @@ def test_a_bad_value_is_one_line_naming_the_variable(monkeypatch):
     message = str(raised.value)
     assert "\n" not in message
     assert "SUPPORTBOT_DISCORD_GUILDS" in message and "SUPPORTBOT_TOP_K" in message
+
+
+def test_a_visibility_timeout_past_the_expiry_is_refused_naming_both(monkeypatch):
+    """A dead worker's question comes back after the visibility timeout: past the expiry, it
+    would always come back too late to be answered."""
+    late = {"SUPPORTBOT_VISIBILITY_TIMEOUT_S": "3600", "SUPPORTBOT_TASK_EXPIRY_S": "600"}
+    with environment(monkeypatch, late), pytest.raises(BadSettingsError) as raised:
+        load(WorkerSettings)
+    message = str(raised.value)
+    assert "SUPPORTBOT_VISIBILITY_TIMEOUT_S" in message and "SUPPORTBOT_TASK_EXPIRY_S" in message
+    assert "\n" not in message
+    with environment(monkeypatch, {"SUPPORTBOT_VISIBILITY_TIMEOUT_S": "300"}):
+        assert load(WorkerSettings).answer_deadline_s == 600 + 300 + 60
+
+
+def test_the_earlier_name_of_the_records_setting_is_still_read(monkeypatch):
+    with environment(monkeypatch, {"SUPPORTBOT_FEEDBACK_URL": "sqlite:///votes.sqlite"}):
+        assert load(WorkerSettings).resolved_records_url == "sqlite:///votes.sqlite"
 
 
 def test_secrets_do_not_show_in_reprs(monkeypatch):
