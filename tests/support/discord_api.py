@@ -119,7 +119,11 @@ class Call:
 class DiscordStandIn:
     """Program `rate_limit` (429s to send first, by call name), `outage` (500s to send first),
     `errors` (name -> (status, body))
-    and `messages` (channel id -> stored messages, for history and fetches)."""
+    and `messages` (channel id -> stored messages, for history and fetches).
+
+    The gateway keeps every event it dispatched: `drop()` closes the connections (and, with
+    `down=True`, refuses new ones until `restore()`); events dispatched meanwhile are replayed to
+    a client that RESUMEs from its last sequence number, as Discord does."""
 
     calls: list[Call] = field(default_factory=list)
     rate_limit: dict[str, int] = field(default_factory=dict)
@@ -132,6 +136,8 @@ class DiscordStandIn:
     _loop: asyncio.AbstractEventLoop | None = None
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _sent: list[tuple[int, str]] = field(default_factory=list)
+    _down: bool = False
     _runner: web.AppRunner | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -171,12 +177,39 @@ class DiscordStandIn:
         return began
 
     async def _send_all(self, event: str, data: dict) -> None:
+        sequence = next(self._sequence)
+        frame = json.dumps({"op": 0, "t": event, "s": sequence, "d": data})
+        self._sent.append((sequence, frame))
         for socket in list(self._sockets):
-            await socket.send_str(
-                json.dumps({"op": 0, "t": event, "s": next(self._sequence), "d": data})
-            )
+            await socket.send_str(frame)
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    def drop(self, *, down: bool = False) -> None:
+        """Close every gateway connection (code 4000: the client reconnects and RESUMEs); with
+        `down`, refuse connections until `restore()`."""
+        assert self._loop is not None
+        self._down = down
+
+        async def close_all() -> None:
+            sockets, self._sockets = list(self._sockets), []
+            for socket in sockets:
+                await socket.close(code=4000, message=b"dropped by the stand-in")
+
+        asyncio.run_coroutine_threadsafe(close_all(), self._loop).result(10)
+
+    def restore(self) -> None:
+        self._down = False
+
+    async def _resume(self, socket: web.WebSocketResponse, since: int) -> None:
+        """Replay what the client missed, then say RESUMED."""
+        for sequence, frame in list(self._sent):
+            if sequence > since:
+                await socket.send_str(frame)
+        self._sockets.append(socket)
+        await self._send_all("RESUMED", {})
+
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self._down:
+            return web.Response(status=503, text="the gateway is down")
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})
@@ -195,6 +228,9 @@ class DiscordStandIn:
                     "application": {"id": APP_ID, "flags": 0}, "shard": [0, 1],
                 })  # fmt: skip
                 await self._send_all("GUILD_CREATE", self._guild())
+            elif payload["op"] == 6:
+                self.calls.append(Call("resume", "WS", "/gateway", payload["d"], _now()))
+                await self._resume(socket, int(payload["d"].get("seq") or 0))
         if socket in self._sockets:
             self._sockets.remove(socket)
         return socket

@@ -201,6 +201,18 @@ def test_bots_and_the_bots_own_messages_are_ignored(harness):
     assert touched == []
 
 
+def test_a_question_asked_while_the_gateway_was_down_is_answered_once_after_resume(harness):
+    resumed = len(harness.discord.named("resume"))
+    harness.discord.drop(down=True)
+    asked = harness.mention("can i get a refund on a yearly plan?")  # while no one listens
+    harness.discord.restore()
+    (posted,) = harness.wait_posts(asked["id"])
+    assert "14 days" in posted.body["embeds"][0]["description"]
+    assert len(harness.discord.named("resume")) == resumed + 1  # resumed, not identified again
+    harness.settle()
+    assert len(harness.posts_in(asked["id"])) == 1
+
+
 def test_a_429_is_retried_after_retry_after(harness):
     harness.discord.rate_limit["create_message"] = 1
     asked = harness.mention("refund on a yearly plan?")
