@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from bot.cli_feedback import feedback_app, read_settings, tune
+from bot.cli_questions import questions
 from bot.console import console, errors
 from bot.doctor import doctor
 from knowledge import logs
@@ -223,6 +224,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(feedback_app, name="feedback")
 app.command()(tune)
 app.command()(doctor)
+app.command()(questions)
 
 
 def main() -> None:

@@ -137,3 +137,22 @@ def test_a_bad_setting_is_one_line_naming_the_variable(env):
     assert result.exit_code == 2
     (line,) = [line for line in result.output.splitlines() if line.strip()]
     assert line.startswith("error: SUPPORTBOT_TOP_K:") and "Traceback" not in result.output
+
+
+def test_questions_lists_who_is_still_waiting(tmp_path, env):
+    from knowledge.records.store import Posted, Records, Reply
+    from knowledge.settings import Settings
+    from tests.support.answers import answered, asked
+    from tests.support.processes import settings_from
+
+    records = Records(settings_from(Settings, env).resolved_records_url)
+    reply = Reply("supportbot.deliver.slack", {"channel": "C1", "thread_ts": "1.0"})
+    records.record_answer(asked("EvDone"), answered(), Posted("C1/2.0", "C1/1.0"))
+    records.claim(asked("EvStuck", "why is the sky blue?"), reply)
+    records.fail(asked("EvStuck").key, "GenerationError: the model is down")
+    records.close()
+    result = runner.invoke(app, ["questions"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "delivered: 1" in result.output and "failed: 1" in result.output
+    assert "slack:T1:EvStuck" in result.output and "EvDone" not in result.output
+    assert "GenerationError" in result.output

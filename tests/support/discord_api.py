@@ -113,6 +113,7 @@ class Call:
     path: str
     body: Any
     at: float
+    refused: bool = False  # answered with a 429, a 500 (the stand-in's outage) or an error
 
 
 @dataclass
@@ -258,17 +259,21 @@ class DiscordStandIn:
         raw = await request.read()
         body = json.loads(raw) if raw and "json" in request.content_type else None
         name = _name(request.method, path)
-        self.calls.append(Call(name, request.method, path, body, _now()))
+        call = Call(name, request.method, path, body, _now())
+        self.calls.append(call)
         if self.rate_limit.get(name, 0) > 0:
             self.rate_limit[name] -= 1
+            call.refused = True
             return _json(
                 RATE_LIMITED, status=429, headers={"Retry-After": "1", "Via": "1.1 google"}
             )
         if self.outage.get(name, 0) > 0:  # Discord down: 500 for the next N calls
             self.outage[name] -= 1
+            call.refused = True
             return _json({"message": "Internal Server Error", "code": 0}, status=500)
         if name in self.errors:
             status, error = self.errors[name]
+            call.refused = True
             return _json(error, status=status)
         return await self._answer(name, path, body)
 

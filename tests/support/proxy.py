@@ -37,6 +37,8 @@ class Proxy:
             listener, self._listener = self._listener, None
             sockets, self._open = self._open, set()
         if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
             listener.close()
         for sock in sockets:
             with contextlib.suppress(OSError):

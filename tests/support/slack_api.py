@@ -29,6 +29,7 @@ class Call:
     method: str
     args: dict[str, Any]
     at: float
+    refused: bool = False  # answered with a 429 or a 500 (the stand-in's outage)
 
 
 @dataclass
@@ -80,12 +81,15 @@ class SlackStandIn:
 
     def respond(self, method: str, args: dict[str, Any]) -> tuple[int, dict, dict[str, str]]:
         with self._lock:
-            self.calls.append(Call(method, args, time.monotonic()))
+            call = Call(method, args, time.monotonic())
+            self.calls.append(call)
             if self.rate_limit.get(method, 0) > 0:
                 self.rate_limit[method] -= 1
+                call.refused = True
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
             if self.outage.get(method, 0) > 0:  # Slack down: 500 for the next N calls
                 self.outage[method] -= 1
+                call.refused = True
                 return 500, {"ok": False, "error": "internal_error"}, {}
             if method in self.errors:
                 return 200, {"ok": False, "error": self.errors[method]}, {}

@@ -1,0 +1,385 @@
+"""The fault table (issue 11): each fault against real processes, and what became of every
+question and vote.
+
+Real parts: the Slack adapter (Bolt over HTTP, in this process), the Discord bot (discord.py on
+the gateway stand-in, in this process), a knowledge worker, a delivery worker and `celery beat`
+(separate processes, as the Procfile starts them), Redis as the broker and PostgreSQL as the
+records, each reached through a TCP proxy that the benchmark cuts for the length of an outage.
+
+For each fault: questions asked; answered once (exactly one answer in the thread); told (an
+honest "can't take questions now" or "couldn't answer" in the thread); lost (nothing at all);
+duplicated (more than one answer); votes sent and stored.
+
+Usage: .venv/bin/python benchmarks/faults.py [--platform-s 120] [--redis-s 60] [--db-s 600]
+The visibility timeout is 30 s here (300 s by default) so that the killed-worker row ends within
+a minute; the expiry row sends its questions with a 20 s expiry instead of waiting 10 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
+
+import redis
+
+from bot.discord.app import create_bot
+from bot.discord.settings import DiscordSettings
+from bot.slack.app import create_app, make_http_server
+from bot.slack.delivery import TASK as SLACK_DELIVERY
+from bot.slack.settings import SlackSettings
+from knowledge.models import Question
+from knowledge.records.store import Records
+from tests.integration.test_worker import ingest_small_docs
+from tests.support import discord_api
+from tests.support.databases import fresh_postgres
+from tests.support.discord_api import BOT, DiscordStandIn, connected, message
+from tests.support.observe import wait_idle, wait_until
+from tests.support.processes import Beat, Worker, client_app, settings_from, start_answering
+from tests.support.proxy import Proxy
+from tests.support.slack_api import SlackStandIn, app_mention, post_event
+from workers import enqueue
+
+REDIS_DB = 6
+SECRET = "faults-signing-secret"  # noqa: S105 - the stand-in's
+DISCORD_TOKEN = "faults.discord.token"  # noqa: S105
+QUESTION = "can i get a refund on a yearly plan?"
+ANSWERED = "14 days"
+TOLD = ("can't take questions", "couldn't answer")
+
+
+@dataclass
+class Row:
+    fault: str
+    outage: str
+    asked: int = 0
+    answered_once: int = 0
+    told: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    votes_sent: int = 0
+    votes_stored: int = 0
+
+
+class Rig:
+    """Everything running, with the proxies to cut."""
+
+    def __init__(self, root: Path, records_url: str) -> None:
+        self.root = root
+        self.redis = Proxy(6379)
+        self.postgres = Proxy(5432)
+        self.slack = SlackStandIn().start()
+        self.discord = DiscordStandIn().start()
+        database = records_url.rsplit("/", 1)[1]
+        self.env = {
+            "SUPPORTBOT_DATA_DIR": str(root / "data"),
+            "SUPPORTBOT_GENERATOR": "extractive",
+            "SUPPORTBOT_BROKER_URL": self.redis.url("redis", f"/{REDIS_DB}"),
+            "SUPPORTBOT_RECORDS_URL": self.postgres.url(
+                "postgresql+psycopg", f"/{database}"
+            ).replace("://", "://postgres@"),
+            "SUPPORTBOT_VISIBILITY_TIMEOUT_S": "30",
+            "SUPPORTBOT_SWEEP_EVERY_S": "5",
+            "SUPPORTBOT_RESEND_AFTER_S": "60",
+            "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-faults",
+            "SUPPORTBOT_SLACK_SIGNING_SECRET": SECRET,
+            "SUPPORTBOT_SLACK_MODE": "http",
+            "SUPPORTBOT_SLACK_API_URL": self.slack.url,
+            "SUPPORTBOT_DISCORD_TOKEN": DISCORD_TOKEN,
+            "SUPPORTBOT_DISCORD_API_URL": self.discord.api_url,
+            "SUPPORTBOT_DISCORD_GUILDS": f"[{discord_api.GUILD_ID}]",
+            "C_FORCE_ROOT": "1",
+        }
+        ingest_small_docs(root / "data")
+        self.knowledge, self.delivery = start_answering(self.env, root)
+        self.beat = Beat(self.env, root / "beat.log")
+        self.knowledge.wait_ready()
+        self.delivery.wait_ready()
+        settings = settings_from(SlackSettings, self.env)
+        self.records = Records(settings.resolved_records_url)
+        self.celery = client_app(self.env)
+        self.server = make_http_server(
+            create_app(settings, client_app(self.env), self.records), settings, "127.0.0.1", 0
+        )
+        threading.Thread(target=self.server.run, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.effective_port}/slack/events"
+        discord_settings = settings_from(DiscordSettings, self.env)
+        self.bot = create_bot(discord_settings, client_app(self.env), self.records)
+        self._ids = itertools.count(1)
+        self.keys: dict[str, str] = {}  # thread ts -> question key
+
+    def close(self) -> None:
+        self.server.close()
+        for process in (self.beat, self.knowledge, self.delivery):
+            process.stop()
+        self.slack.stop()
+        self.discord.stop()
+        self.redis.close()
+        self.postgres.close()
+
+    # -- asking ------------------------------------------------------------------------------
+    def ask_slack(self, label: str) -> str:
+        """A mention in a new thread; its thread ts."""
+        n = next(self._ids)
+        ts = f"{1700000000 + n}.{n:06d}"
+        self.keys[ts] = f"slack:T0001:Ev{label}{n}"
+        post_event(self.url, app_mention(f"Ev{label}{n}", QUESTION, ts), secret=SECRET, timeout=30)
+        return ts
+
+    def vote_slack(self, label: str, on_ts: str, user: str) -> None:
+        n = next(self._ids)
+        payload = {
+            "type": "event_callback", "team_id": "T0001", "event_id": f"Ev{label}V{n}",
+            "event": {"type": "reaction_added", "user": user, "reaction": "+1",
+                      "item_user": "U0BOT", "item": {"type": "message", "channel": "C0SUPPORT",
+                                                     "ts": on_ts},
+                      "event_ts": f"{time.time():.6f}"},
+        }  # fmt: skip
+        post_event(self.url, payload, secret=SECRET, timeout=30)
+
+    def ask_discord(self) -> str:
+        payload = message(f"<@{BOT['id']}> {QUESTION}", mentions=[BOT])
+        self.discord.dispatch("MESSAGE_CREATE", payload)
+        return payload["id"]
+
+    # -- outcomes -----------------------------------------------------------------------------
+    def slack_texts(self, ts: str) -> list[str]:
+        return [str(c.args.get("text", "")) for c in self.slack.posts_in(ts) if not c.refused]
+
+    def discord_texts(self, message_id: str) -> list[str]:
+        texts = []
+        for call in self.discord.named("create_message"):
+            if call.refused:
+                continue
+            body = call.body or {}
+            reference = str((body.get("message_reference") or {}).get("message_id", ""))
+            if message_id in call.path or reference == message_id:
+                embeds = body.get("embeds") or [{}]
+                texts.append(str(body.get("content", "")) + str(embeds[0].get("description", "")))
+        return texts
+
+    def settle(self, done: Callable[[], bool], timeout: float) -> None:
+        """Until `done()` (every question has its outcome), then the queues run dry."""
+        with contextlib.suppress(AssertionError):  # what is missing then is counted as lost
+            wait_until(done, "every question to end", timeout=timeout, every=0.5)
+        wait_idle(f"redis://127.0.0.1:6379/{REDIS_DB}", timeout=timeout)
+
+
+def tally(row: Row, threads: list[list[str]]) -> Row:
+    row.asked = len(threads)
+    for texts in threads:
+        answers = sum(ANSWERED in t for t in texts)
+        told = any(any(phrase in t for phrase in TOLD) for t in texts)
+        row.answered_once += answers == 1
+        row.duplicated += answers > 1
+        row.told += told and answers == 0
+        row.lost += answers == 0 and not told
+    return row
+
+
+def ended(texts: list[str]) -> bool:
+    return any(ANSWERED in t or any(phrase in t for phrase in TOLD) for t in texts)
+
+
+@contextmanager
+def outage(seconds: float, start: Callable[[], None], end: Callable[[], None]) -> Iterator[None]:
+    """`start()`, the body, then `end()` once `seconds` have passed since `start()`."""
+    began = time.monotonic()
+    start()
+    try:
+        yield
+        time.sleep(max(0.0, seconds - (time.monotonic() - began)))
+    finally:
+        end()
+
+
+# -- the faults -----------------------------------------------------------------------------------
+def slack_api_down(rig: Rig, seconds: float) -> Row:
+    with outage(seconds, lambda: rig.slack.outage.update({"chat.postMessage": 10**9}),
+                lambda: rig.slack.outage.update({"chat.postMessage": 0})):  # fmt: skip
+        threads = [rig.ask_slack("SlackDown") for _ in range(5)]
+    rig.settle(lambda: all(ended(rig.slack_texts(t)) for t in threads), 600)
+    return tally(Row("Slack Web API answers 500", f"{seconds:.0f} s"),
+                 [rig.slack_texts(t) for t in threads])  # fmt: skip
+
+
+def discord_api_down(rig: Rig, seconds: float) -> Row:
+    with outage(seconds, lambda: rig.discord.outage.update({"create_message": 10**9}),
+                lambda: rig.discord.outage.update({"create_message": 0})):  # fmt: skip
+        asked = [rig.ask_discord() for _ in range(5)]
+    rig.settle(lambda: all(ended(rig.discord_texts(m)) for m in asked), 600)
+    return tally(Row("Discord REST answers 500", f"{seconds:.0f} s"),
+                 [rig.discord_texts(m) for m in asked])  # fmt: skip
+
+
+def discord_gateway_down(rig: Rig, seconds: float) -> Row:
+    with outage(seconds, lambda: rig.discord.drop(down=True), rig.discord.restore):
+        asked = [rig.ask_discord() for _ in range(3)]  # dispatched while the bot is away
+    rig.settle(lambda: all(ended(rig.discord_texts(m)) for m in asked), 300)
+    return tally(Row("Discord gateway dropped (RESUME replays)", f"{seconds:.0f} s"),
+                 [rig.discord_texts(m) for m in asked])  # fmt: skip
+
+
+def redis_down_while_asking(rig: Rig, seconds: float) -> Row:
+    with outage(seconds, rig.redis.cut, rig.redis.restore):
+        threads = [rig.ask_slack("RedisDown") for _ in range(5)]
+    rig.settle(lambda: all(ended(rig.slack_texts(t)) for t in threads), 300)
+    return tally(Row("Redis unreachable while Slack questions arrive", f"{seconds:.0f} s"),
+                 [rig.slack_texts(t) for t in threads])  # fmt: skip
+
+
+def redis_down_with_deliveries_in_flight(rig: Rig, seconds: float) -> Row:
+    rig.slack.outage["chat.postMessage"] = 10**9
+    threads = [rig.ask_slack("InFlight") for _ in range(3)]
+    retried = rig.delivery.log.read_text().count("trying again")
+    wait_until(lambda: rig.delivery.log.read_text().count("trying again") >= retried + 3,
+               "the deliveries to be retrying", timeout=120)  # fmt: skip
+    with outage(seconds, rig.redis.cut, rig.redis.restore):
+        pass
+    rig.slack.outage["chat.postMessage"] = 0
+    rig.settle(lambda: all(ended(rig.slack_texts(t)) for t in threads), 600)
+    alive = rig.delivery.process.poll() is None
+    row = tally(Row(f"Redis drops, 3 deliveries in flight (worker alive: {alive})",
+                    f"{seconds:.0f} s"), [rig.slack_texts(t) for t in threads])  # fmt: skip
+    return row
+
+
+def worker_killed_in_burst(rig: Rig, _seconds: float) -> Row:
+    threads = [rig.ask_slack("Killed") for _ in range(8)]
+    rig.knowledge.kill()
+    rig.knowledge = Worker(rig.env, rig.root / "knowledge-2.log")
+    rig.knowledge.wait_ready()
+    rig.settle(lambda: all(ended(rig.slack_texts(t)) for t in threads), 300)
+    return tally(Row("knowledge worker SIGKILLed during an 8-question burst", "restarted"),
+                 [rig.slack_texts(t) for t in threads])  # fmt: skip
+
+
+def worker_down_past_expiry(rig: Rig, seconds: float) -> Row:
+    rig.knowledge.stop()
+    threads = []
+    for n in range(3):
+        ts = f"{1800000000 + n}.000001"
+        question = Question(platform="slack", workspace="T0001", channel="C0SUPPORT",
+                            text=QUESTION, event_id=f"EvExpiry{n}")  # fmt: skip
+        deliver = rig.celery.signature(
+            SLACK_DELIVERY, kwargs={"channel": "C0SUPPORT", "thread_ts": ts, "message_ts": ts}
+        )
+        enqueue.ask(rig.celery, rig.records, question, expires_s=20, then=deliver)
+        threads.append(ts)
+    time.sleep(max(seconds, 25))  # the outage: longer than the 20 s expiry
+    rig.knowledge = Worker(rig.env, rig.root / "knowledge-3.log")
+    rig.knowledge.wait_ready()
+    rig.settle(lambda: all(ended(rig.slack_texts(t)) for t in threads), 300)
+    fault = "knowledge worker down past the questions' expiry (20 s)"
+    return tally(Row(fault, f"{max(seconds, 25):.0f} s"), [rig.slack_texts(t) for t in threads])
+
+
+class BrokenModel(BaseHTTPRequestHandler):
+    """A hosted model that answers every request with a 500."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def model_fails_for_good(rig: Rig, _seconds: float) -> Row:
+    model = ThreadingHTTPServer(("127.0.0.1", 0), BrokenModel)
+    threading.Thread(target=model.serve_forever, daemon=True).start()
+    rig.knowledge.stop()
+    url = f"http://127.0.0.1:{model.server_port}"
+    broken = rig.env | {"SUPPORTBOT_GENERATOR": "hosted", "SUPPORTBOT_HOSTED_URL": url}
+    rig.knowledge = Worker(broken, rig.root / "knowledge-broken.log")
+    rig.knowledge.wait_ready()
+    threads = [rig.ask_slack("Broken") for _ in range(3)]
+    rig.settle(lambda: all(ended(rig.slack_texts(t)) for t in threads), 300)
+    rig.knowledge.stop()
+    model.shutdown()
+    rig.knowledge = Worker(rig.env, rig.root / "knowledge-4.log")
+    rig.knowledge.wait_ready()
+    return tally(Row("the model fails every try (answer task fails for good)", "all along"),
+                 [rig.slack_texts(t) for t in threads])  # fmt: skip
+
+
+def records_down(rig: Rig, seconds: float) -> Row:
+    before = rig.ask_slack("DbBefore")
+    key = rig.keys[before]
+    stored = wait_until(lambda: (a := rig.records.answer_for(key)) and a.message_ref and a,
+                        "the first answer's post to be recorded", timeout=120)  # fmt: skip
+    answer_ts = str(stored.message_ref).split("/")[1]
+    voters = [f"U0V{n}" for n in range(6)]
+    with outage(seconds, rig.postgres.cut, rig.postgres.restore):
+        threads = [rig.ask_slack("DbDown") for _ in range(2)]
+        for voter in voters:
+            rig.vote_slack("Db", answer_ts, voter)
+    rig.settle(lambda: all(ended(rig.slack_texts(t)) for t in threads), 600)
+    row = tally(Row("PostgreSQL records down (votes and questions arrive)", f"{seconds:.0f} s"),
+                [rig.slack_texts(t) for t in threads])  # fmt: skip
+    row.votes_sent = len(voters)
+    wait_idle(f"redis://127.0.0.1:6379/{REDIS_DB}", timeout=600)
+    stored = rig.records.answer_for(key)
+    row.votes_stored = len([v for v in stored.votes if v.value == 1]) if stored else 0
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--platform-s", type=float, default=120)
+    parser.add_argument("--redis-s", type=float, default=60)
+    parser.add_argument("--db-s", type=float, default=600)
+    args = parser.parse_args()
+    redis.Redis.from_url(f"redis://127.0.0.1:6379/{REDIS_DB}").flushdb()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp, fresh_postgres("faults") as url:
+        rig = Rig(Path(tmp), url)
+        try:
+            with connected(rig.bot, rig.discord, DISCORD_TOKEN):
+                for run, seconds in [
+                    (slack_api_down, args.platform_s),
+                    (discord_api_down, args.platform_s),
+                    (discord_gateway_down, 30),
+                    (redis_down_while_asking, args.redis_s),
+                    (redis_down_with_deliveries_in_flight, args.redis_s),
+                    (worker_killed_in_burst, 0),
+                    (worker_down_past_expiry, 30),
+                    (model_fails_for_good, 0),
+                    (records_down, args.db_s),
+                ]:
+                    started = time.monotonic()
+                    print(f"... {run.__name__}", file=sys.stderr, flush=True)
+                    rows.append(run(rig, seconds))
+                    print(f"    {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+        finally:
+            rig.close()
+    print(f"\nFault table ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n")
+    print(
+        "| fault | outage | asked | answered once | told | lost | duplicated | votes sent "
+        "| votes stored |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        votes = f"{r.votes_sent} | {r.votes_stored}" if r.votes_sent else " | "
+        print(
+            f"| {r.fault} | {r.outage} | {r.asked} | {r.answered_once} | {r.told} | {r.lost} "
+            f"| {r.duplicated} | {votes} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Faults that last longer than any client's own retries, against a real delivery worker: Redis
+(the broker) and PostgreSQL (the records) reached through TCP proxies that the tests cut.
+`benchmarks/faults.py` runs the long versions and prints the whole fault table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot.slack.delivery import TASK
+from knowledge.models import Feedback
+from knowledge.records.store import Posted, Records, Reply
+from tests.support.answers import answered, asked
+from tests.support.databases import fresh_postgres, postgres_ready
+from tests.support.observe import log_lines, wait_idle, wait_until
+from tests.support.processes import Worker, client_app
+from tests.support.proxy import Proxy
+from tests.support.slack_api import SlackStandIn
+from workers import enqueue
+
+REDIS_DB = 5
+REDIS = f"redis://127.0.0.1:6379/{REDIS_DB}"
+T0 = datetime(2026, 11, 28, tzinfo=UTC)
+
+
+@dataclass
+class Rig:
+    broker: Proxy
+    database: Proxy
+    records: Records
+    slack: SlackStandIn
+    delivery: Worker
+    env: dict[str, str]
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
+    if not postgres_ready():
+        pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 (.ci/run starts it)")
+    redis.Redis.from_url(REDIS).flushdb()
+    broker, database = Proxy(6379), Proxy(5432)
+    slack = SlackStandIn().start()
+    with fresh_postgres("faults") as url:
+        name = url.rsplit("/", 1)[1]
+        env = {
+            "SUPPORTBOT_DATA_DIR": str(tmp_path / "data"),
+            "SUPPORTBOT_BROKER_URL": broker.url("redis", f"/{REDIS_DB}"),
+            "SUPPORTBOT_RECORDS_URL": f"postgresql+psycopg://postgres@127.0.0.1:{database.port}/{name}",
+            "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SUPPORTBOT_SLACK_API_URL": slack.url,
+            "SUPPORTBOT_VISIBILITY_TIMEOUT_S": "10",
+            "C_FORCE_ROOT": "1",
+        }
+        records = Records(url)  # directly, not through the proxy: the test's own view
+        delivery = Worker(env, tmp_path / "delivery.log", app="bot.worker",
+                          queue="delivery,feedback", pool="threads")  # fmt: skip
+        try:
+            delivery.wait_ready()
+            yield Rig(broker, database, records, slack, delivery, env)
+        finally:
+            delivery.stop()
+            records.close()
+            slack.stop()
+            broker.close()
+            database.close()
+
+
+def answered_question(rig: Rig, n: int) -> tuple[str, dict]:
+    """A question claimed and answered as the knowledge worker leaves it; its thread and the
+    result the chain hands to delivery."""
+    question = asked(f"Ev{n}")
+    ts = f"{1700000000 + n}.1"
+    rig.records.claim(question, Reply(TASK, {"channel": "C1", "thread_ts": ts, "message_ts": ts}))
+    rig.records.record_answer(question, answered())
+    result = {"question": question.model_dump(mode="json"),
+              "answer": answered().model_dump(mode="json")}  # fmt: skip
+    return ts, result
+
+
+def test_deliveries_in_flight_outlast_a_broker_drop_and_post_once(rig):
+    rig.slack.outage["chat.postMessage"] = 10**9  # Slack down: every delivery is retrying
+    celery = client_app(rig.env)
+    threads = []
+    for n in range(3):
+        ts, result = answered_question(rig, n)
+        celery.send_task(TASK, args=(result,),
+                         kwargs={"channel": "C1", "thread_ts": ts, "message_ts": ts})  # fmt: skip
+        threads.append(ts)
+    wait_until(lambda: log_lines(rig.delivery.log, "trying again") >= 3, "retrying deliveries")
+    rig.broker.cut()
+    wait_until(lambda: log_lines(rig.delivery.log, "Connection to broker lost"), "the drop seen")
+    wait_until(lambda: log_lines(rig.delivery.log, "handing the task back") >= 1,
+               "a retry the broker refused")  # fmt: skip
+    rig.broker.restore()
+    rig.slack.outage["chat.postMessage"] = 0
+    for ts in threads:
+        wait_until(lambda ts=ts: landed(rig.slack, ts), f"the post in {ts}")
+    wait_until(lambda: all(rig.records.state(asked(f"Ev{n}").key) == "delivered"
+                           for n in range(3)), "the posts recorded")  # fmt: skip
+    wait_idle(REDIS)
+    assert rig.delivery.process.poll() is None  # the worker lived through it
+    assert [len(landed(rig.slack, ts)) for ts in threads] == [1, 1, 1]
+
+
+def test_votes_and_a_post_outlast_a_records_outage(rig):
+    ts, _ = answered_question(rig, 10)
+    celery = client_app(rig.env)
+    rig.records.delivered(asked("Ev10").key, Posted("C1/1700000010.5", f"C1/{ts}"))
+    rig.database.cut()
+    votes = [Feedback(platform="slack", kind="vote", user=f"U{n}", message_ref="C1/1700000010.5",
+                      value=1, at=T0 + timedelta(seconds=n)) for n in range(5)]  # fmt: skip
+    for vote in votes:
+        enqueue.feedback(celery, rig.records, vote)
+    ts2, result2 = answered_question(rig, 11)  # answered before the outage, posted during it
+    celery.send_task(TASK, args=(result2,),
+                     kwargs={"channel": "C1", "thread_ts": ts2, "message_ts": ts2})  # fmt: skip
+    # an outage longer than the five tries (~30 s) that used to lose votes: 6 writes x 6 tries
+    wait_until(lambda: log_lines(rig.delivery.log, "The records did not") >= 36,
+               "every write to wait out the outage", timeout=180)  # fmt: skip
+    rig.database.restore()
+    answer = wait_until(lambda: (a := rig.records.answer_for(asked("Ev10").key))
+                        and len(a.votes) == 5 and a, "the votes stored", timeout=180)  # fmt: skip
+    assert {v.user for v in answer.votes} == {f"U{n}" for n in range(5)}
+    wait_until(lambda: rig.records.state(asked("Ev11").key) == "delivered", "the post recorded",
+               timeout=180)  # fmt: skip
+    wait_idle(REDIS)
+    assert len(landed(rig.slack, ts2)) == 1
+
+
+def landed(slack: SlackStandIn, ts: str) -> list:
+    """The posts in a thread that Slack took (not the ones its outage refused)."""
+    return [c for c in slack.posts_in(ts) if not c.refused]
