@@ -35,7 +35,7 @@ def record_feedback(self: Task, *, feedback: dict[str, Any], unknown: int = 0) -
         raise retry_later(self, exc, transient=True, window_s=settings().records_retry_for_s,
                           what=f"The records did not take a {event.kind}") from exc  # fmt: skip
     if outcome is None:
-        wait = next_delay(unknown, UNKNOWN_FOR_S)
+        wait = next_delay(unknown, UNKNOWN_FOR_S, settings().retry_cap_s)
         if wait is not None:
             raise self.retry(countdown=wait, kwargs={"feedback": feedback, "unknown": unknown + 1})
         logger.info("%s on %s is not on one of our answers; set aside", event.kind,

@@ -3,8 +3,9 @@ a transient failure into a later try.
 
 Slack's and Discord's clients retry a 5xx or a dropped connection a few times within seconds, a
 database driver not at all; an outage of minutes outlasts that. The task (a delivery, a vote)
-then retries itself, waiting 1, 2, 4 ... seconds, at most `cap_s` between tries, until `window_s`
-has passed since the first failure. Its message stays in the broker meanwhile: nothing is lost
+then retries itself, waiting 1, 2, 4 ... seconds, at most `cap_s` between tries (60 s, less with
+a short visibility timeout: `WorkerSettings.retry_cap_s`), until `window_s` has passed since the
+first failure. Its message stays in the broker meanwhile: nothing is lost
 when the worker restarts.
 """
 
@@ -15,6 +16,8 @@ from typing import Any
 
 from celery import Task
 from celery.exceptions import Reject
+
+from workers.records import settings
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +47,8 @@ def retry_later(
     `Retry`, its expiry moved past the window so the question's own expiry can't drop it;
     `kwargs` replace the task's arguments, e.g. to remember a post already made); once the
     window is over, or for any other failure, the exception to raise instead."""
-    wait = next_delay(task.request.retries, window_s) if transient else None
+    cap_s = settings().retry_cap_s
+    wait = next_delay(task.request.retries, window_s, cap_s) if transient else None
     if wait is None:
         return exc
     logger.warning("%s (%s); trying again in %.0f s", what, type(exc).__name__, wait)

@@ -54,6 +54,13 @@ class WorkerSettings(Settings):
         return self
 
     @property
+    def retry_cap_s(self) -> float:
+        """The longest wait between a task's tries. A retry waits in a worker unacknowledged, and
+        Redis hands a message unacknowledged for longer than the visibility timeout to a second
+        worker: a copy of the same try, posting twice. Half the timeout leaves room for both."""
+        return min(60.0, self.visibility_timeout_s / 2)
+
+    @property
     def answer_deadline_s(self) -> int:
         """After this long a question that has no answer will not get one: it expired unstarted,
         or its worker died and its task came back past the expiry."""

@@ -39,7 +39,11 @@ class Rig:
 
 
 @pytest.fixture
-def rig(tmp_path: Path) -> Iterator[Rig]:
+def rig(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Rig]:
+    """The delivery worker and what it talks to; `@pytest.mark.visibility(S)` sets the broker's
+    visibility timeout (a lost message comes back after it)."""
+    marker = request.node.get_closest_marker("visibility")
+    visibility = str(marker.args[0]) if marker else "300"
     if not postgres_ready():
         pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 (.ci/run starts it)")
     redis.Redis.from_url(REDIS).flushdb()
@@ -53,7 +57,7 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
             "SUPPORTBOT_RECORDS_URL": f"postgresql+psycopg://postgres@127.0.0.1:{database.port}/{name}",
             "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
             "SUPPORTBOT_SLACK_API_URL": slack.url,
-            "SUPPORTBOT_VISIBILITY_TIMEOUT_S": "10",
+            "SUPPORTBOT_VISIBILITY_TIMEOUT_S": visibility,
             "C_FORCE_ROOT": "1",
         }
         records = Records(url)  # directly, not through the proxy: the test's own view
@@ -82,6 +86,7 @@ def answered_question(rig: Rig, n: int) -> tuple[str, dict]:
     return ts, result
 
 
+@pytest.mark.visibility(10)  # the handed-back messages come back from Redis after this
 def test_deliveries_in_flight_outlast_a_broker_drop_and_post_once(rig):
     rig.slack.outage["chat.postMessage"] = 10**9  # Slack down: every delivery is retrying
     celery = client_app(rig.env)
