@@ -7,16 +7,20 @@ from pathlib import Path
 from typing import Any
 
 from celery import Task, shared_task
+from sqlalchemy.exc import OperationalError
 
 from knowledge.generate.hosted import GenerationError
 from knowledge.models import Answer, ModelInfo, Question
 from knowledge.retrieve import EmptyQuestionError
 from workers import names
-from workers.records import records
+from workers.records import records, settings
+from workers.retrying import retry_later
 from workers.runtime import current
 
 logger = logging.getLogger(__name__)
 USAGE = "Ask me a question about our product, e.g. “how do I reset my password?”"
+#: A hosted model that fails is tried again for this long (1, 2, 4, 8 s), then the asker is told.
+GENERATION_RETRY_FOR_S = 15
 
 
 class Answering(Task):
@@ -29,22 +33,36 @@ class Answering(Task):
         records().fail(key, f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(
-    base=Answering,
-    name=names.ANSWER,
-    autoretry_for=(GenerationError,),
-    retry_backoff=True,
-    max_retries=3,
-)
-def answer(*, question: dict[str, Any]) -> dict[str, Any]:
+@shared_task(bind=True, base=Answering, name=names.ANSWER, max_retries=None)
+def answer(
+    self: Task, *, question: dict[str, Any], written: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Question -> {"question", "answer"}, the answer written to the records once; a redelivered
-    question returns the stored answer."""
+    question returns the stored answer. Through a records outage the answer is kept in the
+    task's arguments (`written`) and stored when the database is back, not computed again."""
     asked = Question.model_validate(question)
-    runtime = current()
-    stored = records().stored_answer(asked.key)
+    try:
+        if written is not None:
+            return _store(asked, Answer.model_validate(written))
+        stored = records().stored_answer(asked.key)
+    except OperationalError as exc:
+        raise _later(self, exc, asked, written) from exc
     if stored is not None:
         logger.info("Question %s was answered before; reusing that answer", asked.key)
         return _result(asked, stored)
+    try:
+        reply = _compute(asked)
+    except GenerationError as exc:  # the model server is down or overloaded: a few tries
+        raise retry_later(self, exc, transient=True, window_s=GENERATION_RETRY_FOR_S,
+                          what=f"The model did not answer {asked.key}") from exc  # fmt: skip
+    try:
+        return _store(asked, reply)
+    except OperationalError as exc:
+        raise _later(self, exc, asked, reply.model_dump(mode="json")) from exc
+
+
+def _compute(asked: Question) -> Answer:
+    runtime = current()
     try:
         reply = runtime.answerer.answer(
             asked.text,
@@ -61,9 +79,23 @@ def answer(*, question: dict[str, Any]) -> dict[str, Any]:
             declined=True,
             model=ModelInfo(backend="none"),
         )
+    return reply
+
+
+def _store(asked: Question, reply: Answer) -> dict[str, Any]:
     if not records().record_answer(asked, reply):  # another worker wrote it first: use that one
         reply = records().stored_answer(asked.key) or reply
     return _result(asked, reply)
+
+
+def _later(
+    task: Task, exc: Exception, asked: Question, written: dict[str, Any] | None
+) -> Exception:
+    """Wait out a records outage; the answer, once computed, travels with the retry."""
+    kwargs = {"question": asked.model_dump(mode="json"), "written": written}
+    what = f"The records did not take the answer to {asked.key}"
+    return retry_later(task, exc, transient=True, window_s=settings().records_retry_for_s,
+                       what=what, kwargs=kwargs)  # fmt: skip
 
 
 def _result(question: Question, answer: Answer) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import redis
 from bot.slack.delivery import TASK
 from knowledge.models import Feedback
 from knowledge.records.store import Posted, Records, Reply
+from tests.integration.test_worker import ingest_small_docs
 from tests.support.answers import answered, asked
 from tests.support.databases import fresh_postgres, postgres_ready
 from tests.support.observe import log_lines, wait_idle, wait_until
@@ -140,3 +141,22 @@ def test_votes_and_a_post_outlast_a_records_outage(rig):
 def landed(slack: SlackStandIn, ts: str) -> list:
     """The posts in a thread that Slack took (not the ones its outage refused)."""
     return [c for c in slack.posts_in(ts) if not c.refused]
+
+
+def test_an_answer_computed_during_a_records_outage_is_stored_once_it_is_back(rig, tmp_path):
+    ingest_small_docs(Path(rig.env["SUPPORTBOT_DATA_DIR"]))
+    knowledge = Worker(rig.env | {"SUPPORTBOT_GENERATOR": "extractive"}, tmp_path / "worker.log")
+    try:
+        knowledge.wait_ready()
+        question = asked("Ev20")
+        rig.database.cut()
+        client_app(rig.env).send_task(
+            "supportbot.answer", kwargs={"question": question.model_dump(mode="json")}
+        )
+        wait_until(lambda: log_lines(knowledge.log, "The records did not take the answer") >= 3,
+                   "the answer to wait out the outage")  # fmt: skip
+        rig.database.restore()
+        answer = wait_until(lambda: rig.records.stored_answer(question.key), "the answer stored")
+        assert "14 days" in answer.text
+    finally:
+        knowledge.stop()
