@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +37,10 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from knowledge.models import (
     Answer,
-    Citation,
     Feedback,
-    ModelInfo,
     Question,
-    Source,
-    Timings,
-    Turn,
 )
+from knowledge.records.rows import answer_of, answer_row, question_of, question_row, utc
 from knowledge.records.tables import (
     WAITING,
     AskedQuestion,
@@ -143,7 +139,9 @@ class Records:
         processes), so a retried event or a redelivered message is taken once."""
         try:
             with self.sessions.begin() as session:
-                session.add(_asked(question, reply))
+                session.add(
+                    question_row(question, reply.task if reply else "", reply.to if reply else {})
+                )
         except IntegrityError:
             return False
         return True
@@ -176,11 +174,11 @@ class Records:
                         .options(selectinload(AskedQuestion.answer))
                     )
                     if asked is None:
-                        asked = _asked(question, None)
+                        asked = question_row(question, "", {})
                         session.add(asked)
                     elif asked.answer is not None:
                         return False
-                    asked.answer = _stored(question, answer)
+                    asked.answer = answer_row(question, answer)
                     if asked.state == "claimed":
                         asked.state = "answered"
                     asked.updated_at = utcnow()
@@ -195,7 +193,7 @@ class Records:
         """A question as it was asked, from its key."""
         with self.sessions() as session:
             asked = session.scalar(select(AskedQuestion).where(AskedQuestion.key == key))
-            return None if asked is None else _question(asked)
+            return None if asked is None else question_of(asked)
 
     def stored_answer(self, key: str) -> Answer | None:
         """The answer already written for this question, rebuilt as the model wrote it."""
@@ -203,7 +201,7 @@ class Records:
             row = session.scalar(
                 select(StoredAnswer).join(AskedQuestion).where(AskedQuestion.key == key)
             )
-            return None if row is None else _answer(row)
+            return None if row is None else answer_of(row)
 
     def fail(self, key: str, reason: str) -> bool:
         """No answer will come (retries used up, expired, a bug): the sweeper tells the asker.
@@ -331,7 +329,7 @@ class Records:
         """Apply one reaction (value +1/-1; `removed` takes it back). None: not one of our
         answers; False: older than the vote on record (or takes back a replaced vote); True:
         applied. Each change is one conditional UPDATE, so racing events can't lose one."""
-        at = _utc(at)
+        at = utc(at)
         new_value = 0 if removed else value
         for _attempt in range(3):
             with self.sessions.begin() as session:
@@ -425,52 +423,6 @@ class Records:
         )
 
 
-def _asked(question: Question, reply: Reply | None) -> AskedQuestion:
-    return AskedQuestion(
-        key=question.key, platform=question.platform, workspace=question.workspace,
-        channel=question.channel, thread=question.thread, user=question.user,
-        text=question.text, history=[t.model_dump() for t in question.history],
-        event_id=question.event_id, collections=question.collections,
-        handoff_contact=question.handoff_contact, state="claimed", updated_at=utcnow(),
-        reply_task=reply.task if reply else "", reply_to=reply.to if reply else {},
-    )  # fmt: skip
-
-
-def _question(asked: AskedQuestion) -> Question:
-    return Question(
-        platform=asked.platform, workspace=asked.workspace, channel=asked.channel,
-        thread=asked.thread, user=asked.user, text=asked.text, event_id=asked.event_id,
-        history=[Turn.model_validate(t) for t in asked.history], collections=asked.collections,
-        handoff_contact=asked.handoff_contact,
-    )  # fmt: skip
-
-
-def _stored(question: Question, answer: Answer) -> StoredAnswer:
-    return StoredAnswer(
-        platform=question.platform, text=answer.text,
-        standalone_question=answer.standalone_question,
-        citations=[c.model_dump() for c in answer.citations],
-        retrieved=[s.model_dump() for s in answer.retrieved],
-        confidence=answer.confidence, declined=answer.declined,
-        model_backend=answer.model.backend, model_repo=answer.model.repo,
-        model_revision=answer.model.revision, adapter_repo=answer.model.adapter_repo,
-        adapter_revision=answer.model.adapter_revision, timings=answer.timings.model_dump(),
-    )  # fmt: skip
-
-
-def _answer(row: StoredAnswer) -> Answer:
-    return Answer(
-        question=row.question.text, standalone_question=row.standalone_question, text=row.text,
-        citations=[Citation.model_validate(c) for c in row.citations],
-        confidence=row.confidence,  # type: ignore[arg-type]
-        declined=row.declined, retrieved=[Source.model_validate(s) for s in row.retrieved],
-        model=ModelInfo(backend=row.model_backend, repo=row.model_repo,
-                        revision=row.model_revision, adapter_repo=row.adapter_repo,
-                        adapter_revision=row.adapter_revision),
-        timings=Timings.model_validate(row.timings),
-    )  # fmt: skip
-
-
 def _mark_delivered(asked: AskedQuestion, posted: Posted, state: str) -> None:
     asked.state = state
     asked.updated_at = utcnow()
@@ -482,16 +434,11 @@ def _mark_delivered(asked: AskedQuestion, posted: Posted, state: str) -> None:
 
 def _waiting(asked: AskedQuestion, answered: bool) -> Waiting:
     return Waiting(
-        question=_question(asked), state=asked.state, answered=answered,
+        question=question_of(asked), state=asked.state, answered=answered,
         reply=Reply(asked.reply_task, asked.reply_to) if asked.reply_task else None,
-        asked_at=_utc(asked.asked_at), updated_at=_utc(asked.updated_at),
-        swept_at=_utc(asked.swept_at) if asked.swept_at else None, failure=asked.failure,
+        asked_at=utc(asked.asked_at), updated_at=utc(asked.updated_at),
+        swept_at=utc(asked.swept_at) if asked.swept_at else None, failure=asked.failure,
     )  # fmt: skip
-
-
-def _utc(moment: datetime) -> datetime:
-    """Everything is stored in UTC; SQLite returns naive datetimes, which are UTC as written."""
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _pragma(connection: Connection, pragma: str) -> None:
