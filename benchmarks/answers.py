@@ -2,8 +2,8 @@
 
 1. Declines: the best-source similarity of answerable vs out-of-scope questions on
    ../shared/bench (coda, obsidian) and on the sample docs with questions written for them
-   (benchmarks/data/); ROC AUC, and the share of out-of-scope questions declined (correct) and of
-   answerable ones declined (wrong) per threshold, the configured one marked.
+   (benchmarks/questions/); ROC AUC, and the share of out-of-scope questions declined (correct)
+   and of answerable ones declined (wrong) per threshold, the configured one marked.
 2. Time per question, split into retrieve / generate / everything else, for each backend that runs
    here (the tiny Hub-path model, extractive), and the first question (model load included) vs the
    second.
@@ -98,8 +98,8 @@ def main() -> None:
         (
             "sample",
             REPO / "samples" / "orbit-help",
-            REPO / "benchmarks" / "data" / "orbit_questions.jsonl",
-            REPO / "benchmarks" / "data" / "orbit_out_of_scope.jsonl",
+            REPO / "benchmarks" / "questions" / "orbit_questions.jsonl",
+            REPO / "benchmarks" / "questions" / "orbit_out_of_scope.jsonl",
         )
     ]
     for name in ("coda", "obsidian"):

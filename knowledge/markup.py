@@ -6,11 +6,13 @@ import re
 import unicodedata
 
 import yaml
+from markdown_it import MarkdownIt
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-_SETEXT = re.compile(r"^(?P<text>[^\n]*\S[^\n]*)\n(?P<rule>=+|-+)[ \t]*$", re.MULTILINE)
 _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.MULTILINE)
-_NOT_A_HEADING = re.compile(r"^(\s*([-*+]\s|\d+[.)]\s|[|>#])|\s{4})")
+_TABLE_ROW = re.compile(r"^\s*\|")
+#: CommonMark with tables: knows code fences, lists, quotes, so a fenced `---` is no underline.
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
 _INLINE_MARKUP = re.compile(r"[*_`]+|\[([^\]]*)\]\([^)]*\)")
 
 
@@ -36,17 +38,23 @@ def plain_heading(text: str) -> str:
 def setext_to_atx(text: str) -> str:
     """Rewrite `Title\\n=====` headings as `# Title` so one heading syntax is left to parse.
 
-    A `---` line under a list item or table row is not a heading: those lines are skipped.
+    A markdown parser finds them, so a `---` inside a code fence (a YAML example), under a list
+    item or after a quote stays what it is. A `---` under a table row is not taken either
+    (CommonMark would make the row a heading; help centers mean a table).
     """
-
-    def rewrite(match: re.Match[str]) -> str:
-        line = match.group("text")
-        if _NOT_A_HEADING.match(line):
-            return match.group(0)
-        level = "#" if match.group("rule").startswith("=") else "##"
-        return f"{level} {line.strip()}"
-
-    return _SETEXT.sub(rewrite, text)
+    lines = text.split("\n")
+    tokens = _MARKDOWN.parse(text)
+    found = [
+        (token.map, token.markup, tokens[i + 1].content)
+        for i, token in enumerate(tokens)
+        if token.type == "heading_open" and token.markup in ("=", "-") and token.map
+    ]
+    for (start, end), rule, content in reversed(found):
+        if _TABLE_ROW.match(lines[start]):
+            continue
+        level = "#" if rule == "=" else "##"
+        lines[start:end] = [f"{level} {' '.join(content.split())}"]
+    return "\n".join(lines)
 
 
 def leading_title(text: str) -> str:

@@ -41,3 +41,12 @@ def test_title_comes_from_an_opening_h1_only():
 def test_plain_heading_and_file_titles():
     assert plain_heading("`code` and **bold**") == "code and bold"
     assert title_from_path("reset-your_password") == "Reset your password"
+
+
+def test_a_dashed_line_inside_a_code_fence_is_not_a_heading_underline():
+    """Obsidian's Properties page: a YAML example's `---` made `time: ...` a fake H2."""
+    text = "## Properties\n\n```yaml\n---\ntime: 2020-08-21T10:30:00\n---\n```\n\nAfter."
+    assert setext_to_atx(text) == text
+    two_lines = "A heading over\ntwo lines\n---\nbody"
+    assert setext_to_atx(two_lines) == "## A heading over two lines\nbody"
+    assert setext_to_atx("| a | b |\n---\nx") == "| a | b |\n---\nx"  # a table meant, not a heading
