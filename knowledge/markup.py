@@ -1,4 +1,5 @@
-"""Pure text helpers for help-center pages: front matter, headings, anchors, titles."""
+"""Pure text helpers for help-center pages: front matter, headings, anchors, titles, and markup
+turned into the plain text a person reads in a quote."""
 
 from __future__ import annotations
 
@@ -77,3 +78,36 @@ def title_from_path(stem: str) -> str:
     """A readable title from a file name: `reset-your_password` -> `Reset your password`."""
     words = re.sub(r"[-_]+", " ", stem).strip()
     return words[:1].upper() + words[1:] if words else stem
+
+
+_EMBED = re.compile(r"!\[\[[^\]]*\]\]")
+_WIKI_LINK = re.compile(r"\[\[([^\]|]*)(?:\|([^\]]*))?\]\]")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_CALLOUT = re.compile(r"^\[!(\w+)\][-+]?\s*")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+_EMPHASIS = re.compile(r"(\*\*|__|==|~~|\*|`)(?=\S)(.+?)(?<=\S)\1")
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def readable(line: str) -> str:
+    """One line of markdown as a person reads it: link and wiki-link labels, callouts as
+    "Warning: ...", quote markers and emphasis gone, a table row as its cells, a table's rule
+    line as nothing. For quotes shown to people; the index keeps the markdown."""
+    text = line.strip()
+    while text.startswith(">"):  # quotes and callouts, nested or not
+        text = text[1:].lstrip()
+    text = _CALLOUT.sub(lambda m: f"{m.group(1).capitalize()}: ", text)
+    if _TABLE_RULE.match(text):
+        return ""
+    if text.startswith("|") and text.endswith("|") and len(text) > 1:
+        text = " · ".join(cell.strip() for cell in text[1:-1].split("|") if cell.strip())
+    text = _EMBED.sub("", text)
+    text = _WIKI_LINK.sub(lambda m: (m.group(2) or m.group(1).replace("#", " › ")).strip(), text)
+    text = _IMAGE.sub(lambda m: m.group(1), text)
+    text = _LINK.sub(lambda m: m.group(1), text)
+    text = _TAG.sub(" ", text)
+    previous = None
+    while previous != text:  # **bold `code`**: the outer marks, then the inner
+        previous, text = text, _EMPHASIS.sub(lambda m: m.group(2), text)
+    return " ".join(text.split()).rstrip(":") if text.endswith(": ") else " ".join(text.split())

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 
 from knowledge.generate.base import Message
+from knowledge.markup import readable
 from knowledge.models import ModelInfo, Source
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\[(])")
@@ -26,13 +27,14 @@ def _words(text: str) -> set[str]:
 
 
 def _passages(text: str, title: str) -> list[list[str]]:
-    """The sentences of each chunk of a source (each chunk opens with a "Title › Section" line)."""
+    """The sentences of each chunk of a source (each chunk opens with a "Title › Section" line),
+    as plain text."""
     chunks: list[list[str]] = [[]]
     for line in text.split("\n"):
         if line == title or line.startswith(f"{title} › "):
             chunks.append([])
         else:
-            chunks[-1].append(line)
+            chunks[-1].append(readable(line))  # a quote shows text, not markup
     return [
         [s.strip() for s in _SENTENCE.split(" ".join(" ".join(c).split())) if s.strip()]
         for c in chunks

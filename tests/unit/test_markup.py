@@ -1,6 +1,7 @@
 from knowledge.markup import (
     leading_title,
     plain_heading,
+    readable,
     setext_to_atx,
     slugify,
     split_front_matter,
@@ -50,3 +51,20 @@ def test_a_dashed_line_inside_a_code_fence_is_not_a_heading_underline():
     two_lines = "A heading over\ntwo lines\n---\nbody"
     assert setext_to_atx(two_lines) == "## A heading over two lines\nbody"
     assert setext_to_atx("| a | b |\n---\nx") == "| a | b |\n---\nx"  # a table meant, not a heading
+
+
+def test_markup_reads_as_plain_text_in_a_quote():
+    assert readable("You need a [[Catalyst license|Catalyst licenses]] first.") == (
+        "You need a Catalyst licenses first."
+    )
+    assert readable("Open [[Settings#Appearance]].") == "Open Settings › Appearance."
+    assert (
+        readable("> [!Warning] Back up your vault first.") == "Warning: Back up your vault first."
+    )
+    assert readable("> > quoted twice") == "quoted twice"
+    assert readable("| --- | :---: |") == ""
+    assert readable("| Plan | Price |") == "Plan · Price"
+    assert readable("See [](https://x) and [the docs](https://y).") == "See and the docs."
+    assert readable("**Bold `code`** and ==marked== and ![[diagram.png]]") == (
+        "Bold code and marked and"
+    )
