@@ -72,9 +72,11 @@ class Answerer:
         if reply and reply.strip().strip(".").upper() == NOT_IN_DOCS:  # the model's own judgement
             timings = _timings(started, retrieved, time.perf_counter())
             return decline.model_copy(update={"timings": timings})
-        if not reply:
-            reply = quote_sources(standalone, sources)
-        checked = check_citations(reply, sources)
+        cited = sources
+        if not reply:  # no model: quote, each link pointing at the section quoted
+            quoted = quote_sources(standalone, sources)
+            reply, cited = quoted.text, quoted.sources
+        checked = check_citations(reply, cited)
         return Answer(
             **base,
             text=checked.text,

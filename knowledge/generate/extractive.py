@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from knowledge.generate.base import Message
-from knowledge.markup import readable
+from knowledge.markup import readable, slugify
 from knowledge.models import ModelInfo, Source
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\[(])")
@@ -26,52 +27,104 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
-def _passages(text: str, title: str) -> list[list[str]]:
-    """The sentences of each chunk of a source (each chunk opens with a "Title › Section" line),
-    as plain text."""
-    chunks: list[list[str]] = [[]]
+@dataclass(frozen=True)
+class Passage:
+    """One chunk of a source: its heading trail ("Title › Section › Sub") and its sentences."""
+
+    heading: str
+    sentences: list[str]
+
+
+def _passages(text: str, title: str) -> list[Passage]:
+    """The chunks of a source (each opens with a "Title › Section" line), as plain sentences."""
+    chunks: list[tuple[str, list[str]]] = [(title, [])]
     for line in text.split("\n"):
         if line == title or line.startswith(f"{title} › "):
-            chunks.append([])
+            chunks.append((line, []))
         else:
-            chunks[-1].append(readable(line))  # a quote shows text, not markup
-    return [
-        [s.strip() for s in _SENTENCE.split(" ".join(" ".join(c).split())) if s.strip()]
-        for c in chunks
-        if any(line.strip() for line in c)
-    ]
+            chunks[-1][1].append(readable(line))  # a quote shows text, not markup
+    passages = []
+    for heading, lines in chunks:
+        flat = " ".join(" ".join(lines).split())
+        sentences = [s.strip() for s in _SENTENCE.split(flat) if s.strip()]
+        if sentences:
+            passages.append(Passage(heading, sentences))
+    return passages
+
+
+def _best(question: str, text: str, title: str, max_chars: int) -> tuple[str, str]:
+    """(quote, heading trail of its chunk): the run of sentences of one chunk, up to
+    `max_chars`, that best matches the question. A sentence scores the question's words found
+    in it or in its chunk's headings (a section titled "Didn't get the email" answers "the
+    email never came"), ties going to the words in the sentence itself."""
+    wanted = _words(question)
+    candidates = [(p, i, _words(p.heading)) for p in _passages(text, title)
+                  for i in range(len(p.sentences))]  # fmt: skip
+    if not candidates:
+        return "", ""
+
+    def score(candidate: tuple[Passage, int, set[str]]) -> tuple[int, int]:
+        passage, i, heading = candidate
+        said = _words(passage.sentences[i])
+        return len(wanted & (said | heading)), len(wanted & said)
+
+    passage, start, _ = max(candidates, key=score)
+    quote = passage.sentences[start]
+    for sentence in passage.sentences[start + 1 :]:
+        if len(quote) + len(sentence) + 1 > max_chars:
+            break
+        quote = f"{quote} {sentence}"
+    quote = quote if len(quote) <= max_chars else quote[: max_chars - 1].rstrip() + "…"
+    return quote, passage.heading
 
 
 def best_passage(question: str, text: str, title: str, max_chars: int = _MAX_QUOTE_CHARS) -> str:
     """The run of sentences of one chunk, up to `max_chars`, that best matches the question."""
-    wanted = _words(question)
-    candidates = [(c, i) for c in _passages(text, title) for i in range(len(c))]
-    if not candidates:
-        return ""
-    sentences, start = max(candidates, key=lambda ci: len(wanted & _words(ci[0][ci[1]])))
-    quote = sentences[start]
-    for sentence in sentences[start + 1 :]:
-        if len(quote) + len(sentence) + 1 > max_chars:
-            break
-        quote = f"{quote} {sentence}"
-    return quote if len(quote) <= max_chars else quote[: max_chars - 1].rstrip() + "…"
+    return _best(question, text, title, max_chars)[0]
+
+
+def quoted_url(source: Source, heading: str) -> str:
+    """The link to the section a quote came from: the page with the anchor of the quoted
+    chunk's last heading, none for the page's own title. A page whose own url has an anchor
+    (not one the chunker added) keeps its url."""
+    page = source.url
+    if source.section:
+        added = "#" + slugify(source.section.split(" › ")[-1])
+        page = page.removesuffix(added) if page.endswith(added) else page
+    trail = heading.split(" › ")[1:]
+    if "#" in page or not page:
+        return source.url
+    return f"{page}#{slugify(trail[-1])}" if trail else page
 
 
 #: A second source is quoted only when it is about as close to the question as the first.
 _CLOSE_ENOUGH = 0.1
 
 
-def quote_sources(question: str, sources: Sequence[Source], limit: int = 2) -> str:
+@dataclass(frozen=True)
+class Quoted:
+    """The quoting answer, and the sources with each link pointing at the section quoted."""
+
+    text: str
+    sources: list[Source]
+
+
+def quote_sources(question: str, sources: Sequence[Source], limit: int = 2) -> Quoted:
     """Quote the best passage of the top source (and of a runner-up that is nearly as close)."""
     best = max((s.similarity or 0.0 for s in sources), default=0.0)
     quotes = []
+    linked = list(sources)
     for number, source in enumerate(sources[:limit], start=1):
         if number > 1 and (source.similarity or 0.0) < best - _CLOSE_ENOUGH:
             continue
-        passage = best_passage(question, source.text, source.title)
+        passage, heading = _best(question, source.text, source.title, _MAX_QUOTE_CHARS)
         if passage:
             quotes.append(f"> {passage} [{number}]")
-    return "Here is what our docs say (quoted):\n\n" + "\n\n".join(quotes)
+            section = " › ".join(heading.split(" › ")[1:])
+            linked[number - 1] = source.model_copy(
+                update={"url": quoted_url(source, heading), "section": section}
+            )
+    return Quoted("Here is what our docs say (quoted):\n\n" + "\n\n".join(quotes), linked)
 
 
 class ExtractiveGenerator:

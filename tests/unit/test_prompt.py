@@ -66,7 +66,7 @@ def test_extractive_quotes_the_passage_that_matches_the_question():
     assert best_passage("can i get a refund on a yearly plan", text, "Refunds", max_chars=50) == (
         "A yearly plan is refunded within 14 days."
     )
-    quoted = quote_sources("refund yearly plan", [source(text)])
+    quoted = quote_sources("refund yearly plan", [source(text)]).text
     assert quoted.startswith("Here is what our docs say (quoted):")
     assert quoted.endswith("A yearly plan is refunded within 14 days. Cards are charged. [1]")
 
@@ -80,3 +80,22 @@ def test_a_quote_never_runs_from_one_chunk_into_the_next():
         "$8 per seat per month. Unlimited boards."
     )
     assert best_passage("is sso included", text, "Plans") == "SSO included."
+
+
+def test_the_link_points_at_the_section_quoted_and_its_heading_counts():
+    """The page's best chunk was "Reset your password"; the quote comes from the section
+    whose heading matches the question, and the link must point there."""
+    text = (
+        "Reset › Reset your password\n\nClick Forgot password on the login page.\n\n"
+        "Reset › Didn't get the email?\n\nCheck your spam folder. Links expire after an hour."
+    )
+    page = Source(doc_id="reset", title="Reset", url="https://h/reset#reset-your-password",
+                  text=text, score=1.0, similarity=0.7, section="Reset your password")  # fmt: skip
+    quoted = quote_sources("the reset email never came", [page])
+    assert "> Check your spam folder. Links expire after an hour. [1]" in quoted.text
+    assert quoted.sources[0].url == "https://h/reset#didnt-get-the-email"
+    assert quoted.sources[0].section == "Didn't get the email?"
+    own = page.model_copy(update={"url": "https://h/faq#reset", "section": ""})
+    assert (
+        quote_sources("the reset email never came", [own]).sources[0].url == "https://h/faq#reset"
+    )
