@@ -54,9 +54,15 @@ def wait_stored(
     store: Records, key: str, until: Callable[[StoredAnswer], bool] = lambda _: True,
     timeout: float = 90,
 ) -> StoredAnswer:  # fmt: skip
-    """The stored answer to the question `key`, once `until(answer)` holds (workers are async)."""
+    """The stored answer to the question `key` once it is posted (its message recorded) and
+    `until(answer)` holds: the answer is written before its delivery, and workers are async."""
     return wait_until(
-        lambda: (answer := store.answer_for(key)) is not None and until(answer) and answer,
+        lambda: (
+            (answer := store.answer_for(key)) is not None
+            and answer.message_ref is not None
+            and until(answer)
+            and answer
+        ),
         f"the stored answer to {key} to be as expected",
         timeout,
         every=0.1,
