@@ -70,10 +70,11 @@ def held_out_path(path: Path) -> Path:
 def rated_answers(
     store: Records, *, voice: str, sources: int, source_chars: int
 ) -> Iterator[Rated]:
-    """Every stored answer with its net vote and latest correction, oldest first."""
+    """Every posted answer with its net vote and latest correction, oldest first."""
     with store.session() as session:
         rows = session.scalars(
             select(StoredAnswer)
+            .where(StoredAnswer.delivered_at.is_not(None))  # answers people saw
             .options(
                 selectinload(StoredAnswer.question),
                 selectinload(StoredAnswer.votes),

@@ -57,9 +57,9 @@ def _model(answer: StoredAnswer) -> str:
 def stats(store: Records, top: int = 10) -> FeedbackStats:
     with store.session() as session:
         answers = session.scalars(
-            select(StoredAnswer).options(
-                selectinload(StoredAnswer.question), selectinload(StoredAnswer.votes)
-            )
+            select(StoredAnswer)
+            .where(StoredAnswer.delivered_at.is_not(None))  # answers people saw
+            .options(selectinload(StoredAnswer.question), selectinload(StoredAnswer.votes))
         ).all()
     overall = Rate("all answers")
     groups: dict[str, dict[str, Rate]] = defaultdict(dict)

@@ -262,3 +262,15 @@ def test_a_delivery_that_stopped_trying_is_taken_back_but_a_live_one_is_not(stor
     assert store.state(question.key) == "answered"
     assert store.take_delivery(question.key, "resent", apology=False)
     assert not store.take_delivery(question.key, "lost", apology=False)  # the old one, back late
+
+
+def test_stats_and_exports_count_only_answers_people_saw(store):
+    from knowledge.records.export import rated_answers
+    from knowledge.records.stats import stats
+
+    post(store, "Ev1", "C1/2.0")
+    store.claim(asked("Ev2"), REPLY)
+    store.record_answer(asked("Ev2"), answered())  # written, its delivery still on the way
+    assert stats(store).overall.answers == 1
+    rated = list(rated_answers(store, voice="", sources=3, source_chars=500))
+    assert len(rated) == 1
