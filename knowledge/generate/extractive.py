@@ -90,7 +90,7 @@ def quoted_url(source: Source, heading: str) -> str:
     page = source.url
     if source.section:
         added = "#" + slugify(source.section.split(" › ")[-1])
-        page = page.removesuffix(added) if page.endswith(added) else page
+        page = page.removesuffix(added)
     trail = heading.split(" › ")[1:]
     if "#" in page or not page:
         return source.url
