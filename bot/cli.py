@@ -6,6 +6,7 @@ Settings are read once here and passed down; errors become one actionable line a
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -183,6 +184,12 @@ def eval_retrieval(
     modes: Annotated[
         str, typer.Option(help="Comma-separated search modes.", metavar="MODES")
     ] = "hybrid,dense",
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            "--json", help="Also write the figures to this JSON file (a baseline).", metavar="FILE"
+        ),
+    ] = None,
 ) -> None:
     """Print hit@1, hit@5, MRR and latency for each search mode, side by side."""
     from rich.table import Table
@@ -218,6 +225,9 @@ def eval_retrieval(
             f"{s.p50_ms:.1f}", f"{s.p95_ms:.1f}",
         )  # fmt: skip
     console.print(table)
+    if save is not None:
+        figures = {"questions": str(questions), "scores": [s.model_dump() for s in scores]}
+        save.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 app.add_typer(eval_app, name="eval")

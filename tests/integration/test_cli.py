@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -126,10 +127,15 @@ def test_eval_prints_metrics_per_mode(tmp_path, env):
         '{"question": "okta login", "source": ["docs/sso.md"]}\n'
     )
     assert runner.invoke(app, ["ingest", str(docs)], env=env).exit_code == 0
-    result = runner.invoke(app, ["eval", "retrieval", str(questions)], env=env)
+    saved = tmp_path / "baseline.json"
+    result = runner.invoke(app, ["eval", "retrieval", str(questions), "--json", str(saved)],
+                           env=env)  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = [line for line in result.output.splitlines() if "hybrid" in line or "dense" in line]
     assert len(rows) == 2 and all("1.000" in row for row in rows)
+    figures = json.loads(saved.read_text())
+    assert [(s["mode"], s["hit_at_1"]) for s in figures["scores"]] == [("hybrid", 1.0),
+                                                                     ("dense", 1.0)]  # fmt: skip
 
 
 def test_a_bad_setting_is_one_line_naming_the_variable(env):
