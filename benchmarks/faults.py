@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
@@ -44,6 +43,7 @@ from knowledge.models import Question
 from knowledge.records.store import Records
 from tests.integration.test_worker import ingest_small_docs
 from tests.support import discord_api
+from tests.support.chat_api import BrokenModel, serve
 from tests.support.databases import fresh_postgres
 from tests.support.discord_api import BOT, DiscordStandIn, connected, message
 from tests.support.observe import wait_idle, wait_until
@@ -286,22 +286,8 @@ def worker_down_past_expiry(rig: Rig, seconds: float) -> Row:
     return tally(Row(fault, f"{max(seconds, 25):.0f} s"), [rig.slack_texts(t) for t in threads])
 
 
-class BrokenModel(BaseHTTPRequestHandler):
-    """A hosted model that answers every request with a 500."""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self.send_response(500)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def model_fails_for_good(rig: Rig, _seconds: float) -> Row:
-    model = ThreadingHTTPServer(("127.0.0.1", 0), BrokenModel)
-    threading.Thread(target=model.serve_forever, daemon=True).start()
+    model = serve(BrokenModel)
     rig.knowledge.stop()
     url = f"http://127.0.0.1:{model.server_port}"
     broken = rig.env | {"SUPPORTBOT_GENERATOR": "hosted", "SUPPORTBOT_HOSTED_URL": url}

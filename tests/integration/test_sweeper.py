@@ -4,10 +4,8 @@ delivery message was lost, both end in exactly one post in the thread."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import redis
@@ -16,6 +14,7 @@ from bot.slack.delivery import TASK
 from knowledge.models import Answer, ModelInfo, Question
 from knowledge.records.store import Records, Reply
 from tests.integration.test_worker import ingest_small_docs
+from tests.support.chat_api import BrokenModel, serve
 from tests.support.observe import wait_idle, wait_until
 from tests.support.processes import Beat, client_app, settings_from, start_answering
 from tests.support.slack_api import SlackStandIn
@@ -23,19 +22,6 @@ from workers import enqueue
 from workers.settings import WorkerSettings
 
 REDIS = "redis://127.0.0.1:6379/8"
-
-
-class BrokenModel(BaseHTTPRequestHandler):
-    """A hosted model that answers every request with a 500."""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self.send_response(500)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @dataclass
@@ -54,8 +40,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     root = tmp_path_factory.mktemp("sweeper")
     data_dir = root / "data"
     ingest_small_docs(data_dir)
-    model = ThreadingHTTPServer(("127.0.0.1", 0), BrokenModel)
-    threading.Thread(target=model.serve_forever, daemon=True).start()
+    model = serve(BrokenModel)
     slack = SlackStandIn().start()
     env = {
         "SUPPORTBOT_DATA_DIR": str(data_dir),

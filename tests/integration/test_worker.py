@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,7 +17,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.models import Question
 from knowledge.records.store import Records
 from tests.conftest import make_settings
-from tests.support.chat_api import chat_completion
+from tests.support.chat_api import chat_completion, serve
 from tests.support.observe import log_lines, wait_until
 from tests.support.processes import Worker, client_app, settings_from
 from workers import enqueue
@@ -119,8 +119,7 @@ class SlowModel(BaseHTTPRequestHandler):
 def test_a_worker_killed_mid_answer_is_replaced_and_the_question_answered_once(tmp_path, redis_url):
     SlowModel.calls = []
     SlowModel.release.clear()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowModel)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(SlowModel)
     data_dir = tmp_path / "data"
     ingest_small_docs(data_dir)
     env = worker_env(

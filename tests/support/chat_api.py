@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def chat_completion(content: str, model: str = "tgi") -> bytes:
@@ -22,3 +24,23 @@ def chat_completion(content: str, model: str = "tgi") -> bytes:
             ],
         }
     ).encode()
+
+
+def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """A model stand-in on 127.0.0.1 (a free port), served from a thread; `shutdown()` it."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class BrokenModel(BaseHTTPRequestHandler):
+    """A hosted model that answers every request with a 500."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass

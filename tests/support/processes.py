@@ -20,7 +20,26 @@ from workers.settings import WorkerSettings
 S = TypeVar("S", bound=BaseSettings)
 
 
-class Worker:
+class Process:
+    """A process the tests start, logging to a file; stopped politely, killed if it hangs."""
+
+    log: Path
+    process: subprocess.Popen
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class Worker(Process):
     """`celery -A workers.main worker` in its own process, as the Procfile runs it."""
 
     def __init__(
@@ -52,18 +71,6 @@ class Worker:
         except AssertionError as exc:
             raise AssertionError(f"{exc}:\n{self.log.read_text()[-3000:]}") from None
 
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
 
 def start_answering(
     env: dict[str, str], root: Path, *, prefix: str = "", delivery_queues: str = "delivery,feedback"
@@ -94,7 +101,7 @@ def client_app(env: dict[str, str]) -> Celery:
     return create_app(settings_from(WorkerSettings, env))
 
 
-class Beat:
+class Beat(Process):
     """`celery -A workers.schedule beat`, the Procfile's clock: it sends the sweep."""
 
     def __init__(self, env: dict[str, str], log: Path):
@@ -104,11 +111,3 @@ class Beat:
              "--loglevel", "INFO"],
             cwd=REPO, env={**os.environ, **env}, stdout=log.open("a"), stderr=subprocess.STDOUT,
         )  # fmt: skip
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
