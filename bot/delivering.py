@@ -22,8 +22,8 @@ from celery import Task
 from sqlalchemy.exc import OperationalError
 
 from knowledge.records.store import Posted
-from workers.records import records, settings
-from workers.retrying import retry_later
+from workers.records import records
+from workers.retrying import retry_later, through_records_outage
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,9 @@ def deliver_once(
         try:
             taken = records().take_delivery(key, task.request.id or key, apology=apology)
         except OperationalError as exc:
-            raise _later(task, exc, f"The records did not answer for {key}") from exc
+            raise through_records_outage(
+                task, exc, f"The records did not answer for {key}"
+            ) from exc
         if not taken:
             logger.info("Question %s was delivered, or is being delivered, by another task; "
                         "not posting again", key)  # fmt: skip
@@ -73,15 +75,9 @@ def deliver_once(
         records().delivered(key, done, apology=apology)
     except OperationalError as exc:
         kwargs = dict(task.request.kwargs or {}) | {"posted": asdict(done)}
-        raise _later(task, exc, f"The records did not take the post of {key}", kwargs) from exc
+        what = f"The records did not take the post of {key}"
+        raise through_records_outage(task, exc, what, kwargs) from exc
     return done
-
-
-def _later(
-    task: Task, exc: Exception, what: str, kwargs: dict[str, Any] | None = None
-) -> Exception:
-    return retry_later(task, exc, transient=True, window_s=settings().records_retry_for_s,
-                       what=what, kwargs=kwargs)  # fmt: skip
 
 
 def _undeliverable(key: str, reason: str) -> None:

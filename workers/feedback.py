@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from knowledge.models import Feedback
 from workers import names
 from workers.records import records, settings
-from workers.retrying import next_delay, retry_later
+from workers.retrying import next_delay, through_records_outage
 
 logger = logging.getLogger(__name__)
 UNKNOWN_FOR_S = 180
@@ -32,8 +32,8 @@ def record_feedback(self: Task, *, feedback: dict[str, Any], unknown: int = 0) -
     try:
         outcome = records().record_feedback(event)
     except OperationalError as exc:
-        raise retry_later(self, exc, transient=True, window_s=settings().records_retry_for_s,
-                          what=f"The records did not take a {event.kind}") from exc  # fmt: skip
+        what = f"The records did not take a {event.kind}"
+        raise through_records_outage(self, exc, what) from exc
     if outcome is None:
         wait = next_delay(unknown, UNKNOWN_FOR_S, settings().retry_cap_s)
         if wait is not None:

@@ -60,3 +60,12 @@ def retry_later(
         # the broker to redeliver).
         logger.warning("The broker did not take the retry either; handing the task back")
         return Reject(refused.reason, requeue=True)
+
+
+def through_records_outage(
+    task: Task, exc: Exception, what: str, kwargs: dict[str, Any] | None = None
+) -> Exception:
+    """`retry_later` for the records database being unreachable: tried again for
+    SUPPORTBOT_RECORDS_RETRY_FOR_S, the task's message kept in the broker meanwhile."""
+    return retry_later(task, exc, transient=True, window_s=settings().records_retry_for_s,
+                       what=what, kwargs=kwargs)  # fmt: skip

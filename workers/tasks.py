@@ -13,8 +13,8 @@ from knowledge.generate.hosted import GenerationError
 from knowledge.models import Answer, ModelInfo, Question
 from knowledge.retrieve import EmptyQuestionError
 from workers import names
-from workers.records import records, settings
-from workers.retrying import retry_later
+from workers.records import records
+from workers.retrying import retry_later, through_records_outage
 from workers.runtime import current
 
 logger = logging.getLogger(__name__)
@@ -94,8 +94,7 @@ def _later(
     """Wait out a records outage; the answer, once computed, travels with the retry."""
     kwargs = {"question": asked.model_dump(mode="json"), "written": written}
     what = f"The records did not take the answer to {asked.key}"
-    return retry_later(task, exc, transient=True, window_s=settings().records_retry_for_s,
-                       what=what, kwargs=kwargs)  # fmt: skip
+    return through_records_outage(task, exc, what, kwargs)
 
 
 def _result(question: Question, answer: Answer) -> dict[str, Any]:
