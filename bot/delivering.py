@@ -4,7 +4,8 @@ Slack's and Discord's delivery tasks (`bot/slack/delivery.py`, `bot/discord/deli
 how to post and which errors are permanent; this says everything else:
 
 - `Records.take_delivery` lets one delivery post in the thread (the chain's, or the sweeper's
-  resend or apology), and lets a retry of that same delivery go on;
+  resend or apology), and lets a retry of that same delivery go on, but not a second copy of it
+  while the first is posting (`pause_delivery` ends a failed post before its retry);
 - a platform outage is retried for SUPPORTBOT_DELIVERY_RETRY_FOR_S (`workers.retrying`), a
   permanent refusal (no access, channel gone) ends it, noted as undeliverable;
 - a records outage after the post is retried for SUPPORTBOT_RECORDS_RETRY_FOR_S with the post
@@ -46,8 +47,9 @@ def deliver_once(
     if posted is not None:
         done = Posted(**posted)
     else:
+        delivery_id = task.request.id or key
         try:
-            taken = records().take_delivery(key, task.request.id or key, apology=apology)
+            taken = records().take_delivery(key, delivery_id, apology=apology)
         except OperationalError as exc:
             raise through_records_outage(
                 task, exc, f"The records did not answer for {key}"
@@ -61,6 +63,7 @@ def deliver_once(
         except Exception as exc:
             reason = permanent(exc)
             if reason is None:
+                _pause(key, delivery_id)
                 what = f"{platform} did not take the answer to {key}"
                 again = retry_later(task, exc, transient=transient(exc), window_s=retry_for_s,
                                     what=what)  # fmt: skip
@@ -78,6 +81,13 @@ def deliver_once(
         what = f"The records did not take the post of {key}"
         raise through_records_outage(task, exc, what, kwargs) from exc
     return done
+
+
+def _pause(key: str, delivery_id: str) -> None:
+    try:
+        records().pause_delivery(key, delivery_id)
+    except OperationalError:  # the retry then waits out the posting lease, or the sweeper resends
+        logger.warning("Could not note the failed post of %s: the records are unreachable", key)
 
 
 def _undeliverable(key: str, reason: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,9 @@ from knowledge.records.tables import (
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrating = threading.Lock()
+#: A post that began this long ago and never ended died with its worker: its delivery may retry.
+#: Well above the platforms' HTTP timeouts (Slack's client: 30 s).
+POSTING_LEASE = timedelta(minutes=2)
 _LOCK_KEY = 0x5B0F_EED  # the advisory lock that serialises migrations on PostgreSQL
 
 
@@ -211,8 +214,13 @@ class Records:
     def take_delivery(self, key: str, delivery_id: str, *, apology: bool) -> bool:
         """Let one delivery post in the question's thread: the first to take the question, or a
         retry of that same delivery. An answer may be delivered once it is written (even after
-        a failure was noted: a late answer beats an apology); an apology only when none is."""
+        a failure was noted: a late answer beats an apology); an apology only when none is.
+
+        A broker may hand out two copies of one delivery (a retry published, then the original
+        redelivered after a lost ack): while one copy is posting, the other is refused, until
+        the post ends (`pause_delivery`, `delivered`) or `POSTING_LEASE` passes (a killed one)."""
         whence: tuple[str, ...] = ("claimed", "failed") if apology else ("answered", "failed")
+        now = utcnow()
         with self.sessions.begin() as session:
             taken = session.execute(
                 update(AskedQuestion)
@@ -223,13 +231,28 @@ class Records:
                         and_(
                             AskedQuestion.state == "delivering",
                             AskedQuestion.delivery_id == delivery_id,
+                            or_(
+                                AskedQuestion.posting_since.is_(None),
+                                AskedQuestion.posting_since < now - POSTING_LEASE,
+                            ),
                         ),
                     ),
                     *([] if apology else [AskedQuestion.answer.has()]),
                 )
-                .values(state="delivering", delivery_id=delivery_id, updated_at=utcnow())
+                .values(
+                    state="delivering", delivery_id=delivery_id, updated_at=now, posting_since=now
+                )
             ).rowcount  # type: ignore[attr-defined]
         return bool(taken)
+
+    def pause_delivery(self, key: str, delivery_id: str) -> None:
+        """The delivery's post failed and it will try again later: its next try may take it."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(AskedQuestion)
+                .where(AskedQuestion.key == key, AskedQuestion.delivery_id == delivery_id)
+                .values(posting_since=None)
+            )
 
     def delivered(self, key: str, posted: Posted, *, apology: bool = False) -> None:
         """The reply is in the thread: `delivered` (votes on it count) or `told`."""
@@ -274,7 +297,10 @@ class Records:
                     AskedQuestion.updated_at < idle_since,
                 )
                 .values(
-                    state="answered" if answered else "failed", delivery_id="", updated_at=utcnow()
+                    state="answered" if answered else "failed",
+                    delivery_id="",
+                    updated_at=utcnow(),
+                    posting_since=None,
                 )
             ).rowcount  # type: ignore[attr-defined]
         return bool(moved)
@@ -426,6 +452,7 @@ class Records:
 def _mark_delivered(asked: AskedQuestion, posted: Posted, state: str) -> None:
     asked.state = state
     asked.updated_at = utcnow()
+    asked.posting_since = None
     if state == "delivered" and asked.answer is not None:
         asked.answer.message_ref = posted.message_ref
         asked.answer.place = posted.place

@@ -58,6 +58,11 @@ class AskedQuestion(Base):
     delivery_id: Mapped[str] = mapped_column(
         String(64), default="", doc="the delivery that holds the question (one posts, not two)"
     )
+    posting_since: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True),
+        nullable=True,
+        doc="when that delivery began a post: another copy of it (a redelivered message) waits",
+    )
     failure: Mapped[str] = mapped_column(Text, default="", doc="why no answer came, if none did")
     swept_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 

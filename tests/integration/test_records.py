@@ -186,12 +186,30 @@ def test_one_delivery_posts_and_its_own_retry_may_go_on(store):
                               range(8)))  # fmt: skip
     assert taken.count(True) == 1
     winner = f"d{taken.index(True)}"
+    assert not store.take_delivery(question.key, winner, apology=False)  # a copy, mid-post
+    store.pause_delivery(question.key, winner)  # the post failed; it will retry
     assert store.take_delivery(question.key, winner, apology=False)  # its retry
     assert not store.take_delivery(question.key, "sweeper", apology=True)
     store.delivered(question.key, Posted("C1/2.0", "C1/1.0"))
     assert store.state(question.key) == "delivered"
     assert not store.take_delivery(question.key, winner, apology=False)  # never posted twice
     assert store.vote("slack", "C1/2.0", "U1", 1, T0)  # votes on the post count
+
+
+def test_a_post_that_never_ended_lets_its_delivery_retry_after_the_lease(store):
+    from knowledge.records.store import POSTING_LEASE
+    from knowledge.records.tables import AskedQuestion
+
+    question = asked("Ev1")
+    store.claim(question, REPLY)
+    store.record_answer(question, answered())
+    assert store.take_delivery(question.key, "killed", apology=False)
+    assert not store.take_delivery(question.key, "killed", apology=False)  # redelivered copy
+    with store.sessions.begin() as session:  # the worker died mid-post, a lease ago
+        row = session.scalar(select(AskedQuestion).where(AskedQuestion.key == question.key))
+        row.posting_since = datetime.now(UTC) - POSTING_LEASE - timedelta(seconds=1)
+    assert store.take_delivery(question.key, "killed", apology=False)
+    assert not store.take_delivery(question.key, "other", apology=False)
 
 
 def test_a_failed_question_is_waiting_until_the_asker_is_told(store):
