@@ -1,14 +1,16 @@
 """Answer figures, printed in one run (issue: answers).
 
-1. Declines: the best-source similarity of answerable vs out-of-scope questions on
-   ../shared/bench (coda, obsidian) and on the sample docs with questions written for them
-   (benchmarks/questions/); ROC AUC, and the share of out-of-scope questions declined (correct)
-   and of answerable ones declined (wrong) per threshold, the configured one marked.
+1. Declines: each decline signal (similarity, coverage, known, and their combination
+   answerability) on answerable vs out-of-scope questions of ../shared/bench (coda, obsidian) and
+   of the sample docs (benchmarks/questions/): ROC AUC, and the share of out-of-scope questions
+   declined (right) and of answerable ones declined (wrong). `--fit` also fits the combination's
+   logistic weights on all sets pooled (the WEIGHTS in knowledge/decline.py) and shows each set
+   scored by weights fitted on the other sets only, as a check that they carry over.
 2. Time per question, split into retrieve / generate / everything else, for each backend that runs
    here (the tiny Hub-path model, extractive), and the first question (model load included) vs the
    second.
 
-Usage: .venv/bin/python benchmarks/answers.py [--bench ../shared/bench]
+Usage: .venv/bin/python benchmarks/answers.py [--bench ../shared/bench] [--fit] [--no-timing]
 """
 
 from __future__ import annotations
@@ -19,54 +21,94 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.tiny_model
 
+from knowledge import decline
 from knowledge.answer import Answerer
 from knowledge.base import KnowledgeBase
-from knowledge.decline import best_similarity
-from knowledge.evaluation import load_questions
+from knowledge.decline import gather_evidence
+from knowledge.evaluation import evaluate_declines, load_questions
 from knowledge.generate import load_generator
+from knowledge.models import Evidence
 from knowledge.settings import Settings
 from tests.tiny_model import build_tiny_hub
 
 REPO = Path(__file__).resolve().parent.parent
-THRESHOLDS = [0.30, 0.35, 0.40, 0.45, 0.50, 0.55]
+FEATURES = ("similarity", "sentence", "coverage", "known")
+THRESHOLDS = (0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50)
+DEFAULT_THRESHOLD = Settings.model_fields["decline_threshold"].default
 
 
-def auc(positives: list[float], negatives: list[float]) -> float:
-    """P(score of a random answerable question > that of a random out-of-scope one)."""
-    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
-    return wins / (len(positives) * len(negatives))
+def evidence(kb: KnowledgeBase, questions: Path) -> list[Evidence]:
+    top_k = kb.settings.answer_sources
+    vocabulary = kb.vocabulary()
+    return [
+        gather_evidence(q.question, q.question, kb.search(q.question, top_k=top_k), vocabulary)
+        for q in load_questions(questions)
+    ]
 
 
-def similarities(kb: KnowledgeBase, questions: list[str], top_k: int) -> list[float]:
-    return [best_similarity(kb.search(q, top_k=top_k)) or 0.0 for q in questions]
-
-
-def declines(name: str, kb: KnowledgeBase, answerable: Path, out_of_scope: Path) -> None:
-    settings = kb.settings
-    inside = similarities(
-        kb, [q.question for q in load_questions(answerable)], settings.answer_sources
-    )
-    outside = similarities(
-        kb, [q.question for q in load_questions(out_of_scope)], settings.answer_sources
-    )
-    print(
-        f"{name:9} answerable {len(inside):3}  out of scope {len(outside):2}  "
-        f"AUC {auc(inside, outside):.3f}"
-    )
-    for threshold in sorted({*THRESHOLDS, settings.decline_threshold}):
-        right = sum(s < threshold for s in outside) / len(outside)
-        wrong = sum(s < threshold for s in inside) / len(inside)
-        mark = "  <- configured" if threshold == settings.decline_threshold else ""
+def print_declines(name: str, inside: list[Evidence], outside: list[Evidence], threshold: float):
+    print(f"{name:9} answerable {len(inside):3}  out of scope {len(outside):2}")
+    for row in evaluate_declines(inside, outside, threshold):
         print(
-            f"{'':9} threshold {threshold:.2f}: declined {right:4.0%} of out-of-scope, "
-            f"{wrong:4.0%} of answerable{mark}"
+            f"{'':9} {row.signal:27} AUC {row.auc:.3f}  below {row.threshold:.3f}: declined "
+            f"{row.declined:4.0%} of out-of-scope, {row.wrongly_declined:4.0%} of answerable"
         )
+
+
+def fit(sets: dict[str, tuple[list[Evidence], list[Evidence]]]) -> None:
+    """Logistic weights on all sets pooled, each set (and each side of it) weighing the same, so
+    the largest set doesn't decide alone; strongly regularised (C=0.1), as three sets are few.
+    Then each set scored by weights fitted on the other sets only."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    def model(names: list[str]) -> tuple[float, ...]:
+        x, y, weight = [], [], []
+        for name in names:
+            for label, group in enumerate(reversed(sets[name])):  # out of scope 0, answerable 1
+                kept = [e for e in group if not e.injection]
+                x += [[getattr(e, f) for f in FEATURES] for e in kept]
+                y += [label] * len(kept)
+                weight += [1 / len(kept)] * len(kept)
+        fitted = LogisticRegression(C=0.1, max_iter=2000).fit(
+            np.array(x), np.array(y), sample_weight=np.array(weight) * len(weight)
+        )
+        return (float(fitted.intercept_[0]), *map(float, fitted.coef_[0]))
+
+    pooled = model(list(sets))
+    print(
+        "\n== fitted on all sets pooled: WEIGHTS = (" + ", ".join(f"{w:.2f}" for w in pooled) + ")"
+    )
+    print(f"{'threshold':>10} " + " ".join(f"{name:>18}" for name in sets))
+    with patched_weights(pooled):
+        for threshold in THRESHOLDS:
+            cells = []
+            for inside, outside in sets.values():
+                row = evaluate_declines(inside, outside, threshold)[-1]
+                cells.append(f"{row.declined:4.0%} / {row.wrongly_declined:3.0%} wrong")
+            print(f"{threshold:10.2f} " + " ".join(f"{c:>18}" for c in cells))
+    print("== each set scored by weights fitted on the other sets only ==")
+    for name, (inside, outside) in sets.items():
+        with patched_weights(model([n for n in sets if n != name])):
+            print_declines(name, inside, outside, DEFAULT_THRESHOLD)
+
+
+@contextmanager
+def patched_weights(weights: tuple[float, ...]) -> Iterator[None]:
+    saved = decline.WEIGHTS
+    decline.WEIGHTS = tuple(float(w) for w in weights)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        decline.WEIGHTS = saved
 
 
 def timing(label: str, settings: Settings, kb: KnowledgeBase, questions: list[str]) -> None:
@@ -92,8 +134,10 @@ def timing(label: str, settings: Settings, kb: KnowledgeBase, questions: list[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench", type=Path, default=REPO.parent / "shared" / "bench")
+    parser.add_argument("--fit", action="store_true", help="fit the decline weights too")
+    parser.add_argument("--no-timing", action="store_true", help="declines only")
     args = parser.parse_args()
-    print("== declines: best-source similarity, answerable vs out of scope ==")
+    print("== declines: answerable vs out of scope, per signal ==")
     sets = [
         (
             "sample",
@@ -109,16 +153,23 @@ def main() -> None:
                 (name, folder / "docs", folder / "questions.jsonl", folder / "out_of_scope.jsonl")
             )
     sample_kb = None
+    found: dict[str, tuple[list[Evidence], list[Evidence]]] = {}
     for name, docs, answerable, out_of_scope in sets:
         kb = KnowledgeBase(Settings(_env_file=None, data_dir=REPO / "data" / "bench" / name))
         kb.ingest([docs])
-        declines(name, kb, answerable, out_of_scope)
+        found[name] = (evidence(kb, answerable), evidence(kb, out_of_scope))
+        print_declines(name, *found[name], kb.settings.decline_threshold)
         if name == "sample":
             sample_kb = kb
         else:
             kb.close()
+    if args.fit:
+        fit(found)
     if sample_kb is None:
         raise SystemExit("the sample docs were not found")
+    if args.no_timing:
+        sample_kb.close()
+        return
     questions = [q.question for q in load_questions(sets[0][2])][:8]
     print("\n== time per question on the sample docs, ms (median of questions 2..8) ==")
     print(f"{'backend':26} {'retrieve':>9} {'generate':>9} {'other':>7} {'total':>8}")

@@ -6,42 +6,30 @@ Settings are read once here and passed down; errors become one actionable line a
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.cli_feedback import feedback_app, read_settings, tune
+from bot.cli_common import open_knowledge, read_settings
+from bot.cli_eval import eval_app
+from bot.cli_feedback import feedback_app, tune
 from bot.cli_questions import questions
 from bot.console import console, errors
 from bot.doctor import doctor
 from knowledge import logs
-from knowledge.settings import SEARCH_MODES, SearchMode, Settings
+from knowledge.settings import SearchMode
 
 app = typer.Typer(
     help="supportbot: answers support questions from your docs.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # a crash report must not print settings or tokens
 )
-eval_app = typer.Typer(help="Measure retrieval (and later answers) on a question set.")
 
 #: Typed as a choice, so a wrong mode is refused before anything loads.
 MODE = typer.Option(help="hybrid, dense or rrf.")
 COLLECTIONS = typer.Option(help="Only these collections (repeatable).", metavar="NAME")
-
-
-def _open(settings: Settings):
-    """Open the knowledge base, turning a locked or unreachable index into a clear exit."""
-    from knowledge.base import KnowledgeBase
-    from knowledge.store import IndexLockedError, StoreUnavailableError
-
-    try:
-        return KnowledgeBase(settings)
-    except (IndexLockedError, StoreUnavailableError) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -65,7 +53,7 @@ def ingest(
     from bot.progress import ingest_progress
 
     settings = read_settings()
-    kb = _open(settings)
+    kb = open_knowledge(settings)
     try:
         with ingest_progress(console) as progress:
             report = kb.ingest(paths, collection=collection, base_url=base_url, progress=progress)
@@ -93,7 +81,7 @@ def search(
 
     text = _question(question)
     settings = read_settings()
-    kb = _open(settings)
+    kb = open_knowledge(settings)
     try:
         _check_collections(kb, collection)
         sources = kb.search(text, top_k=k, mode=mode, collections=collection)
@@ -130,7 +118,7 @@ def ask(
 
     text = _question(question)
     settings = read_settings()
-    kb = _open(settings)
+    kb = open_knowledge(settings)
     try:
         _check_collections(kb, collection)
         generator = load_generator(settings)
@@ -174,60 +162,6 @@ def _check_collections(kb, wanted: list[str] | None) -> None:  # kb: KnowledgeBa
             highlight=False,
         )
         raise typer.Exit(2)
-
-
-@eval_app.command("retrieval")
-def eval_retrieval(
-    questions: Annotated[
-        Path, typer.Argument(help='JSONL lines {"question", "source": [...]}.', metavar="FILE")
-    ],
-    modes: Annotated[
-        str, typer.Option(help="Comma-separated search modes.", metavar="MODES")
-    ] = "hybrid,dense",
-    save: Annotated[
-        Path | None,
-        typer.Option(
-            "--json", help="Also write the figures to this JSON file (a baseline).", metavar="FILE"
-        ),
-    ] = None,
-) -> None:
-    """Print hit@1, hit@5, MRR and latency for each search mode, side by side."""
-    from rich.table import Table
-
-    from knowledge.evaluation import MRR_DEPTH, evaluate_retrieval, load_questions
-
-    chosen = [m.strip() for m in modes.split(",") if m.strip()]
-    unknown = [m for m in chosen if m not in SEARCH_MODES]
-    if unknown or not chosen:
-        errors.print(f"[red]error:[/red] unknown mode {unknown!r}: use {', '.join(SEARCH_MODES)}.")
-        raise typer.Exit(2)
-
-    try:
-        items = load_questions(questions)
-    except (OSError, ValueError) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    kb = _open(read_settings())
-    try:
-        scores = evaluate_retrieval(
-            lambda q, m: kb.search(q, top_k=MRR_DEPTH, mode=m),  # type: ignore[arg-type]
-            items,
-            chosen,
-        )
-    finally:
-        kb.close()
-    table = Table(title=f"retrieval on {questions} ({scores[0].questions} questions)")
-    for column in ("mode", "hit@1", "hit@5", "MRR", "p50 ms", "p95 ms"):
-        table.add_column(column, justify="right")
-    for s in scores:
-        table.add_row(
-            s.mode, f"{s.hit_at_1:.3f}", f"{s.hit_at_5:.3f}", f"{s.mrr:.3f}",
-            f"{s.p50_ms:.1f}", f"{s.p95_ms:.1f}",
-        )  # fmt: skip
-    console.print(table)
-    if save is not None:
-        figures = {"questions": str(questions), "scores": [s.model_dump() for s in scores]}
-        save.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 app.add_typer(eval_app, name="eval")

@@ -9,22 +9,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
+from bot.cli_common import read_settings
 from bot.console import console, errors
-from knowledge.settings import BadSettingsError, Settings, load
+from knowledge.settings import Settings
 
 feedback_app = typer.Typer(help="Feedback on answers: tuning data, and how helpful answers are.")
-
-
-def read_settings() -> Settings:
-    """The settings, or one line per bad variable and exit code 2 (shared by every command)."""
-    try:
-        return load(Settings)
-    except BadSettingsError as exc:
-        errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(2) from exc
 
 
 def _store(settings: Settings):  # -> Records

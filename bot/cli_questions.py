@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli_feedback import read_settings
+from bot.cli_common import read_settings
 from bot.console import console
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from knowledge.base import KnowledgeBase
 from knowledge.citations import check_citations
-from knowledge.decline import decline_text, should_decline
+from knowledge.decline import answerability, decline_text, gather_evidence, should_decline
 from knowledge.generate.base import Generator
 from knowledge.generate.extractive import quote_sources
 from knowledge.models import Answer, Timings, Turn
@@ -50,8 +50,15 @@ class Answerer:
         sources = self.kb.search(
             standalone, top_k=self.settings.answer_sources, collections=collections
         )
+        evidence = gather_evidence(text, standalone, sources, self.kb.vocabulary())
         retrieved = time.perf_counter()
-        base = {"question": text, "standalone_question": standalone, "model": self.generator.info}
+        base = {
+            "question": text,
+            "standalone_question": standalone,
+            "model": self.generator.info,
+            "answerability": round(answerability(evidence), 4),
+            "evidence": evidence,
+        }
         decline = Answer(
             **base,
             text=decline_text(handoff_contact or self.settings.handoff_contact),
@@ -59,7 +66,7 @@ class Answerer:
             declined=True,
             retrieved=sources,
         )
-        if should_decline(sources, self.settings.decline_threshold):
+        if should_decline(evidence, self.settings.decline_threshold):
             return decline.model_copy(update={"timings": _timings(started, retrieved, retrieved)})
         messages = build_messages(
             text,

@@ -13,7 +13,8 @@ from knowledge.embedding import load_embedding
 from knowledge.models import IngestReport, Progress, Source
 from knowledge.retrieve import Retriever
 from knowledge.settings import SearchMode, Settings
-from knowledge.store import close, collection_names, open_store
+from knowledge.store import chunk_texts, close, collection_names, open_store
+from knowledge.terms import Vocabulary
 
 
 class KnowledgeBase:
@@ -25,8 +26,13 @@ class KnowledgeBase:
         dim = len(self.embed.get_text_embedding("dimension probe"))
         self.store = open_store(settings, dim)
         self.retriever = Retriever(
-            self.embed, self.store, settings.dense_weight, settings.chunks_per_page
+            self.embed,
+            self.store,
+            settings.bm25_weight,
+            settings.chunks_per_page,
+            settings.sentence_weight,
         )
+        self._vocabulary: Vocabulary | None = None
 
     def ingest(
         self,
@@ -40,7 +46,19 @@ class KnowledgeBase:
         from knowledge.ingest import Ingestor  # its readers load only when there is ingesting
 
         ingestor = Ingestor(self.settings, self.embed, self.store)
-        return ingestor.run(paths, collection=collection, base_url=base_url, progress=progress)
+        try:
+            return ingestor.run(paths, collection=collection, base_url=base_url, progress=progress)
+        finally:
+            self._vocabulary = None  # the docs changed: count their words again when next asked
+
+    def vocabulary(self) -> Vocabulary:
+        """How often each word stem occurs in the indexed chunks, counted once per process.
+
+        Another process's ingest (only with a Milvus server) is seen after a restart.
+        """
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary.from_texts(chunk_texts(self.store))
+        return self._vocabulary
 
     def search(
         self,

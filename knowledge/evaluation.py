@@ -1,7 +1,8 @@
-"""Retrieval evaluation: hit@1, hit@5, MRR and latency over a question file.
+"""Evaluation over question files: retrieval (hit@1, hit@5, MRR, latency) and declines.
 
 Gold sources are matched to retrieved pages by path suffix, file name or url, so question sets
-written against a docs folder work whatever folder was ingested.
+written against a docs folder work whatever folder was ingested. Declines compare answerable
+questions with out-of-scope ones, signal by signal, so a team can choose its own threshold.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, Field, ValidationError
 
-from knowledge.models import Source
+from knowledge.decline import answerability
+from knowledge.models import Answer, Evidence, Source
 
 MRR_DEPTH = 10
+#: The share of answerable questions a single signal's best threshold may decline.
+MAX_WRONGLY_DECLINED = 0.05
+DECLINE_SIGNALS = ("similarity", "sentence", "coverage", "known", "answerability")
 
 
 class EvalQuestion(BaseModel):
@@ -110,3 +115,110 @@ def evaluate_retrieval(
             ranks.append(first_hit(sources, q.source))
         results.append(score(mode, ranks, latencies))
     return results
+
+
+class DeclineFigures(BaseModel):
+    """How well one signal, at one threshold, tells answerable from out-of-scope questions."""
+
+    signal: str
+    threshold: float
+    auc: float = Field(description="P(an answerable question scores above an out-of-scope one).")
+    declined: float = Field(description="Share of out-of-scope questions declined (right).")
+    wrongly_declined: float = Field(description="Share of answerable questions declined (wrong).")
+
+
+def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
+    """Area under the ROC curve, ties counting half."""
+    if not positives or not negatives:
+        return float("nan")
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
+
+
+def strictest_threshold(answerable: Sequence[float], max_wrong: float) -> float:
+    """The highest threshold ("decline below it") that declines at most `max_wrong` of these."""
+    ordered = sorted(answerable)
+    allowed = int(max_wrong * len(ordered))
+    return ordered[allowed] if ordered else 0.0
+
+
+def evaluate_declines(
+    answerable: Sequence[Evidence], out_of_scope: Sequence[Evidence], threshold: float
+) -> list[DeclineFigures]:
+    """Each signal at its strictest threshold that keeps wrong declines within 5%, then the
+    combination at the configured threshold, which is what the bot does (injections included)."""
+    rows = []
+    for signal in DECLINE_SIGNALS:
+        inside = [_signal(e, signal) for e in answerable]
+        outside = [_signal(e, signal) for e in out_of_scope]
+        cut = strictest_threshold(inside, MAX_WRONGLY_DECLINED)
+        rows.append(_figures(signal, cut, inside, outside, auc(inside, outside)))
+    inside = [answerability(e) for e in answerable]
+    outside = [answerability(e) for e in out_of_scope]
+    rows.append(
+        _figures("answerability (configured)", threshold, inside, outside, auc(inside, outside))
+    )
+    return rows
+
+
+def _signal(evidence: Evidence, signal: str) -> float:
+    return answerability(evidence) if signal == "answerability" else getattr(evidence, signal)
+
+
+def _figures(
+    signal: str, threshold: float, inside: Sequence[float], outside: Sequence[float], area: float
+) -> DeclineFigures:
+    return DeclineFigures(
+        signal=signal,
+        threshold=threshold,
+        auc=area,
+        declined=sum(v < threshold for v in outside) / (len(outside) or 1),
+        wrongly_declined=sum(v < threshold for v in inside) / (len(inside) or 1),
+    )
+
+
+class AnswerFigures(BaseModel):
+    """What `supportbot eval answers` reports: the decline signals, then the bot's own answers."""
+
+    answerable: int
+    out_of_scope: int
+    signals: list[DeclineFigures]
+    declined: float = Field(description="Out-of-scope questions the bot declined (right).")
+    wrongly_declined: float = Field(description="Answerable questions the bot declined (wrong).")
+    cited_right_page: float = Field(
+        description="Of the answerable questions it answered, the share citing a gold page."
+    )
+    p50_ms: float
+    p95_ms: float
+
+
+def cited_sources(answer: Answer) -> list[Source]:
+    """The retrieved pages an answer's numbered links point at (a link may name a section)."""
+    cited = {c.url.split("#", 1)[0] for c in answer.citations}
+    return [s for s in answer.retrieved if s.url.split("#", 1)[0] in cited]
+
+
+def evaluate_answers(
+    answerable: Sequence[tuple[Answer, Sequence[str]]],
+    out_of_scope: Sequence[Answer],
+    threshold: float,
+) -> AnswerFigures:
+    """Pure arithmetic over answers already given (`answerable` pairs each with its gold pages)."""
+    inside = [answer for answer, _ in answerable]
+    answered = [(a, gold) for a, gold in answerable if not a.declined]
+    right = sum(any(matches(s, g) for s in cited_sources(a) for g in gold) for a, gold in answered)
+    latencies = sorted(a.timings.total_ms for a in (*inside, *out_of_scope)) or [0.0]
+    return AnswerFigures(
+        answerable=len(inside),
+        out_of_scope=len(out_of_scope),
+        signals=evaluate_declines(
+            [a.evidence or Evidence() for a in inside],
+            [a.evidence or Evidence() for a in out_of_scope],
+            threshold,
+        ),
+        declined=sum(a.declined for a in out_of_scope) / (len(out_of_scope) or 1),
+        wrongly_declined=sum(a.declined for a in inside) / (len(inside) or 1),
+        cited_right_page=right / (len(answered) or 1),
+        p50_ms=statistics.median(latencies),
+        p95_ms=latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))],
+    )

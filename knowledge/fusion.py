@@ -1,16 +1,18 @@
 """Rank pages from dense and BM25 chunk hits: pure functions, no store.
 
-A page is ranked by its best chunk in each list; the two ranks are fused with weighted
-reciprocal-rank fusion. Plain (equal-weight) RRF lets a loose keyword match outvote a strong
-semantic one; the dense weight keeps meaning first and lets BM25 break ties and rescue exact terms.
+A page is ranked by its best chunk in each list. Hybrid fusion adds to the page's best cosine
+similarity a bounded bonus for its BM25 score, `bm25_weight × (score / best score of the query)`.
+BM25 can therefore move a page by at most `bm25_weight` in cosine terms: a page the dense search
+puts first by a clear margin stays first, and BM25 breaks near-ties and rescues exact terms
+(error codes, setting names) that the embedding reads loosely. Rank fusion (RRF) had neither
+property: any page both searches found outranked a page only the dense search found, however
+strong its similarity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-RRF_K = 60
 
 
 @dataclass(frozen=True)
@@ -39,26 +41,44 @@ def page_order(hits: Sequence[ChunkHit]) -> dict[str, int]:
     return ranks
 
 
+def relative_scores(hits: Sequence[ChunkHit]) -> dict[str, float]:
+    """Each chunk's score as a share of the list's best (first) one, in [0, 1].
+
+    The ratio reads the same whether the engine reports BM25 scores as positive numbers or negated
+    (Milvus Lite negates them), and it makes a query's scores comparable with its cosines.
+    """
+    if not hits or hits[0].score == 0:
+        return {}
+    best = hits[0].score
+    return {hit.chunk_id: max(0.0, min(1.0, hit.score / best)) for hit in hits}
+
+
 def fuse_pages(
-    dense: Sequence[ChunkHit], sparse: Sequence[ChunkHit], *, dense_weight: float, k: int = RRF_K
+    dense: Sequence[ChunkHit], sparse: Sequence[ChunkHit], *, bm25_weight: float
 ) -> list[PageRank]:
-    """Weighted RRF over pages. The representative chunk is the best-fused chunk of the page."""
-    sparse_weight = 1.0 - dense_weight
-    page_scores: dict[str, float] = {}
-    for weight, hits in ((dense_weight, dense), (sparse_weight, sparse)):
-        for doc_id, rank in page_order(hits).items():
-            page_scores[doc_id] = page_scores.get(doc_id, 0.0) + weight / (k + rank)
-    chunk_scores: dict[str, float] = {}
-    chunk_page: dict[str, str] = {}
-    for weight, hits in ((dense_weight, dense), (sparse_weight, sparse)):
-        for rank, hit in enumerate(hits, start=1):
-            chunk_scores[hit.chunk_id] = chunk_scores.get(hit.chunk_id, 0.0) + weight / (k + rank)
-            chunk_page[hit.chunk_id] = hit.doc_id
+    """Pages by their best cosine plus the bounded bonus of their best BM25 chunk.
+
+    A page only BM25 found gets the lowest cosine of the dense list. The page is represented by
+    its chunk with the best fused score, so the quote and the link come from one place.
+    """
+    cosine = {hit.chunk_id: hit.score for hit in dense}
+    floor = min(cosine.values(), default=0.0)
+    bonus = relative_scores(sparse)
+    page_of = {hit.chunk_id: hit.doc_id for hit in (*dense, *sparse)}
+    page_cosine: dict[str, float] = {}
+    page_bonus: dict[str, float] = {}
+    for chunk, doc_id in page_of.items():
+        page_cosine[doc_id] = max(page_cosine.get(doc_id, floor), cosine.get(chunk, floor))
+        page_bonus[doc_id] = max(page_bonus.get(doc_id, 0.0), bonus.get(chunk, 0.0))
+    chunk_score = {
+        chunk: cosine.get(chunk, floor) + bm25_weight * bonus.get(chunk, 0.0) for chunk in page_of
+    }
     best: dict[str, str] = {}
-    for chunk_id in sorted(chunk_scores, key=lambda c: -chunk_scores[c]):
-        best.setdefault(chunk_page[chunk_id], chunk_id)
-    ranked = sorted(page_scores.items(), key=lambda item: (-item[1], item[0]))
-    return [PageRank(doc_id, score, best[doc_id]) for doc_id, score in ranked]
+    for chunk in sorted(chunk_score, key=lambda c: (-chunk_score[c], c)):
+        best.setdefault(page_of[chunk], chunk)
+    scores = {doc: page_cosine[doc] + bm25_weight * page_bonus[doc] for doc in page_cosine}
+    ranked = sorted(scores, key=lambda doc: (-scores[doc], doc))
+    return [PageRank(doc, scores[doc], best[doc]) for doc in ranked]
 
 
 def single_list_pages(hits: Sequence[ChunkHit]) -> list[PageRank]:

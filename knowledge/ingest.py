@@ -26,6 +26,7 @@ from knowledge.chunking import SectionChunker
 from knowledge.documents import discover, read
 from knowledge.embedding import LengthSorted, token_counter
 from knowledge.models import FileProblem, IngestReport, Progress
+from knowledge.rerank import SentenceVectors
 from knowledge.settings import Settings
 from knowledge.store import flush
 
@@ -81,6 +82,9 @@ class Ingestor:
         self.settings = settings
         self.store = store
         self.docstore_path = settings.docstore_path
+        # For the rerank, each chunk's sentences are embedded once, here (about as much work again
+        # as the chunks themselves); with the rerank off they aren't.
+        sentence_vectors = [SentenceVectors(embed)] if settings.sentence_weight > 0 else []
         self.pipeline = IngestionPipeline(
             transformations=[
                 SectionChunker(
@@ -89,6 +93,7 @@ class Ingestor:
                     chunk_overlap=settings.chunk_overlap,
                 ),
                 LengthSorted(),
+                *sentence_vectors,
                 embed,
             ],
             disable_cache=True,

@@ -20,6 +20,9 @@ class Source(BaseModel):
     similarity: float | None = Field(
         None, description="Cosine similarity of the best chunk to the question (dense signal)."
     )
+    sentence_similarity: float | None = Field(
+        None, description="Cosine similarity of the page's best sentence (reranked pages only)."
+    )
     section: str = ""
     collection: str = ""
     path: str = Field("", description="Path of the source file relative to its ingest root.")
@@ -100,6 +103,16 @@ class Timings(BaseModel):
     total_ms: float = 0.0
 
 
+class Evidence(BaseModel):
+    """What retrieval found for one question, as the signals the decline decision reads."""
+
+    similarity: float = Field(0.0, description="Cosine similarity of the best page.")
+    sentence: float = Field(0.0, description="Cosine similarity of the best single sentence.")
+    coverage: float = Field(0.0, description="Share of the question's term weight on that page.")
+    known: float = Field(0.0, description="Share of the question's term weight the docs use.")
+    injection: bool = Field(False, description="The message tries to override the instructions.")
+
+
 class Answer(BaseModel):
     """What the bot says, with everything needed to show, audit and learn from it."""
 
@@ -109,6 +122,10 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     confidence: Literal["high", "low", "none"]
     declined: bool = False
+    answerability: float | None = Field(
+        None, description="0..1: how likely the docs hold the answer (see knowledge.decline)."
+    )
+    evidence: Evidence | None = None
     retrieved: list[Source] = Field(default_factory=list)
     model: ModelInfo
     timings: Timings = Field(default_factory=Timings)

@@ -1,7 +1,8 @@
 """Retrieval: a question in, ranked citable pages out.
 
-`hybrid` (default) runs Milvus's dense search and its built-in BM25 search and fuses them per page
-(see `fusion`); `dense` is the embedding alone; `rrf` is Milvus's own hybrid search with plain
+`hybrid` (default) runs Milvus's dense search and its built-in BM25 search, fuses them per page
+(see `fusion`) and reranks the first pages by their best sentence (see `rerank`); `dense` is the
+embedding alone; `rrf` is Milvus's own hybrid search with plain
 RRF, kept for comparison in `supportbot eval`.
 """
 
@@ -23,7 +24,9 @@ from llama_index.vector_stores.milvus import MilvusVectorStore
 
 from knowledge.fusion import ChunkHit, PageRank, fuse_pages, single_list_pages
 from knowledge.models import Source
+from knowledge.rerank import RERANK_DEPTH, SENTENCE_VECTORS, SentenceReranker
 from knowledge.settings import SearchMode
+from knowledge.store import stored_fields
 
 #: The embedding model reads ~256 tokens; BM25 gains nothing from pages of text either.
 MAX_QUERY_CHARS = 2000
@@ -52,12 +55,14 @@ class Retriever:
         self,
         embed: BaseEmbedding,
         store: MilvusVectorStore,
-        dense_weight: float,
+        bm25_weight: float,
         chunks_per_page: int = 1,
+        sentence_weight: float = 0.0,
     ):
         self.embed = embed
+        self.reranker = SentenceReranker(embed, sentence_weight)
         self.store = store
-        self.dense_weight = dense_weight
+        self.bm25_weight = bm25_weight
         self.chunks_per_page = chunks_per_page
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bm25")
 
@@ -94,18 +99,29 @@ class Retriever:
             if mode == "rrf":
                 pages = single_list_pages(other_hits)
             else:
-                pages = fuse_pages(dense_hits, other_hits, dense_weight=self.dense_weight)
+                pages = fuse_pages(dense_hits, other_hits, bm25_weight=self.bm25_weight)
         similarity: dict[str, float] = {}
         by_page: dict[str, list[str]] = {}
         for hit in dense_hits:  # best first, so the first seen is the page's best
             similarity.setdefault(hit.doc_id, hit.score)
             by_page.setdefault(hit.doc_id, []).append(hit.chunk_id)
-        sources = []
-        for page in pages[:top_k]:
+        depth = max(top_k, RERANK_DEPTH) if mode == "hybrid" else top_k
+        pages_chunks = []
+        for page in pages[:depth]:
             more = [c for c in by_page.get(page.doc_id, []) if c != page.best_chunk]
-            texts = [chunks[c] for c in [page.best_chunk, *more][: self.chunks_per_page]]
-            sources.append(_source(texts, page, similarity.get(page.doc_id)))
-        return sources
+            ids = [page.best_chunk, *more][: self.chunks_per_page]
+            pages_chunks.append(
+                (_source([chunks[c] for c in ids], page, similarity.get(page.doc_id)), ids)
+            )
+        if mode != "hybrid":
+            return [source for source, _ in pages_chunks][:top_k]
+        reranked = [ids for _, ids in pages_chunks[:RERANK_DEPTH]]
+        vectors = stored_fields(self.store, [c for ids in reranked for c in ids], SENTENCE_VECTORS)
+        pages_texts = [
+            (source, [(chunks[c].get_content(MetadataMode.NONE), vectors.get(c)) for c in ids])
+            for source, ids in pages_chunks
+        ]
+        return self.reranker.rerank(vector, pages_texts)[:top_k]
 
     def _query(
         self,

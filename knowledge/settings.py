@@ -61,8 +61,17 @@ class Settings(BaseSettings):
     chunks_per_page: int = Field(
         2, ge=1, le=5, description="Chunks of each page returned: the best, then the next best."
     )
-    dense_weight: float = Field(
-        0.7, ge=0, le=1, description="Weight of dense search in hybrid fusion; BM25 gets the rest."
+    bm25_weight: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Hybrid fusion: the most BM25 can add to a page's cosine similarity.",
+    )
+    sentence_weight: float = Field(
+        1.0,
+        ge=0,
+        le=5,
+        description="Hybrid: weight of a page's best-sentence similarity in the rerank; 0: off.",
     )
     bm25_analyzer: Literal["english", "standard"] = Field(
         "english", description="BM25 text analysis: english (stemmed, no stop words) or standard."
@@ -98,7 +107,10 @@ class Settings(BaseSettings):
     max_source_chars: int = Field(1600, ge=200, description="Characters of each source's text.")
     voice_file: Path | None = Field(None, description="Brand-voice guidelines (markdown).")
     decline_threshold: float = Field(
-        0.40, ge=0, le=1, description="Below this best-source similarity the bot declines."
+        0.35,
+        ge=0,
+        le=1,
+        description="Below this answerability (0..1, see knowledge.decline) the bot declines.",
     )
     handoff_contact: str = Field(
         "our support team", description="Who to ask when the docs don't hold the answer."

@@ -6,6 +6,7 @@ failure into a message that says what to do.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from llama_index.core.schema import BaseNode
@@ -130,6 +131,27 @@ def collection_names(store: MilvusVectorStore) -> list[str]:
     finally:
         pages.close()
     return sorted(names - {""})
+
+
+def chunk_texts(store: MilvusVectorStore) -> Iterator[str]:
+    """Every chunk's text, read in batches (for the decline signal's vocabulary)."""
+    pages = store.client.query_iterator(
+        store.collection_name, batch_size=2_000, filter="", output_fields=[store.text_key]
+    )
+    try:
+        while batch := pages.next():
+            yield from (str(row.get(store.text_key) or "") for row in batch)
+    finally:
+        pages.close()
+
+
+def stored_fields(store: MilvusVectorStore, chunk_ids: list[str], field: str) -> dict[str, str]:
+    """One field of some chunks, by id; chunks without it (written before it existed) are left
+    out. A primary-key lookup: a few milliseconds."""
+    if not chunk_ids:
+        return {}
+    rows = store.client.get(store.collection_name, ids=chunk_ids, output_fields=[field])
+    return {str(row["id"]): str(row[field]) for row in rows if row.get(field)}
 
 
 def flush(store: MilvusVectorStore) -> None:

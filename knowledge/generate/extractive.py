@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from knowledge.generate.base import Message
-from knowledge.markup import readable, slugify
+from knowledge.markup import slugify
 from knowledge.models import ModelInfo, Source
+from knowledge.passages import Passage, passages
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\[(])")
 _MAX_QUOTE_CHARS = 400
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset((
@@ -27,38 +27,14 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
-@dataclass(frozen=True)
-class Passage:
-    """One chunk of a source: its heading trail ("Title › Section › Sub") and its sentences."""
-
-    heading: str
-    sentences: list[str]
-
-
-def _passages(text: str, title: str) -> list[Passage]:
-    """The chunks of a source (each opens with a "Title › Section" line), as plain sentences."""
-    chunks: list[tuple[str, list[str]]] = [(title, [])]
-    for line in text.split("\n"):
-        if line == title or line.startswith(f"{title} › "):
-            chunks.append((line, []))
-        else:
-            chunks[-1][1].append(readable(line))  # a quote shows text, not markup
-    passages = []
-    for heading, lines in chunks:
-        flat = " ".join(" ".join(lines).split())
-        sentences = [s.strip() for s in _SENTENCE.split(flat) if s.strip()]
-        if sentences:
-            passages.append(Passage(heading, sentences))
-    return passages
-
-
 def _best(question: str, text: str, title: str, max_chars: int) -> tuple[str, str]:
     """(quote, heading trail of its chunk): the run of sentences of one chunk, up to
-    `max_chars`, that best matches the question. A sentence scores the question's words found
-    in it or in its chunk's headings (a section titled "Didn't get the email" answers "the
-    email never came"), ties going to the words in the sentence itself."""
+    `max_chars`, that best matches the question, or the whole chunk when it fits. A sentence
+    scores the question's words found in it or in its chunk's headings (a section titled
+    "Didn't get the email" answers "the email never came"), ties going to the words in the
+    sentence itself."""
     wanted = _words(question)
-    candidates = [(p, i, _words(p.heading)) for p in _passages(text, title)
+    candidates = [(p, i, _words(p.heading)) for p in passages(text, title)
                   for i in range(len(p.sentences))]  # fmt: skip
     if not candidates:
         return "", ""
@@ -69,6 +45,8 @@ def _best(question: str, text: str, title: str, max_chars: int) -> tuple[str, st
         return len(wanted & (said | heading)), len(wanted & said)
 
     passage, start, _ = max(candidates, key=score)
+    if len(" ".join(passage.sentences)) <= max_chars:
+        start = 0  # a short section is quoted whole: its opening line is usually the answer
     quote = passage.sentences[start]
     for sentence in passage.sentences[start + 1 :]:
         if len(quote) + len(sentence) + 1 > max_chars:

@@ -38,7 +38,7 @@ def test_near_duplicate_pages_are_told_apart(kb):
     [
         ("can we keep our data in the EU", "Where your data is stored"),  # HTML page
         ("do you have a SOC 2 report", "Security overview"),  # PDF
-        ("does orbit work on internet explorer", "System requirements"),  # plain text
+        ("how much disk space does the desktop app need", "System requirements"),  # plain text
     ],
 )
 def test_html_pdf_and_text_pages_are_searchable(kb, question, title):
@@ -56,6 +56,63 @@ def test_dense_mode_and_top_k(kb):
     assert len(sources) == 3
     assert sources[0].title == "API rate limits"
     assert [s.score for s in sources] == sorted((s.score for s in sources), reverse=True)
+
+
+def test_hybrid_reranks_the_first_pages_by_their_best_sentence(kb):
+    from knowledge.rerank import RERANK_DEPTH
+
+    sources = kb.search("how long is the link to reset a forgotten password valid", top_k=8)
+    assert sources[0].title == "Reset your password"
+    reranked = sources[:RERANK_DEPTH]
+    assert all(s.sentence_similarity is not None for s in reranked)
+    assert all(s.sentence_similarity is None for s in sources[RERANK_DEPTH:])
+    assert [s.score for s in reranked] == sorted((s.score for s in reranked), reverse=True)
+    again = kb.search("how long is the link to reset a forgotten password valid", top_k=8)
+    assert again == sources  # the cached sentence vectors give the same ranking
+    dense = kb.search("how long is the link to reset a forgotten password valid", mode="dense")
+    assert all(s.sentence_similarity is None for s in dense)
+
+
+def test_each_chunk_keeps_its_sentence_vectors_and_they_agree_with_a_fresh_embedding(
+    settings, small_docs
+):
+    from knowledge.rerank import SENTENCE_VECTORS, SentenceReranker, decode_vectors, sentences
+
+    kb = KnowledgeBase(settings)
+    try:
+        kb.ingest([small_docs])
+        rows = kb.store.client.query(
+            kb.store.collection_name, filter="", output_fields=["text", "title", SENTENCE_VECTORS]
+        )
+        assert len(rows) == 3
+        question = kb.embed.get_query_embedding("where do visitors park?")
+        reranker = SentenceReranker(kb.embed, weight=1.0)
+        for row in rows:
+            said = sentences(row["text"], row["title"])
+            assert decode_vectors(row[SENTENCE_VECTORS], len(said)) is not None
+            assert SENTENCE_VECTORS not in row["text"]
+            source = kb.search(row["title"], top_k=1)[0]
+            stored, fresh = (
+                reranker.rerank(question, [(source, [(row["text"], blob)])])[0]
+                for blob in (row[SENTENCE_VECTORS], None)  # None: an index from before them
+            )
+            assert stored.sentence_similarity is not None
+            assert fresh.sentence_similarity is not None
+            assert abs(stored.sentence_similarity - fresh.sentence_similarity) < 0.02
+    finally:
+        kb.close()
+
+
+def test_the_vocabulary_follows_the_ingested_docs(settings, small_docs):
+    kb = KnowledgeBase(settings)
+    try:
+        kb.ingest([small_docs])
+        assert not kb.vocabulary().known("kindl")
+        (small_docs / "kindle.md").write_text("# Kindle\nSend a note to your Kindle from the menu.")
+        kb.ingest([small_docs])
+        assert kb.vocabulary().known("kindl")
+    finally:
+        kb.close()
 
 
 def test_empty_and_huge_questions(kb):

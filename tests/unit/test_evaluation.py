@@ -1,7 +1,16 @@
 import pytest
 
-from knowledge.evaluation import first_hit, load_questions, matches, score
-from knowledge.models import Source
+from knowledge.evaluation import (
+    cited_sources,
+    evaluate_answers,
+    evaluate_declines,
+    first_hit,
+    load_questions,
+    matches,
+    score,
+    strictest_threshold,
+)
+from knowledge.models import Answer, Citation, Evidence, ModelInfo, Source, Timings
 
 
 def source(path: str, url: str = "https://help.example/x") -> Source:
@@ -36,3 +45,44 @@ def test_a_bad_question_line_names_its_line(tmp_path):
     path.write_text('{"question": "ok", "source": ["a.md"]}\n\nnot json\n')
     with pytest.raises(ValueError, match=r"q.jsonl:3"):
         load_questions(path)
+
+
+def evidence(similarity: float) -> Evidence:
+    return Evidence(similarity=similarity, coverage=similarity, known=1.0)
+
+
+def test_each_signal_is_shown_at_its_strictest_threshold_within_five_percent_wrong():
+    answerable = [evidence(0.3 + i / 100) for i in range(40)]  # 0.30 .. 0.69
+    out_of_scope = [evidence(0.1), evidence(0.2), evidence(0.32), evidence(0.5)]
+    assert strictest_threshold([e.similarity for e in answerable], 0.05) == pytest.approx(0.32)
+    rows = {row.signal: row for row in evaluate_declines(answerable, out_of_scope, 0.0)}
+    similarity = rows["similarity"]
+    assert similarity.wrongly_declined == 0.05 and similarity.declined == 0.5
+    assert 0.5 < similarity.auc < 1.0
+    configured = rows["answerability (configured)"]
+    assert configured.threshold == 0.0 and configured.declined == 0.0
+
+
+def answer(declined: bool, cited: str = "", similarity: float = 0.5) -> Answer:
+    retrieved = [source("a.md", "https://h/a"), source("b.md", "https://h/b")]
+    citations = [Citation(number=1, title="t", url=f"{cited}#part")] if cited else []
+    return Answer(
+        question="q", standalone_question="q", text="t", confidence="high", declined=declined,
+        citations=citations, retrieved=retrieved, model=ModelInfo(backend="extractive"),
+        evidence=evidence(similarity), timings=Timings(total_ms=10.0),
+    )  # fmt: skip
+
+
+def test_answer_figures_count_the_bots_declines_and_right_citations():
+    answerable = [
+        (answer(False, "https://h/a"), ["a.md"]),  # cites the gold page (a section of it)
+        (answer(False, "https://h/b"), ["a.md"]),  # cites another page
+        (answer(True), ["a.md"]),  # wrongly declined
+    ]
+    outside = [answer(True, similarity=0.1), answer(False, "https://h/b", similarity=0.2)]
+    figures = evaluate_answers(answerable, outside, 0.3)
+    assert (figures.answerable, figures.out_of_scope) == (3, 2)
+    assert figures.declined == 0.5 and figures.wrongly_declined == pytest.approx(1 / 3)
+    assert figures.cited_right_page == 0.5
+    assert [s.url for s in cited_sources(answerable[0][0])] == ["https://h/a"]
+    assert figures.signals[-1].signal == "answerability (configured)"
