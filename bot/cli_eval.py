@@ -73,6 +73,19 @@ def eval_retrieval(
             f"{s.p50_ms:.1f}", f"{s.p95_ms:.1f}",
         )  # fmt: skip
     console.print(table)
+    if scores[0].by_kind:
+        kinds = Table(title="by question kind: hit@1 / hit@5 / MRR")
+        kinds.add_column("kind")
+        kinds.add_column("questions", justify="right")
+        for s in scores:
+            kinds.add_column(s.mode, justify="right")
+        for kind, first in scores[0].by_kind.items():
+            cells = [
+                f"{k.hit_at_1:.2f} / {k.hit_at_5:.2f} / {k.mrr:.2f}"
+                for k in (s.by_kind[kind] for s in scores)
+            ]
+            kinds.add_row(kind, str(first.questions), *cells)
+        console.print(kinds)
     if save is not None:
         figures = {"questions": str(questions), "scores": [s.model_dump() for s in scores]}
         save.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

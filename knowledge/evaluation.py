@@ -31,6 +31,7 @@ class EvalQuestion(BaseModel):
     id: str = ""
     question: str
     source: list[str] = Field(default_factory=list)
+    kind: str = Field("", description="single, section, near_duplicate, multi, numeric...")
 
 
 class RetrievalScores(BaseModel):
@@ -43,6 +44,9 @@ class RetrievalScores(BaseModel):
     mrr: float
     p50_ms: float
     p95_ms: float
+    by_kind: dict[str, RetrievalScores] = Field(
+        default_factory=dict, description="The same figures per question kind, where given."
+    )
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -104,6 +108,7 @@ def evaluate_retrieval(
 ) -> list[RetrievalScores]:
     """Run every answerable question through `search(question, mode)` for each mode."""
     answerable = [q for q in questions if q.source]
+    kinds = sorted({q.kind for q in answerable if q.kind})
     results = []
     for mode in modes:
         ranks: list[int | None] = []
@@ -113,7 +118,13 @@ def evaluate_retrieval(
             sources = search(q.question, mode)
             latencies.append((time.perf_counter() - started) * 1000)
             ranks.append(first_hit(sources, q.source))
-        results.append(score(mode, ranks, latencies))
+        overall = score(mode, ranks, latencies)
+        for kind in kinds:
+            picked = [i for i, q in enumerate(answerable) if q.kind == kind]
+            overall.by_kind[kind] = score(
+                mode, [ranks[i] for i in picked], [latencies[i] for i in picked]
+            )
+        results.append(overall)
     return results
 
 

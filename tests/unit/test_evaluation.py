@@ -1,9 +1,11 @@
 import pytest
 
 from knowledge.evaluation import (
+    EvalQuestion,
     cited_sources,
     evaluate_answers,
     evaluate_declines,
+    evaluate_retrieval,
     first_hit,
     load_questions,
     matches,
@@ -86,3 +88,20 @@ def test_answer_figures_count_the_bots_declines_and_right_citations():
     assert figures.cited_right_page == 0.5
     assert [s.url for s in cited_sources(answerable[0][0])] == ["https://h/a"]
     assert figures.signals[-1].signal == "answerability (configured)"
+
+
+def test_retrieval_figures_are_also_given_per_question_kind():
+    questions = [
+        EvalQuestion(question="q1", source=["a.md"], kind="single"),
+        EvalQuestion(question="q2", source=["b.md"], kind="single"),
+        EvalQuestion(question="q3", source=["c.md"], kind="numeric"),
+        EvalQuestion(question="q4", source=["a.md"]),  # no kind: counted overall only
+    ]
+    pages = {"q1": ["a.md"], "q2": ["a.md", "b.md"], "q3": ["c.md"], "q4": ["x.md"]}
+    (result,) = evaluate_retrieval(
+        lambda q, mode: [source(p) for p in pages[q]], questions, ["hybrid"]
+    )
+    assert result.questions == 4 and result.hit_at_1 == 0.5
+    assert set(result.by_kind) == {"single", "numeric"}
+    assert result.by_kind["single"].hit_at_1 == 0.5 and result.by_kind["single"].mrr == 0.75
+    assert result.by_kind["numeric"].questions == 1 and result.by_kind["numeric"].hit_at_1 == 1.0
