@@ -169,7 +169,21 @@ def tune(
         except RefusedError as exc:
             errors.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from exc
-        console.print(
-            f"published {push} at revision {sha}. To serve it: set SUPPORTBOT_ADAPTER_MODEL={push}"
-            f" and SUPPORTBOT_ADAPTER_REVISION={sha}, then restart the worker."
-        )
+        console.print(rollout(push, sha, settings), highlight=False, markup=False)
+
+
+def rollout(repo: str, sha: str, settings: Settings) -> str:
+    """How to serve a newly published adapter with each backend (printed after `tune --push`)."""
+    base = settings.base_model
+    fetch = f"hf download {repo} --revision {sha} --local-dir adapters/brand"
+    return (
+        f"published {repo} at revision {sha}. To serve it:\n"
+        f"- in the worker (hub backend): SUPPORTBOT_ADAPTER_MODEL={repo} "
+        f"SUPPORTBOT_ADAPTER_REVISION={sha}, then restart the worker;\n"
+        f"- vLLM: {fetch}, then vllm serve {base} --enable-lora --lora-modules "
+        "brand=adapters/brand, and SUPPORTBOT_HOSTED_ADAPTER=brand;\n"
+        f"- TGI: LORA_ADAPTERS={repo} text-generation-launcher --model-id {base}, and "
+        f"SUPPORTBOT_HOSTED_ADAPTER={repo};\n"
+        f"- an Inference Endpoint: deploy {repo} at revision {sha}, then "
+        "SUPPORTBOT_HOSTED_URL=<the endpoint's URL>."
+    )

@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     hosted_url: str = Field("", description="Inference Endpoint / TGI / vLLM base URL.")
     hosted_model: str = Field("", description="Model id for Inference Providers or the server.")
+    hosted_adapter: str = Field(
+        "",
+        description="The name the server serves the brand-voice LoRA adapter under (vLLM "
+        "--lora-modules NAME=..., TGI LORA_ADAPTERS): requests name it as the model.",
+    )
     hosted_timeout_s: float = Field(60.0, gt=0)
     generator_fallback: Literal["none", "extractive"] = Field(
         "none", description="extractive: quote the docs when the model can't load or answer."

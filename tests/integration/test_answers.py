@@ -159,6 +159,44 @@ def test_the_hosted_backend_sends_the_prompt_and_its_citations_are_checked(
     )
 
 
+def test_an_own_server_is_asked_for_the_adapter_by_name_even_when_the_hub_is_off_limits(
+    tmp_path, chat_server, sample_kb, monkeypatch
+):
+    """An air-gapped install sets HF_HUB_OFFLINE=1: its own vLLM on the network still answers,
+    and the request names the brand-voice adapter the server was started with."""
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    settings = make_settings(
+        tmp_path / "data", generator="hosted", hosted_url=f"{chat_server}/v1",
+        hosted_model="Qwen/Qwen2.5-0.5B-Instruct", hosted_adapter="brand", hf_offline=True,
+    )  # fmt: skip
+    answer = Answerer(sample_kb, load_generator(settings), settings).answer(
+        "if we upgrade mid-month do we pay the full price?"
+    )
+    assert answer.text.startswith("Upgrades take effect at once")
+    assert answer.model.repo == "Qwen/Qwen2.5-0.5B-Instruct"
+    assert answer.model.adapter_repo == "brand"
+    (request,) = ChatStandIn.requests
+    assert request["path"] == "/v1/chat/completions"
+    assert request["body"]["model"] == "brand"
+
+
+def test_hub_hosted_models_go_through_the_hubs_client(tmp_path):
+    from knowledge.generate.hosted import HostedGenerator, on_the_hub, openai_base_url
+
+    assert on_the_hub("https://xyz.us-east-1.aws.endpoints.huggingface.cloud")
+    assert on_the_hub("https://router.huggingface.co/v1")
+    assert not on_the_hub("http://vllm.internal:8000")
+    assert not on_the_hub("http://huggingface.cloud.evil.example")
+    assert openai_base_url("http://vllm:8000/") == openai_base_url("http://vllm:8000/v1")
+    endpoint = make_settings(tmp_path / "data", generator="hosted",
+                             hosted_url="https://xyz.endpoints.huggingface.cloud")  # fmt: skip
+    from huggingface_hub import InferenceClient
+
+    assert isinstance(HostedGenerator(endpoint).client, InferenceClient)
+
+
 def test_the_model_can_say_the_sources_do_not_answer(tmp_path, chat_server, sample_kb):
     ChatStandIn.reply = "NOT_IN_DOCS"
     settings = make_settings(

@@ -123,3 +123,14 @@ def test_secrets_do_not_show_in_reprs(monkeypatch):
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.hf_token.get_secret_value() == "hf_secret_value"
     assert "hf_secret_value" not in repr(settings) and "root:Milvus" not in str(settings)
+
+
+def test_tune_push_says_how_to_serve_the_adapter_with_each_backend():
+    from bot.cli_feedback import rollout
+
+    text = rollout("acme/voice", "abc123", Settings(_env_file=None, base_model="Qwen/Qwen2.5-0.5B"))
+    assert "SUPPORTBOT_ADAPTER_MODEL=acme/voice SUPPORTBOT_ADAPTER_REVISION=abc123" in text
+    assert "hf download acme/voice --revision abc123 --local-dir adapters/brand" in text
+    assert "vllm serve Qwen/Qwen2.5-0.5B --enable-lora --lora-modules brand=adapters/brand" in text
+    assert "SUPPORTBOT_HOSTED_ADAPTER=brand" in text
+    assert "LORA_ADAPTERS=acme/voice" in text and "SUPPORTBOT_HOSTED_ADAPTER=acme/voice" in text
