@@ -108,6 +108,12 @@ class Settings(BaseSettings):
         "none", description="extractive: quote the docs when the model can't load or answer."
     )
     max_new_tokens: int = Field(256, ge=16, le=4096)
+    generate_batch: int = Field(
+        16, ge=1, le=256, description="Hub backend: most questions generated in one batch."
+    )
+    generate_window_ms: float = Field(
+        10.0, ge=0, le=60_000, description="Hub backend: how long a batch waits for more questions."
+    )
     answer_sources: int = Field(4, ge=1, le=10, description="Sources shown to the model.")
     max_source_chars: int = Field(1600, ge=200, description="Characters of each source's text.")
     voice_file: Path | None = Field(None, description="Brand-voice guidelines (markdown).")

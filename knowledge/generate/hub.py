@@ -8,12 +8,12 @@ Loaded once per process; torch and transformers are imported only here, when a m
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from knowledge.generate.base import Message, ModelLoadError
+from knowledge.generate.batching import Batcher
 from knowledge.models import ModelInfo
 from knowledge.settings import Settings
 
@@ -110,14 +110,29 @@ def pick_device(setting: str) -> str:
 
 
 class HubGenerator:
-    """A causal LM with its chat template; generation is serialised (one model, one lock)."""
+    """A causal LM with its chat template. Concurrent questions (a worker with `--pool threads`)
+    are generated together in batches (`Batcher`); one at a time, each is its own batch."""
 
-    def __init__(self, model: Any, tokenizer: Any, device: str, info: ModelInfo) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        device: str,
+        info: ModelInfo,
+        *,
+        max_batch: int = 16,
+        window_s: float = 0.01,
+    ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.device = device
         self.info = info
-        self._lock = threading.Lock()
+        pad = tokenizer.pad_token_id
+        if pad is None:
+            pad = tokenizer.eos_token_id
+        eos = model.generation_config.eos_token_id
+        stop = {pad, *(eos if isinstance(eos, list) else [eos])} - {None}
+        self.batcher = Batcher(model, pad=pad, stop=stop, max_batch=max_batch, window_s=window_s)
 
     @classmethod
     def load(cls, settings: Settings) -> HubGenerator:
@@ -154,20 +169,18 @@ class HubGenerator:
                 "SUPPORTBOT_HF_TOKEN for a private repo)."
             ) from exc
         logger.info("Loaded %s on %s", info.model_dump(exclude_defaults=True), device)
-        return cls(model, tokenizer, device, info)
+        return cls(
+            model,
+            tokenizer,
+            device,
+            info,
+            max_batch=settings.generate_batch,
+            window_s=settings.generate_window_ms / 1000,
+        )
 
     def chat(self, messages: Sequence[Message], *, max_new_tokens: int) -> str:
-        import torch
-
-        inputs = self.tokenizer.apply_chat_template(
-            list(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
-        ).to(self.device)
-        pad = self.tokenizer.pad_token_id
-        if pad is None:
-            pad = self.tokenizer.eos_token_id
-        with self._lock, torch.inference_mode():
-            output = self.model.generate(
-                **inputs, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=pad
-            )
-        new_tokens = output[0, inputs["input_ids"].shape[1] :]
-        return self.tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+        prompt = self.tokenizer.apply_chat_template(
+            list(messages), add_generation_prompt=True, tokenize=True, return_dict=True
+        )["input_ids"]
+        tokens = self.batcher.generate(list(prompt), max_new_tokens)
+        return self.tokenizer.decode(tokens, skip_special_tokens=True).strip()

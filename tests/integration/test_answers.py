@@ -61,6 +61,29 @@ def test_the_hub_model_and_its_adapter_load_from_the_cache_and_answer(
     assert Answer.model_validate_json(answer.model_dump_json()) == answer
 
 
+def test_questions_asked_together_are_generated_together_with_the_same_replies(tmp_path, tiny_hub):
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [
+        [{"role": "user", "content": q}]
+        for q in ("how do refunds work?", "reset my password", "what is the team plan", "hi")
+    ]
+    one_by_one = load_generator(hub_settings(tmp_path, tiny_hub, generate_batch=1))
+    alone = [one_by_one.chat(q, max_new_tokens=12) for q in questions]
+    # a batch of 4 waits (up to a minute) for 4 questions: it runs when the fourth arrives
+    batched = load_generator(
+        hub_settings(tmp_path, tiny_hub, generate_batch=4, generate_window_ms=60_000)
+    )
+    model = batched.batcher.model
+    batches: list[int] = []
+    generate = model.generate
+    model.generate = lambda **kw: batches.append(len(kw["input_ids"])) or generate(**kw)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda q: batched.chat(q, max_new_tokens=12), questions))
+    assert batches == [4]  # one generate for the four
+    assert together == alone  # left padding changes nothing in what each asker gets
+
+
 def test_the_adapter_changes_the_model(tmp_path, tiny_hub):
     import torch
 
