@@ -2,8 +2,8 @@
 
 `hybrid` (default) runs Milvus's dense search and its built-in BM25 search, fuses them per page
 (see `fusion`) and reranks the first pages by their best sentence (see `rerank`); `dense` is the
-embedding alone; `rrf` is Milvus's own hybrid search with plain
-RRF, kept for comparison in `supportbot eval`.
+embedding alone; `rrf` is Milvus's own hybrid search with plain RRF, kept for comparison in
+`supportbot eval`.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class Retriever:
             pages_chunks.append(
                 (_source([chunks[c] for c in ids], page, similarity.get(page.doc_id)), ids)
             )
-        if mode != "hybrid":
+        if mode != "hybrid" or self.reranker.weight <= 0:
             return [source for source, _ in pages_chunks][:top_k]
         reranked = [ids for _, ids in pages_chunks[:RERANK_DEPTH]]
         vectors = stored_fields(self.store, [c for ids in reranked for c in ids], SENTENCE_VECTORS)
