@@ -48,15 +48,16 @@ def encode_vectors(vectors: np.ndarray) -> str:
     return base64.b64encode(quantised.tobytes()).decode("ascii")
 
 
-def decode_vectors(blob: str, count: int) -> np.ndarray | None:
-    """The vectors `encode_vectors` wrote, or None if they are not `count` whole vectors."""
+def decode_vectors(blob: str, count: int, dim: int) -> np.ndarray | None:
+    """The vectors `encode_vectors` wrote, or None unless they are `count` vectors of `dim`
+    (a chunk split into other sentences by a newer version, or another embedding model)."""
     try:
         raw = np.frombuffer(base64.b64decode(blob, validate=True), dtype=np.int8)
     except ValueError:
         return None
-    if count == 0 or raw.size == 0 or raw.size % count:
+    if count == 0 or raw.size != count * dim:
         return None
-    return raw.reshape(count, -1).astype(np.float32) / _INT8
+    return raw.reshape(count, dim).astype(np.float32) / _INT8
 
 
 def reorder(sources: Sequence[Source], weight: float) -> list[Source]:
@@ -125,24 +126,18 @@ class SentenceReranker:
         question = _unit(np.asarray(question_vector, dtype=np.float32))
         scored = []
         for source, chunks in pages[:RERANK_DEPTH]:
-            best = max(
-                (
-                    float(np.max(v @ question))
-                    for v in self._chunk_vectors(source, chunks)
-                    if len(v)
-                ),
-                default=None,
-            )
+            vectors = self._chunk_vectors(source, chunks, question.size)
+            best = max((float(np.max(v @ question)) for v in vectors if len(v)), default=None)
             scored.append(source.model_copy(update={"sentence_similarity": best}))
         return [*reorder(scored, self.weight), *sources[RERANK_DEPTH:]]
 
     def _chunk_vectors(
-        self, source: Source, chunks: Sequence[tuple[str, str | None]]
+        self, source: Source, chunks: Sequence[tuple[str, str | None]], dim: int
     ) -> list[np.ndarray]:
         found = []
         for text, blob in chunks:
             said = sentences(text, source.title)
-            stored = decode_vectors(blob, len(said)) if blob else None
+            stored = decode_vectors(blob, len(said), dim) if blob else None
             found.append(stored if stored is not None else self._embed(said))
         return found
 

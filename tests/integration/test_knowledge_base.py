@@ -89,7 +89,7 @@ def test_each_chunk_keeps_its_sentence_vectors_and_they_agree_with_a_fresh_embed
         reranker = SentenceReranker(kb.embed, weight=1.0)
         for row in rows:
             said = sentences(row["text"], row["title"])
-            assert decode_vectors(row[SENTENCE_VECTORS], len(said)) is not None
+            assert decode_vectors(row[SENTENCE_VECTORS], len(said), len(question)) is not None
             assert SENTENCE_VECTORS not in row["text"]
             source = kb.search(row["title"], top_k=1)[0]
             stored, fresh = (

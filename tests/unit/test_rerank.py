@@ -54,11 +54,12 @@ def test_stored_sentence_vectors_keep_their_cosines_and_refuse_a_wrong_count():
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     blob = encode_vectors(vectors)
     assert len(blob) < vectors.nbytes / 2  # int8, not float32
-    decoded = decode_vectors(blob, 3)
+    decoded = decode_vectors(blob, 3, 384)
     assert decoded is not None and decoded.shape == (3, 384)
     assert np.max(np.abs(decoded @ vectors[0] - vectors @ vectors[0])) < 0.02
-    assert decode_vectors(blob, 5) is None  # the chunk's sentences changed: embed them again
-    assert decode_vectors("not base64!", 1) is None
+    assert decode_vectors(blob, 4, 384) is None  # the chunk's sentences changed: embed them again
+    assert decode_vectors(blob, 3, 256) is None  # another embedding model
+    assert decode_vectors("not base64!", 1, 384) is None
 
 
 def test_a_page_whose_sentence_says_it_overtakes_a_page_about_the_topic():
