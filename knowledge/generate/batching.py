@@ -65,9 +65,12 @@ class Batcher:
     def _run(self) -> None:
         waiting: list[_Request] = []
         while True:
+            # a new batch waits up to `window_s` for company; requests left over from the last
+            # round (another `max_new_tokens`) go at once, with whatever has queued meanwhile
+            window = 0.0 if waiting else self.window_s
             if not waiting:
                 waiting.append(self._queue.get())
-            deadline = time.monotonic() + self.window_s
+            deadline = time.monotonic() + window
             while len(waiting) < self.max_batch:
                 left = deadline - time.monotonic()
                 try:
