@@ -36,6 +36,7 @@ from bot.discord.app import create_bot
 from bot.discord.settings import DiscordSettings
 from bot.slack.settings import SlackSettings
 from knowledge.base import KnowledgeBase
+from knowledge.evaluation import percentile
 from knowledge.records.store import Records
 from knowledge.settings import Settings
 from tests.support.discord_api import GUILD_ID, DiscordStandIn, connected, slash_ask
@@ -53,11 +54,6 @@ QUESTIONS = [
     "can i bring my trello boards over",
     "cancelled our yearly plan after a week, refund?",
 ]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def send(url: str, event_id: str, text: str, ts: str) -> float:
@@ -168,15 +164,15 @@ def run(label: str, broker: str | None, n: int, root: Path, data_dir: Path) -> N
         print(f"\n== {label}: Slack (adapter in its own process, HTTP Events) ==")
         alone, burst_acks = acks[:20], acks[20:]
         print(f"ack latency, one at a time: p50 {statistics.median(alone):.1f} ms, "
-              f"p99 {pct(alone, 0.99):.1f} ms  (goal p99 <= 100 ms)")  # fmt: skip
+              f"p99 {percentile(alone, 0.99):.1f} ms  (goal p99 <= 100 ms)")  # fmt: skip
         print(f"ack latency, {n} at once: p50 {statistics.median(burst_acks):.1f} ms, "
-              f"p99 {pct(burst_acks, 0.99):.1f} ms")  # fmt: skip
+              f"p99 {percentile(burst_acks, 0.99):.1f} ms")  # fmt: skip
         print(f"one at a time: overhead beyond retrieval + generation p50 "
-              f"{statistics.median(sequential):.0f} ms, p95 {pct(sequential, 0.95):.0f} ms "
+              f"{statistics.median(sequential):.0f} ms, p95 {percentile(sequential, 0.95):.0f} ms "
               f"(goal p50 <= 50 ms)")  # fmt: skip
         print(f"{n} at once: answered {answered}/{n}, exactly once {once}/{n}; overhead incl. "
               f"queueing p50 {statistics.median(burst):.0f} ms, "
-              f"p95 {pct(burst, 0.95):.0f} ms")  # fmt: skip
+              f"p95 {percentile(burst, 0.95):.0f} ms")  # fmt: skip
         discord_figures(label, env, n, records, discord)
     finally:
         if adapter is not None:
@@ -238,15 +234,15 @@ def discord_figures(
     once = sum(1 for c in counts.values() if c == 1)
     print(f"\n== {label}: Discord (/ask over the gateway, answered by follow-up) ==")
     print(f"deferral latency, one at a time: p50 {statistics.median(alone_acks):.1f} ms, "
-          f"p99 {pct(alone_acks, 0.99):.1f} ms  (Discord's limit 3 s)")  # fmt: skip
+          f"p99 {percentile(alone_acks, 0.99):.1f} ms  (Discord's limit 3 s)")  # fmt: skip
     print(f"deferral latency, {n} at once: p50 {statistics.median(burst_acks):.1f} ms, "
-          f"p99 {pct(burst_acks, 0.99):.1f} ms")  # fmt: skip
+          f"p99 {percentile(burst_acks, 0.99):.1f} ms")  # fmt: skip
     print(f"one at a time: overhead beyond retrieval + generation p50 "
           f"{statistics.median(alone_overhead):.0f} ms, "
-          f"p95 {pct(alone_overhead, 0.95):.0f} ms")  # fmt: skip
+          f"p95 {percentile(alone_overhead, 0.95):.0f} ms")  # fmt: skip
     print(f"{n} at once: answered {answered}/{n}, exactly once {once}/{n}; overhead incl. "
           f"queueing p50 {statistics.median(burst_overhead):.0f} ms, "
-          f"p95 {pct(burst_overhead, 0.95):.0f} ms")  # fmt: skip
+          f"p95 {percentile(burst_overhead, 0.95):.0f} ms")  # fmt: skip
 
 
 def main() -> None:

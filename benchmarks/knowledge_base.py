@@ -26,16 +26,11 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQueryMode
 
 from knowledge.base import KnowledgeBase
-from knowledge.evaluation import MRR_DEPTH, evaluate_retrieval, load_questions
+from knowledge.evaluation import MRR_DEPTH, evaluate_retrieval, load_questions, percentile
 from knowledge.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_CHUNKS = 10_000
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def timed(fn, runs: list) -> list[float]:
@@ -126,7 +121,7 @@ def latency(source: KnowledgeBase, questions: list[str]) -> None:
         ("search(), hybrid, end to end", full["hybrid"]),
         ("search(), dense, end to end", full["dense"]),
     ):
-        print(f"{label:34} {statistics.median(values):7.1f} {pct(values, 0.95):7.1f}")
+        print(f"{label:34} {statistics.median(values):7.1f} {percentile(values, 0.95):7.1f}")
     kb.store.client.drop_collection(target)
     kb.close()
 

@@ -24,7 +24,7 @@ from llama_index.core.schema import MetadataMode
 from llama_index.core.vector_stores.types import VectorStoreQueryMode
 
 from knowledge.base import KnowledgeBase
-from knowledge.evaluation import load_questions
+from knowledge.evaluation import load_questions, percentile
 from knowledge.fusion import fuse_pages
 from knowledge.rerank import RERANK_DEPTH, SENTENCE_VECTORS
 from knowledge.settings import Settings
@@ -80,9 +80,7 @@ def main() -> None:
     print(f"hybrid search stages on {args.set} ({len(questions)} questions), ms")
     print(f"{'stage':18} {'p50':>7} {'p95':>7}")
     for stage, values in times.items():
-        ordered = sorted(values)
-        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-        print(f"{stage:18} {statistics.median(ordered):7.1f} {p95:7.1f}")
+        print(f"{stage:18} {statistics.median(values):7.1f} {percentile(values, 0.95):7.1f}")
 
 
 if __name__ == "__main__":

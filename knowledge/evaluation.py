@@ -86,18 +86,23 @@ def first_hit(sources: Sequence[Source], gold: Sequence[str]) -> int | None:
     return None
 
 
+def percentile(values: Sequence[float], q: float) -> float:
+    """The value below which a share `q` of `values` lies (nearest rank); 0 for none."""
+    ordered = sorted(values) or [0.0]
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
 def score(mode: str, ranks: Sequence[int | None], latencies_ms: Sequence[float]) -> RetrievalScores:
     """Pure arithmetic over ranks and timings."""
     n = len(ranks) or 1
-    ordered = sorted(latencies_ms) or [0.0]
     return RetrievalScores(
         mode=mode,
         questions=len(ranks),
         hit_at_1=sum(1 for r in ranks if r == 1) / n,
         hit_at_5=sum(1 for r in ranks if r is not None and r <= 5) / n,
         mrr=sum(1 / r for r in ranks if r is not None and r <= MRR_DEPTH) / n,
-        p50_ms=statistics.median(ordered),
-        p95_ms=ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+        p50_ms=statistics.median(latencies_ms or [0.0]),
+        p95_ms=percentile(latencies_ms, 0.95),
     )
 
 
@@ -218,7 +223,7 @@ def evaluate_answers(
     inside = [answer for answer, _ in answerable]
     answered = [(a, gold) for a, gold in answerable if not a.declined]
     right = sum(any(matches(s, g) for s in cited_sources(a) for g in gold) for a, gold in answered)
-    latencies = sorted(a.timings.total_ms for a in (*inside, *out_of_scope)) or [0.0]
+    latencies = [a.timings.total_ms for a in (*inside, *out_of_scope)]
     return AnswerFigures(
         answerable=len(inside),
         out_of_scope=len(out_of_scope),
@@ -230,6 +235,6 @@ def evaluate_answers(
         declined=sum(a.declined for a in out_of_scope) / (len(out_of_scope) or 1),
         wrongly_declined=sum(a.declined for a in inside) / (len(inside) or 1),
         cited_right_page=right / (len(answered) or 1),
-        p50_ms=statistics.median(latencies),
-        p95_ms=latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))],
+        p50_ms=statistics.median(latencies or [0.0]),
+        p95_ms=percentile(latencies, 0.95),
     )

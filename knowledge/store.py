@@ -121,26 +121,22 @@ def close(store: MilvusVectorStore, settings: Settings) -> None:
 
 def collection_names(store: MilvusVectorStore) -> list[str]:
     """The collection tags that hold documents, read from the index itself (any Milvus)."""
-    names: set[str] = set()
-    pages = store.client.query_iterator(
-        store.collection_name, batch_size=10_000, filter="", output_fields=["collection"]
-    )
-    try:
-        while batch := pages.next():
-            names.update(str(row.get("collection") or "") for row in batch)
-    finally:
-        pages.close()
-    return sorted(names - {""})
+    return sorted(set(field_values(store, "collection", batch_size=10_000)) - {""})
 
 
 def chunk_texts(store: MilvusVectorStore) -> Iterator[str]:
-    """Every chunk's text, read in batches (for the decline signal's vocabulary)."""
+    """Every chunk's text (for the decline signal's vocabulary)."""
+    return field_values(store, store.text_key, batch_size=2_000)
+
+
+def field_values(store: MilvusVectorStore, field: str, *, batch_size: int) -> Iterator[str]:
+    """One field of every chunk, read in batches; a chunk without it gives ''."""
     pages = store.client.query_iterator(
-        store.collection_name, batch_size=2_000, filter="", output_fields=[store.text_key]
+        store.collection_name, batch_size=batch_size, filter="", output_fields=[field]
     )
     try:
         while batch := pages.next():
-            yield from (str(row.get(store.text_key) or "") for row in batch)
+            yield from (str(row.get(field) or "") for row in batch)
     finally:
         pages.close()
 
