@@ -1,5 +1,6 @@
-"""The `supportbot` command: ingest docs, search them, ask, evaluate retrieval (and, from
-bot/cli_feedback.py, export feedback and tune the brand-voice adapter).
+"""The `supportbot` command: search the docs, ask, evaluate retrieval (and, from bot/cli_sources.py,
+ingest and sync the docs; from bot/cli_feedback.py, export feedback and tune the brand-voice
+adapter).
 
 Settings are read once here and passed down; errors become one actionable line and an exit code.
 """
@@ -7,7 +8,6 @@ Settings are read once here and passed down; errors become one actionable line a
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,6 +16,7 @@ from bot.cli_common import open_knowledge, read_settings
 from bot.cli_eval import eval_app
 from bot.cli_feedback import feedback_app, tune
 from bot.cli_questions import questions
+from bot.cli_sources import ingest, sources, sync
 from bot.console import console, errors
 from bot.doctor import doctor
 from knowledge import logs
@@ -30,41 +31,6 @@ app = typer.Typer(
 #: Typed as a choice, so a wrong mode is refused before anything loads.
 MODE = typer.Option(help="hybrid, dense or rrf.")
 COLLECTIONS = typer.Option(help="Only these collections (repeatable).", metavar="NAME")
-
-
-@app.command()
-def ingest(
-    paths: Annotated[
-        list[Path],
-        typer.Argument(help="Files or folders of markdown, HTML, text, PDF.", metavar="PATH..."),
-    ],
-    base_url: Annotated[
-        str | None,
-        typer.Option(help="Public URL of the docs root, for citations.", metavar="URL"),
-    ] = None,
-    collection: Annotated[
-        str | None,
-        typer.Option(
-            help="Collection tag for these docs (default: their top-level folder).", metavar="NAME"
-        ),
-    ] = None,
-) -> None:
-    """Add new and changed documents to the index and drop those removed from a folder."""
-    from bot.progress import ingest_progress
-
-    settings = read_settings()
-    kb = open_knowledge(settings)
-    try:
-        with ingest_progress(console) as progress:
-            report = kb.ingest(paths, collection=collection, base_url=base_url, progress=progress)
-    finally:
-        kb.close()
-    for problem in report.problems:
-        errors.print(f"[yellow]skipped[/yellow] {problem.path}: {problem.reason}", highlight=False)
-    console.print(report.summary(), highlight=False)
-    if report.ingested == 0:
-        errors.print("[red]error:[/red] nothing could be ingested.")
-        raise typer.Exit(1)
 
 
 @app.command()
@@ -164,6 +130,9 @@ def _check_collections(kb, wanted: list[str] | None) -> None:  # kb: KnowledgeBa
         raise typer.Exit(2)
 
 
+app.command()(ingest)
+app.command()(sync)
+app.command()(sources)
 app.add_typer(eval_app, name="eval")
 app.add_typer(feedback_app, name="feedback")
 app.command()(tune)

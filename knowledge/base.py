@@ -6,6 +6,7 @@ life of the process. With Milvus Lite only one process may hold it open at a tim
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class KnowledgeBase:
             settings.sentence_weight,
         )
         self._vocabulary: Vocabulary | None = None
+        self._ingesting = threading.Lock()  # a worker's threads: one ingest at a time
 
     def ingest(
         self,
@@ -45,11 +47,14 @@ class KnowledgeBase:
         """Add new and changed documents, drop vanished ones; see `knowledge.ingest`."""
         from knowledge.ingest import Ingestor  # its readers load only when there is ingesting
 
-        ingestor = Ingestor(self.settings, self.embed, self.store)
-        try:
-            return ingestor.run(paths, collection=collection, base_url=base_url, progress=progress)
-        finally:
-            self._vocabulary = None  # the docs changed: count their words again when next asked
+        with self._ingesting:
+            ingestor = Ingestor(self.settings, self.embed, self.store)
+            try:
+                return ingestor.run(
+                    paths, collection=collection, base_url=base_url, progress=progress
+                )
+            finally:
+                self._vocabulary = None  # the docs changed: count their words again when next asked
 
     def vocabulary(self) -> Vocabulary:
         """How often each word stem occurs in the indexed chunks, counted once per process.

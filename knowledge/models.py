@@ -61,6 +61,41 @@ class IngestReport(BaseModel):
         )
 
 
+class SyncReport(BaseModel):
+    """What one sync of a source did: what it fetched, and what changed in the index."""
+
+    source: str
+    kind: str = Field(description="sitemap, git or folder")
+    started_at: datetime
+    seconds: float = 0.0
+    listed: int = Field(0, description="Pages the sitemap lists (a site source).")
+    fetched: int = Field(0, description="Pages downloaded (a site source).")
+    skipped: int = Field(0, description="Pages not downloaded: unchanged per lastmod or a 304.")
+    commit: str = Field("", description="The commit synced (a Git source).")
+    ingest: IngestReport = Field(default_factory=IngestReport)
+    problems: list[FileProblem] = Field(
+        default_factory=list, description="Pages that kept their previous version, and why."
+    )
+    error: str = Field("", description="Why the sync did nothing, if it did nothing.")
+
+    def summary(self) -> str:
+        """One line for a person, and for the channel told about changes."""
+        if self.error:
+            return f"{self.source}: not synced: {self.error}"
+        fetched = (
+            f"{self.fetched} of {self.listed} pages fetched, {self.skipped} unchanged; "
+            if self.kind == "sitemap"
+            else f"at {self.commit[:10]}; "
+            if self.commit
+            else ""
+        )
+        return (
+            f"{self.source}: {fetched}{self.ingest.added} added, {self.ingest.updated} changed, "
+            f"{self.ingest.deleted} removed, {len(self.problems) + len(self.ingest.problems)} "
+            f"problems, in {self.seconds:.1f} s"
+        )
+
+
 #: An ingest's progress report: `progress(documents done, documents in all, chunks embedded)`.
 Progress = Callable[[int, int, int], None]
 

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         "english", description="BM25 text analysis: english (stemmed, no stop words) or standard."
     )
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped.")
+    sources_file: Path = Field(
+        Path("sources.yml"),
+        description="Where the docs come from (sites, Git repositories, folders), synced on a "
+        "schedule by beat; see `supportbot sources`.",
+    )
 
     # Answers
     generator: Backend = Field(

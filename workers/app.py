@@ -36,6 +36,7 @@ def create_app(settings: WorkerSettings) -> Celery:
         task_routes={
             names.ANSWER: {"queue": names.KNOWLEDGE_QUEUE},
             names.INGEST: {"queue": names.KNOWLEDGE_QUEUE},
+            names.SYNC: {"queue": names.KNOWLEDGE_QUEUE},
             "supportbot.deliver.*": {"queue": names.DELIVERY_QUEUE},
             names.RECORD_FEEDBACK: {"queue": names.FEEDBACK_QUEUE},
             names.SWEEP: {"queue": names.FEEDBACK_QUEUE},

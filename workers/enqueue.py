@@ -9,6 +9,7 @@ back and the caller told, so the adapter can tell the asker.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import Celery
 from celery.canvas import Signature
@@ -58,14 +59,24 @@ def ask(
 
 
 def ingest(
-    app: Celery, paths: list[str], *, collection: str | None, base_url: str | None, expires_s: int
-) -> AsyncResult:
-    """Ingest through the worker that owns the index (Milvus Lite is single-process)."""
-    return app.send_task(
+    app: Celery,
+    paths: list[str],
+    *,
+    collection: str | None,
+    base_url: str | None,
+    run_id: str,
+) -> None:
+    """Ingest through the worker that owns the index (Milvus Lite is single-process); followed
+    in the records' syncs under `run_id`."""
+    app.send_task(
         names.INGEST,
-        kwargs={"paths": paths, "collection": collection, "base_url": base_url},
-        expires=expires_s,
+        kwargs={"paths": paths, "collection": collection, "base_url": base_url, "run_id": run_id},
     )
+
+
+def sync(app: Celery, source: dict[str, Any], *, run_id: str) -> None:
+    """Sync one docs source through the worker that owns the index; followed under `run_id`."""
+    app.send_task(names.SYNC, kwargs={"source": source, "run_id": run_id})
 
 
 def feedback(app: Celery, records: Records, event: Feedback) -> None:

@@ -1,4 +1,4 @@
-"""The worker process: `celery -A workers.main worker -Q knowledge --pool solo`.
+"""The worker process: `celery -A workers.main worker -Q knowledge --pool threads --concurrency 4`.
 
 Settings are read here, once. Start-up loads the model and the index and says which pool may
 run: with Milvus Lite exactly one process may own the index file.

@@ -2,10 +2,12 @@
 
 ANSWER = "supportbot.answer"
 INGEST = "supportbot.ingest"
+SYNC = "supportbot.sync"
 RECORD_FEEDBACK = "supportbot.record_feedback"
 SWEEP = "supportbot.sweep"
 
-#: Questions and ingest share the knowledge queue: with Milvus Lite one process owns the index.
+#: Questions, ingests and syncs share the knowledge queue: with Milvus Lite one process owns
+#: the index.
 KNOWLEDGE_QUEUE = "knowledge"
 #: Deliveries to Slack and Discord run in the adapters' own worker, beside their clients.
 DELIVERY_QUEUE = "delivery"

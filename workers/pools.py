@@ -12,7 +12,7 @@ def check_pool(uses_milvus_lite: bool, pool: str, concurrency: int) -> str:
     if uses_milvus_lite and pool == "prefork" and concurrency > 1:
         raise PoolNotAllowedError(
             "Milvus Lite allows one process per index file: start the worker with "
-            "`--pool solo` (or `--pool threads`), or set SUPPORTBOT_MILVUS_URI to a Milvus "
+            "`--pool threads` (or `--pool solo`), or set SUPPORTBOT_MILVUS_URI to a Milvus "
             "server to run several processes."
         )
     if uses_milvus_lite:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from knowledge.answer import Answerer
 from knowledge.base import KnowledgeBase
 from knowledge.generate import load_generator
+from workers import owner
 from workers.settings import WorkerSettings
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ def start(settings: WorkerSettings) -> Runtime:
     global _current
     generator = load_generator(settings)
     kb = KnowledgeBase(settings)
+    if settings.uses_milvus_lite:
+        owner.claim(settings)  # `supportbot ingest` hands its jobs to this process
     kb.vocabulary()  # counted now (about 0.3 s per 2,000 chunks), not in the first asker's time
     _current = Runtime(settings, kb, Answerer(kb, generator, settings))
     logger.info("Answering with %s", generator.info.model_dump(exclude_defaults=True))
@@ -47,5 +50,6 @@ def current() -> Runtime:
 def stop() -> None:
     global _current
     if _current is not None:
+        owner.release(_current.settings)
         _current.kb.close()
         _current = None

@@ -1,16 +1,52 @@
-"""The clock: `celery -A workers.schedule beat` sends the sweep (`workers.sweep`) every
-SUPPORTBOT_SWEEP_EVERY_S to the feedback queue, where the delivery worker runs it.
+"""The clock: `celery -A workers.schedule beat` sends
+- the sweep (`workers.sweep`) every SUPPORTBOT_SWEEP_EVERY_S to the feedback queue, where the
+  delivery worker runs it;
+- each docs source's sync (SUPPORTBOT_SOURCES_FILE) at its `every_minutes` to the knowledge queue,
+  where the worker that owns the index runs it.
 
-One beat process per deployment (two would only sweep twice as often: harmless, the sweep is
+One beat process per deployment (two would only sweep and sync twice as often: harmless, both are
 idempotent). It imports no model and no index, so it starts in a second.
 """
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from knowledge.settings import load_or_exit
+from knowledge.sync.sources import Source, SourceError, load_sources
+from workers import names
 from workers.app import create_app, worker_logging
 from workers.settings import WorkerSettings
+
+logger = logging.getLogger("supportbot.beat")
+
+
+def sync_schedule(sources: list[Source]) -> dict[str, dict[str, Any]]:
+    """A beat entry per source; a sync not started within its interval is dropped (the next one
+    comes), so a stopped worker doesn't come back to a pile of them."""
+    return {
+        f"sync {source.name}": {
+            "task": names.SYNC,
+            "schedule": source.every_minutes * 60,
+            "kwargs": {"source": source.model_dump(mode="json")},
+            "options": {"expires": source.every_minutes * 60},
+        }
+        for source in sources
+    }
+
 
 worker_logging()
 settings = load_or_exit(WorkerSettings)
 app = create_app(settings)
+try:
+    configured = load_sources(settings.sources_file)
+except SourceError as exc:
+    # the sweep still runs; `supportbot sources` shows the same problem
+    logger.error("No docs source is synced: %s", exc)
+    configured = []
+app.conf.beat_schedule = {**app.conf.beat_schedule, **sync_schedule(configured)}
+if configured:
+    logger.info(
+        "Syncing %s", ", ".join(f"{s.name} every {s.every_minutes:g} min" for s in configured)
+    )

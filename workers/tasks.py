@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +13,12 @@ from celery import Task, shared_task
 from sqlalchemy.exc import OperationalError
 
 from knowledge.generate.hosted import GenerationError
-from knowledge.models import Answer, ModelInfo, Question
+from knowledge.models import Answer, ModelInfo, Question, SyncReport
+from knowledge.records.syncs import SyncLog
 from knowledge.retrieve import EmptyQuestionError
+from knowledge.sync.run import SyncProgress
+from knowledge.sync.run import sync as run_sync
+from knowledge.sync.sources import INGEST_SOURCE, Source
 from workers import names
 from workers.records import records
 from workers.retrying import retry_later, through_records_outage
@@ -101,8 +108,80 @@ def _result(question: Question, answer: Answer) -> dict[str, Any]:
     return {"question": question.model_dump(mode="json"), "answer": answer.model_dump(mode="json")}
 
 
-@shared_task(name=names.INGEST)
-def ingest(*, paths: list[str], collection: str | None = None, base_url: str | None = None) -> dict:
-    """Ingest through the worker that owns a Milvus Lite index."""
-    report = current().kb.ingest([Path(p) for p in paths], collection=collection, base_url=base_url)
+@shared_task(bind=True, name=names.INGEST, acks_late=False)
+def ingest(
+    self: Task,
+    *,
+    paths: list[str],
+    collection: str | None = None,
+    base_url: str | None = None,
+    run_id: str = "",
+) -> dict[str, Any]:
+    """`supportbot ingest PATHS` through the worker that owns a Milvus Lite index, reported in
+    the records' syncs as it goes."""
+
+    def work(progress: SyncProgress) -> SyncReport:
+        report = SyncReport(source=INGEST_SOURCE, kind="folder", started_at=datetime.now(UTC))
+        report.ingest = current().kb.ingest(
+            [Path(p) for p in paths],
+            collection=collection,
+            base_url=base_url,
+            progress=lambda done, total, _chunks: progress("ingesting", done, total),
+        )
+        report.seconds = report.ingest.seconds
+        return report
+
+    return _followed(run_id or self.request.id, INGEST_SOURCE, work)
+
+
+@shared_task(bind=True, name=names.SYNC, acks_late=False)
+def sync(self: Task, *, source: dict[str, Any], run_id: str = "") -> dict[str, Any]:
+    """Sync one docs source (sent by beat on its schedule, or by `supportbot ingest URL`).
+
+    Acknowledged when it starts, not when it ends: a sync can outlast the broker's redelivery
+    timeout, and one cut short by a dead worker is simply run again at the next interval."""
+    chosen = Source.model_validate(source)
+    return _followed(
+        run_id or self.request.id,
+        chosen.name,
+        lambda progress: run_sync(current().kb, chosen, progress=progress),
+    )
+
+
+def _followed(
+    run_id: str, source: str, work: Callable[[SyncProgress], SyncReport]
+) -> dict[str, Any]:
+    """Run `work`, keeping its row in the records' syncs up to date for whoever follows it.
+
+    The records are a courtesy to the follower here: through a records outage the sync still
+    runs, and says what it did in the log."""
+    _note(lambda: _sync_log().running(run_id, source))
+    last = 0.0
+
+    def progress(stage: str, done: int, total: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= 1.0 or done == total:
+            last = time.monotonic()
+            _note(lambda: _sync_log().progress(run_id, stage, done, total))
+
+    try:
+        report = work(progress)
+    except Exception as exc:
+        logger.exception("Sync %s of %s failed", run_id, source)
+        why = f"{type(exc).__name__}: {exc}"
+        _note(lambda: _sync_log().failed(run_id, why))
+        raise
+    logger.info("Synced %s", report.summary())
+    _note(lambda: _sync_log().finished(run_id, report))
     return report.model_dump(mode="json")
+
+
+def _sync_log() -> SyncLog:
+    return SyncLog(records())
+
+
+def _note(write: Callable[[], None]) -> None:
+    try:
+        write()
+    except OperationalError as exc:
+        logger.warning("The records did not take a sync's progress: %s", exc)

@@ -137,3 +137,25 @@ class Correction(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     answer: Mapped[StoredAnswer] = relationship(back_populates="corrections")
+
+
+#: A sync's life: `queued` (handed to the worker that owns the index), `running`, then `done`
+#: (its report says what changed, and which pages kept their previous version) or `failed`.
+SyncState = Literal["queued", "running", "done", "failed"]
+
+
+class SyncRun(Base):
+    """One sync of one source (or one `supportbot ingest`), followed by whoever started it."""
+
+    __tablename__ = "syncs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(128), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    stage: Mapped[str] = mapped_column(String(16), default="", doc="fetching or ingesting")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")

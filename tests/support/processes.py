@@ -39,6 +39,10 @@ class Process:
                 self.kill()
 
 
+#: The Procfile's knowledge worker: one process whose threads answer while another syncs.
+KNOWLEDGE_THREADS = 4
+
+
 class Worker(Process):
     """`celery -A workers.main worker` in its own process, as the Procfile runs it."""
 
@@ -48,13 +52,17 @@ class Worker(Process):
         log: Path,
         app: str = "workers.main",
         queue: str = "knowledge",
-        pool: str = "solo",
+        pool: str = "threads",
+        concurrency: int | None = None,
     ):
         self.log = log
+        if concurrency is None and app == "workers.main":
+            concurrency = KNOWLEDGE_THREADS
+        threads = ["--concurrency", str(concurrency)] if concurrency else []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queue,
-             "--pool", pool, "--loglevel", "INFO", "--without-heartbeat", "--without-gossip",
-             "--without-mingle"],
+             "--pool", pool, *threads, "--loglevel", "INFO",
+             "--without-heartbeat", "--without-gossip", "--without-mingle"],
             cwd=REPO, env={**os.environ, **env}, stdout=log.open("a"), stderr=subprocess.STDOUT,
         )  # fmt: skip
 

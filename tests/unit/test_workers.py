@@ -10,7 +10,7 @@ from workers.settings import WorkerSettings
 
 
 def test_milvus_lite_refuses_several_processes_and_says_what_to_do():
-    with pytest.raises(PoolNotAllowedError, match="--pool solo"):
+    with pytest.raises(PoolNotAllowedError, match="--pool threads"):
         check_pool(uses_milvus_lite=True, pool="prefork", concurrency=2)
     assert "this one process owns it" in check_pool(True, "solo", 1)
     assert "any number of workers" in check_pool(False, "prefork", 8)
