@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from knowledge.files import write_whole
 from knowledge.settings import Settings
 
 
@@ -17,10 +18,7 @@ def owner_file(settings: Settings) -> Path:
 
 def claim(settings: Settings) -> None:
     """Note this process as the index's worker (called once the index is open)."""
-    path = owner_file(settings)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(str(os.getpid()), encoding="utf-8")
-    partial.replace(path)
+    write_whole(owner_file(settings), str(os.getpid()))
 
 
 def release(settings: Settings) -> None:

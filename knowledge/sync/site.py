@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from knowledge.files import write_whole
 from knowledge.models import FileProblem
 from knowledge.sync.fetch import Fetcher
 from knowledge.sync.pages import mirror_path, page_markdown
@@ -65,14 +66,13 @@ def mirror_site(
     report = MirrorReport()
     listed, failed_sitemaps = _read_sitemaps(sitemap_url, fetcher, report)
     report.listed = len(listed)
-    for done, (page, sitemap) in enumerate(listed.items(), start=1):
+    for done, (page, sitemap) in enumerate(listed.values(), start=1):
         _sync_page(page, sitemap, root, state, fetcher, report)
         if done % 25 == 0:
             _save_state(root, state)  # a sync cut short keeps what it learnt
         if progress:
             progress(done, len(listed))
-    urls = {page.url for page in listed}
-    for url in [u for u in state if u not in urls]:
+    for url in [u for u in state if u not in listed]:
         if state[url].sitemap in failed_sitemaps:
             continue  # its sitemap couldn't be read this time: not a sign it's gone
         (root / state.pop(url).file).unlink(missing_ok=True)
@@ -83,9 +83,10 @@ def mirror_site(
 
 def _read_sitemaps(
     url: str, fetcher: Fetcher, report: MirrorReport
-) -> tuple[dict[Listed, str], set[str]]:
-    """Every page listed, with the sitemap that listed it; and the child sitemaps that failed."""
-    listed: dict[Listed, str] = {}
+) -> tuple[dict[str, tuple[Listed, str]], set[str]]:
+    """Every page listed, by URL, with the sitemap that listed it first (a page listed twice
+    counts once); and the child sitemaps that failed."""
+    listed: dict[str, tuple[Listed, str]] = {}
     failed: set[str] = set()
     todo, seen = [url], set[str]()
     while todo and len(seen) < _MAX_SITEMAPS:
@@ -106,16 +107,10 @@ def _read_sitemaps(
             continue
         todo += found.sitemaps
         for page in found.pages:
-            listed.setdefault(page, current)
+            listed.setdefault(page.url, (page, current))
     if not listed and not failed:
         raise SiteSyncError(f"the sitemap {url} lists no pages; the index is left as it was")
-    by_url: dict[str, str] = {}
-    pages: dict[Listed, str] = {}
-    for page, sitemap in listed.items():  # one entry per URL (a page listed twice counts once)
-        if page.url not in by_url:
-            by_url[page.url] = sitemap
-            pages[page] = sitemap
-    return pages, failed
+    return listed, failed
 
 
 def _sync_page(
@@ -151,7 +146,7 @@ def _sync_page(
         except ValueError as exc:
             report.problems.append(FileProblem(path=page.url, reason=str(exc)))
             return
-        _write(file, text)
+        write_whole(file, text)
     state[page.url] = PageState(
         file=file.relative_to(root).as_posix(),
         sitemap=sitemap,
@@ -160,14 +155,6 @@ def _sync_page(
         last_modified=fetched.last_modified,
         sha256=digest,
     )
-
-
-def _write(path: Path, text: str) -> None:
-    """Whole or not at all: the ingest never reads half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
 
 
 def _load_state(root: Path) -> dict[str, PageState]:
@@ -182,4 +169,4 @@ def _load_state(root: Path) -> dict[str, PageState]:
 
 
 def _save_state(root: Path, state: dict[str, PageState]) -> None:
-    _write(root / STATE_FILE, json.dumps({u: asdict(s) for u, s in state.items()}, indent=1))
+    write_whole(root / STATE_FILE, json.dumps({u: asdict(s) for u, s in state.items()}, indent=1))
