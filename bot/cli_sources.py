@@ -91,7 +91,8 @@ def ingest(
     jobs = [Job(source=site_source(url, collection)) for url in urls]
     if paths:
         jobs.append(Job(paths=paths, collection=collection, base_url=base_url))
-    failed = [job for job in jobs if not _succeeded(run(read_settings(), job))]
+    settings = read_settings()
+    failed = [job for job in jobs if not _succeeded(run(settings, job))]
     if failed:
         raise typer.Exit(1)
 
@@ -185,23 +186,20 @@ def run(settings: Settings, job: Job) -> SyncReport | None:
 
 
 def _here(settings: Settings, kb: KnowledgeBase, job: Job) -> SyncReport:
-    from knowledge.models import SyncReport
+    from knowledge.sync.run import ingest_paths
     from knowledge.sync.run import sync as run_sync
 
     run_id = f"cli-{uuid.uuid4()}"
     log = _log(settings)
-    _note(log, lambda: log.running(run_id, job.name) if log else None)
+    _note(log, lambda found: found.running(run_id, job.name))
     if job.source is not None:
         with sync_progress(console) as progress:
             report = run_sync(kb, job.source, progress=progress)
     else:
-        report = SyncReport(source=job.name, kind="folder", started_at=datetime.now(UTC))
         with ingest_progress(console) as counted:
-            report.ingest = kb.ingest(
-                list(job.paths), collection=job.collection, base_url=job.base_url, progress=counted
-            )
-        report.seconds = report.ingest.seconds
-    _note(log, lambda: log.finished(run_id, report) if log else None)
+            report = ingest_paths(kb, list(job.paths), collection=job.collection,
+                                  base_url=job.base_url, progress=counted)  # fmt: skip
+    _note(log, lambda found: found.finished(run_id, report))
     return report
 
 
@@ -308,13 +306,13 @@ def _log(settings: Settings) -> SyncLog | None:
         return None
 
 
-def _note(log: SyncLog | None, write: Callable[[], None]) -> None:
+def _note(log: SyncLog | None, write: Callable[[SyncLog], None]) -> None:
     from sqlalchemy.exc import OperationalError
 
     if log is None:
         return
     try:
-        write()
+        write(log)
     except OperationalError as exc:
         errors.print(f"[yellow]the records did not take the run's report: {exc}[/yellow]")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from knowledge.generate.hosted import GenerationError
 from knowledge.models import Answer, ModelInfo, Question, SyncReport
 from knowledge.records.syncs import SyncLog
 from knowledge.retrieve import EmptyQuestionError
-from knowledge.sync.run import SyncProgress
+from knowledge.sync.run import SyncProgress, ingest_paths, ingesting
 from knowledge.sync.run import sync as run_sync
 from knowledge.sync.sources import INGEST_SOURCE, Source
 from workers import names
@@ -121,15 +120,8 @@ def ingest(
     the records' syncs as it goes."""
 
     def work(progress: SyncProgress) -> SyncReport:
-        report = SyncReport(source=INGEST_SOURCE, kind="folder", started_at=datetime.now(UTC))
-        report.ingest = current().kb.ingest(
-            [Path(p) for p in paths],
-            collection=collection,
-            base_url=base_url,
-            progress=lambda done, total, _chunks: progress("ingesting", done, total),
-        )
-        report.seconds = report.ingest.seconds
-        return report
+        return ingest_paths(current().kb, [Path(p) for p in paths], collection=collection,
+                            base_url=base_url, progress=ingesting(progress))  # fmt: skip
 
     return _followed(run_id or self.request.id, INGEST_SOURCE, work)
 

@@ -13,12 +13,34 @@ from knowledge.models import Progress, SyncReport
 from knowledge.sync.fetch import Fetcher
 from knowledge.sync.git import GitSyncError, update_checkout
 from knowledge.sync.site import SiteSyncError, mirror_site
-from knowledge.sync.sources import Source
+from knowledge.sync.sources import INGEST_SOURCE, Source
 
 #: Called as progress(stage, done, total): "fetching" pages, then "ingesting" documents.
 SyncProgress = Callable[[str, int, int], None]
 #: One sync per source at a time in a process (a worker's threads): they share its folder.
 _running: dict[str, threading.Lock] = {}
+
+
+def ingest_paths(
+    kb: KnowledgeBase,
+    paths: list[Path],
+    *,
+    collection: str | None,
+    base_url: str | None,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """A plain `supportbot ingest PATH…`, reported as a sync of the source `ingest`."""
+    report = SyncReport(source=INGEST_SOURCE, kind="folder", started_at=datetime.now(UTC))
+    report.ingest = kb.ingest(paths, collection=collection, base_url=base_url, progress=progress)
+    report.seconds = report.ingest.seconds
+    return report
+
+
+def ingesting(progress: SyncProgress | None) -> Progress | None:
+    """An ingest's progress reported as a sync's "ingesting" stage."""
+    if progress is None:
+        return None
+    return lambda done, total, _chunks: progress("ingesting", done, total)
 
 
 def source_folder(data_dir: Path, source: Source) -> Path:
@@ -42,11 +64,8 @@ def _sync(kb: KnowledgeBase, source: Source, progress: SyncProgress | None) -> S
     except (SiteSyncError, GitSyncError) as exc:
         report.error = str(exc)
     else:
-        ingest_progress: Progress | None = (
-            (lambda done, total, _chunks: progress("ingesting", done, total)) if progress else None
-        )
         report.ingest = kb.ingest(
-            paths, collection=collection, base_url=base_url, progress=ingest_progress
+            paths, collection=collection, base_url=base_url, progress=ingesting(progress)
         )
     report.seconds = time.perf_counter() - started
     return report
