@@ -25,11 +25,15 @@ from bot.progress import ingest_progress, sync_progress
 from knowledge.settings import Settings
 
 if TYPE_CHECKING:
+    from celery import Celery
+
     from knowledge.base import KnowledgeBase
     from knowledge.models import SyncReport
     from knowledge.records.syncs import SyncLog
     from knowledge.sync.sources import Source
 
+#: Where a source's `notify` may point: the platforms with a notice task beside their adapter.
+NOTIFY_PLATFORMS = ("slack", "discord")
 #: A handed-over job whose worker says nothing for this long has most likely died with it.
 STALLED_S = 15 * 60
 #: A job no worker has started by then: the index is held by something else, or the worker's
@@ -144,6 +148,9 @@ def sources() -> None:
         problems = (len(report.problems) + len(report.ingest.problems)) if report else 0
         if status and status.error:
             notes.append(f"{name}: {status.error}")
+        if source and source.notify_channel and source.notify_channel[0] not in NOTIFY_PLATFORMS:
+            notes.append(f"{name}: notify names {source.notify_channel[0]!r}; "
+                         f"use one of {', '.join(NOTIFY_PLATFORMS)}")  # fmt: skip
         table.add_row(
             escape(name),
             escape(f"{source.kind} {source.location}") if source else "(not configured)",
@@ -186,15 +193,19 @@ def run(settings: Settings, job: Job) -> SyncReport | None:
 
 
 def _here(settings: Settings, kb: KnowledgeBase, job: Job) -> SyncReport:
+    from knowledge.sync.notice import worth_telling
     from knowledge.sync.run import ingest_paths
     from knowledge.sync.run import sync as run_sync
 
     run_id = f"cli-{uuid.uuid4()}"
     log = _log(settings)
+    previous = log.previous(job.name, run_id) if log else None
     _note(log, lambda found: found.running(run_id, job.name))
     if job.source is not None:
         with sync_progress(console) as progress:
             report = run_sync(kb, job.source, progress=progress)
+        if job.source.notify_channel and worth_telling(report, previous.error if previous else ""):
+            _tell(job.source.notify_channel, report)
     else:
         with ingest_progress(console) as counted:
             report = ingest_paths(kb, list(job.paths), collection=job.collection,
@@ -203,13 +214,29 @@ def _here(settings: Settings, kb: KnowledgeBase, job: Job) -> SyncReport:
     return report
 
 
-def _hand_over(settings: Settings, job: Job) -> SyncReport | None:
-    """Send the job to the index's worker, then follow its row in the records until it ends."""
+def _tell(where: tuple[str, str], report: SyncReport) -> None:
+    """The channel is told through the broker, by the delivery worker, as a worker's sync is."""
+    from workers.enqueue import notice
+
+    try:
+        notice(_broker(), where, report)
+    except Exception as exc:
+        errors.print(f"[yellow]the notice for {where[0]} was not sent: {exc}[/yellow]")
+
+
+def _broker() -> Celery:
+    """The Celery app the workers listen on (the broker settings are worker settings)."""
     from knowledge.settings import load
     from workers.app import create_app
+    from workers.settings import WorkerSettings
+
+    return create_app(load(WorkerSettings))
+
+
+def _hand_over(settings: Settings, job: Job) -> SyncReport | None:
+    """Send the job to the index's worker, then follow its row in the records until it ends."""
     from workers.enqueue import ingest as enqueue_ingest
     from workers.enqueue import sync as enqueue_sync
-    from workers.settings import WorkerSettings
 
     log = _log(settings)
     if log is None:
@@ -217,7 +244,7 @@ def _hand_over(settings: Settings, job: Job) -> SyncReport | None:
         raise typer.Exit(2)
     run_id = f"cli-{uuid.uuid4()}"
     log.queued(run_id, job.name)
-    app = create_app(load(WorkerSettings))
+    app = _broker()
     try:
         if job.source is not None:
             enqueue_sync(app, job.source.model_dump(mode="json"), run_id=run_id)

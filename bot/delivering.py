@@ -95,3 +95,30 @@ def _undeliverable(key: str, reason: str) -> None:
         records().undeliverable(key, reason)
     except OperationalError:
         logger.warning("Could not note %s as undeliverable: the records are unreachable", key)
+
+
+def post_notice(
+    task: Task,
+    *,
+    post: Callable[[], object],
+    permanent: Callable[[Exception], str | None],
+    transient: Callable[[Exception], bool],
+    what: str,
+    retry_for_s: float,
+) -> bool:
+    """Post a notice (a sync's changes) through `post`: an outage is retried for `retry_for_s`
+    as deliveries are, a permanent refusal (no access, channel gone) is logged and dropped.
+    A notice has no question behind it, so no records; True once posted."""
+    try:
+        post()
+    except Exception as exc:
+        reason = permanent(exc)
+        if reason is None:
+            again = retry_later(task, exc, transient=transient(exc), window_s=retry_for_s,
+                                what=f"{what} was not taken")  # fmt: skip
+            if again is not exc:
+                raise again from exc
+            reason = f"gave up after {retry_for_s:.0f} s: {type(exc).__name__}: {exc}"
+        logger.error("Cannot post %s: %s (not retried)", what, reason)
+        return False
+    return True

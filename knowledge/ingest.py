@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from llama_index.core import Document
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -25,7 +26,7 @@ from llama_index.vector_stores.milvus import MilvusVectorStore
 from knowledge.chunking import SectionChunker
 from knowledge.documents import discover, read
 from knowledge.embedding import LengthSorted, token_counter
-from knowledge.models import FileProblem, IngestReport, Progress
+from knowledge.models import ChangeKind, FileProblem, IngestReport, PageChange, Progress
 from knowledge.rerank import SentenceVectors
 from knowledge.settings import Settings
 from knowledge.store import flush
@@ -135,17 +136,19 @@ class Ingestor:
             self._replace(embedded, docstore)
             for doc, chunks in embedded:
                 report.chunks += len(chunks)
-                if doc.id_ in changed_ids:
-                    report.updated += 1
-                else:
-                    report.added += 1
+                report.changes.append(
+                    _change("changed" if doc.id_ in changed_ids else "added", doc.id_, doc.metadata)
+                )
             self._persist(docstore)
             done += len(batch)
             if progress:
                 progress(done, len(files), report.chunks)
         for doc_id in plan.deleted:
+            recorded_doc = docstore.docs.get(doc_id)
+            report.changes.append(
+                _change("removed", doc_id, recorded_doc.metadata if recorded_doc else {})
+            )
             self._delete(doc_id, docstore)
-            report.deleted += 1
         self._persist(docstore)
         flush(self.store)
         report.seconds = time.perf_counter() - started
@@ -223,6 +226,15 @@ def _record(docstore: SimpleDocumentStore, doc: Document) -> None:
     keep = {k: doc.metadata.get(k, "") for k in ("scope", "path", "title", "url", "collection")}
     docstore.add_documents([Document(id_=doc.id_, text="", metadata=keep)])
     docstore.set_document_hash(doc.id_, doc.hash)
+
+
+def _change(kind: ChangeKind, doc_id: str, metadata: dict[str, Any]) -> PageChange:
+    return PageChange(
+        kind=kind,
+        doc_id=doc_id,
+        title=str(metadata.get("title", "")),
+        url=str(metadata.get("url", "")),
+    )
 
 
 def _group(

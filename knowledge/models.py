@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 
 class Source(BaseModel):
@@ -35,17 +35,42 @@ class FileProblem(BaseModel):
     reason: str
 
 
+ChangeKind = Literal["added", "changed", "removed"]
+
+
+class PageChange(BaseModel):
+    """One page an ingest added, changed or removed, as a person would name and open it."""
+
+    kind: ChangeKind
+    doc_id: str
+    title: str = ""
+    url: str = ""
+
+
 class IngestReport(BaseModel):
-    """What an ingest run did, for the summary line and for tests."""
+    """What an ingest run did, for the summary line, a sync's notice and tests."""
 
     documents: int = 0
-    added: int = 0
-    updated: int = 0
     unchanged: int = 0
-    deleted: int = 0
     chunks: int = 0
+    changes: list[PageChange] = Field(default_factory=list)
     problems: list[FileProblem] = Field(default_factory=list)
     seconds: float = 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def added(self) -> int:
+        return sum(change.kind == "added" for change in self.changes)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def updated(self) -> int:
+        return sum(change.kind == "changed" for change in self.changes)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def deleted(self) -> int:
+        return sum(change.kind == "removed" for change in self.changes)
 
     @property
     def ingested(self) -> int:

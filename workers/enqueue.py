@@ -16,7 +16,7 @@ from celery.canvas import Signature
 from celery.result import AsyncResult
 from sqlalchemy.exc import OperationalError
 
-from knowledge.models import Feedback, Question
+from knowledge.models import Feedback, Question, SyncReport
 from knowledge.records.store import Records, Reply
 from workers import names
 
@@ -77,6 +77,16 @@ def ingest(
 def sync(app: Celery, source: dict[str, Any], *, run_id: str) -> None:
     """Sync one docs source through the worker that owns the index; followed under `run_id`."""
     app.send_task(names.SYNC, kwargs={"source": source, "run_id": run_id})
+
+
+def notice(app: Celery, where: tuple[str, str], report: SyncReport) -> None:
+    """Tell a chat channel, (platform, channel id), what a sync changed: the platform's delivery
+    worker posts it (`names.notice`). Raises when the broker refuses it."""
+    platform, channel = where
+    app.send_task(
+        names.notice(platform),
+        kwargs={"channel": channel, "report": report.model_dump(mode="json")},
+    )
 
 
 def feedback(app: Celery, records: Records, event: Feedback) -> None:

@@ -13,3 +13,9 @@ KNOWLEDGE_QUEUE = "knowledge"
 DELIVERY_QUEUE = "delivery"
 #: Reactions, corrections and the sweep: quick database work that never waits behind answers.
 FEEDBACK_QUEUE = "feedback"
+
+
+def notice(platform: str) -> str:
+    """The task, beside that platform's adapter in bot/, that tells a channel what a sync
+    changed (`notify: PLATFORM:CHANNEL` on a source); routed like the deliveries."""
+    return f"supportbot.deliver.{platform}.notice"

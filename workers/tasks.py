@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from celery import Task, shared_task
 from sqlalchemy.exc import OperationalError
@@ -15,15 +15,17 @@ from knowledge.generate.hosted import GenerationError
 from knowledge.models import Answer, ModelInfo, Question, SyncReport
 from knowledge.records.syncs import SyncLog
 from knowledge.retrieve import EmptyQuestionError
+from knowledge.sync.notice import worth_telling
 from knowledge.sync.run import SyncProgress, ingest_paths, ingesting
 from knowledge.sync.run import sync as run_sync
 from knowledge.sync.sources import INGEST_SOURCE, Source
-from workers import names
+from workers import enqueue, names
 from workers.records import records
 from workers.retrying import retry_later, through_records_outage
 from workers.runtime import current
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 USAGE = "Ask me a question about our product, e.g. “how do I reset my password?”"
 #: A hosted model that fails is tried again for this long (1, 2, 4, 8 s), then the asker is told.
 GENERATION_RETRY_FOR_S = 15
@@ -123,7 +125,7 @@ def ingest(
         return ingest_paths(current().kb, [Path(p) for p in paths], collection=collection,
                             base_url=base_url, progress=ingesting(progress))  # fmt: skip
 
-    return _followed(run_id or self.request.id, INGEST_SOURCE, work)
+    return _followed(run_id or self.request.id, INGEST_SOURCE, work).model_dump(mode="json")
 
 
 @shared_task(bind=True, name=names.SYNC, acks_late=False)
@@ -133,47 +135,58 @@ def sync(self: Task, *, source: dict[str, Any], run_id: str = "") -> dict[str, A
     Acknowledged when it starts, not when it ends: a sync can outlast the broker's redelivery
     timeout, and one cut short by a dead worker is simply run again at the next interval."""
     chosen = Source.model_validate(source)
-    return _followed(
-        run_id or self.request.id,
-        chosen.name,
-        lambda progress: run_sync(current().kb, chosen, progress=progress),
+    run_id = run_id or self.request.id
+    previous = _quietly(lambda: _sync_log().previous(chosen.name, run_id))
+    report = _followed(
+        run_id, chosen.name, lambda progress: run_sync(current().kb, chosen, progress=progress)
     )
+    if chosen.notify_channel and worth_telling(report, previous.error if previous else ""):
+        _tell(self, chosen.notify_channel, report)
+    return report.model_dump(mode="json")
 
 
-def _followed(
-    run_id: str, source: str, work: Callable[[SyncProgress], SyncReport]
-) -> dict[str, Any]:
+def _tell(task: Task, where: tuple[str, str], report: SyncReport) -> None:
+    """A broker that refuses the notice costs the notice only: the sync is done and recorded."""
+    try:
+        enqueue.notice(task.app, where, report)
+    except Exception:
+        logger.exception("Could not send the notice of %s's sync to %s", report.source, where[0])
+
+
+def _followed(run_id: str, source: str, work: Callable[[SyncProgress], SyncReport]) -> SyncReport:
     """Run `work`, keeping its row in the records' syncs up to date for whoever follows it.
 
     The records are a courtesy to the follower here: through a records outage the sync still
     runs, and says what it did in the log."""
-    _note(lambda: _sync_log().running(run_id, source))
+    _quietly(lambda: _sync_log().running(run_id, source))
     last = 0.0
 
     def progress(stage: str, done: int, total: int) -> None:
         nonlocal last
         if time.monotonic() - last >= 1.0 or done == total:
             last = time.monotonic()
-            _note(lambda: _sync_log().progress(run_id, stage, done, total))
+            _quietly(lambda: _sync_log().progress(run_id, stage, done, total))
 
     try:
         report = work(progress)
     except Exception as exc:
         logger.exception("Sync %s of %s failed", run_id, source)
         why = f"{type(exc).__name__}: {exc}"
-        _note(lambda: _sync_log().failed(run_id, why))
+        _quietly(lambda: _sync_log().failed(run_id, why))
         raise
     logger.info("Synced %s", report.summary())
-    _note(lambda: _sync_log().finished(run_id, report))
-    return report.model_dump(mode="json")
+    _quietly(lambda: _sync_log().finished(run_id, report))
+    return report
 
 
 def _sync_log() -> SyncLog:
     return SyncLog(records())
 
 
-def _note(write: Callable[[], None]) -> None:
+def _quietly(read_or_write: Callable[[], T]) -> T | None:
+    """The records' answer, or None through an outage (logged): a sync goes on without them."""
     try:
-        write()
+        return read_or_write()
     except OperationalError as exc:
-        logger.warning("The records did not take a sync's progress: %s", exc)
+        logger.warning("The records did not answer about a sync: %s", exc)
+        return None

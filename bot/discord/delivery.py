@@ -19,15 +19,19 @@ from discord import Forbidden, HTTPException, NotFound
 from discord.http import HTTPClient, Route
 from pydantic import TypeAdapter
 
-from bot.delivering import deliver_once
-from bot.discord.embeds import answer_message
+from bot.delivering import deliver_once, post_notice
+from bot.discord.embeds import answer_message, link
 from bot.discord.rest import DiscordRest
 from bot.discord.translate import FollowUp, InThread, Reply
-from knowledge.models import Answer, Question
+from knowledge.models import Answer, Question, SyncReport
 from knowledge.records.store import Posted
+from knowledge.sync.notice import change_notice
 
 logger = logging.getLogger(__name__)
 TASK = "supportbot.deliver.discord"
+NOTICE = "supportbot.deliver.discord.notice"  # workers.names.notice("discord")
+NOTICE_LIMIT = 2000  # a message's content
+SUPPRESS_EMBEDS = 1 << 2  # no link previews under a list of pages
 THINKING = "👀"
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 NO_THREADS_HERE = 50024  # "Cannot execute action on this channel type": reply in place
@@ -95,6 +99,28 @@ def deliver(
         except HTTPException as exc:
             logger.warning("Could not remove the %s reaction: %s", THINKING, exc.text)
     return {"delivered": True, "reply": done.message_ref}
+
+
+@shared_task(bind=True, name=NOTICE, max_retries=None)
+def notice(self: Task, *, channel: str, report: dict[str, Any]) -> dict:
+    """Tell `channel` which pages a docs sync added, changed or removed."""
+    if _rest is None:
+        raise RuntimeError("Discord delivery is not configured in this process (see bot.worker).")
+    rest = _rest
+    synced = SyncReport.model_validate(report)
+    body = {
+        "content": change_notice(synced, link, limit=NOTICE_LIMIT),
+        "allowed_mentions": {"parse": []},
+        "flags": SUPPRESS_EMBEDS,
+    }
+    route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
+    posted = post_notice(
+        self,
+        post=lambda: rest.call(lambda http: http.request(route, json=body)),
+        permanent=permanent, transient=transient, retry_for_s=_retry_for_s,
+        what=f"the notice of {synced.source}'s sync in Discord channel {channel}",
+    )  # fmt: skip
+    return {"delivered": posted}
 
 
 async def _follow_up(http: HTTPClient, where: FollowUp, body: dict[str, Any]) -> Any:

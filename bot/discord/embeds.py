@@ -24,9 +24,10 @@ def usage(prefix: str) -> str:
     )
 
 
-def _link(number: int, title: str, url: str) -> str:
+def link(title: str, url: str) -> str:
+    """A markdown link whose title and url can't end it early; the bare title without a url."""
     title = title.replace("[", "(").replace("]", ")")
-    return f"[{number}] [{title}]({url.replace(')', '%29').replace(' ', '%20')})"
+    return f"[{title}]({url.replace(')', '%29').replace(' ', '%20')})" if url else title
 
 
 def answer_embed(answer: Answer, *, votes: bool = True) -> discord.Embed:
@@ -34,7 +35,7 @@ def answer_embed(answer: Answer, *, votes: bool = True) -> discord.Embed:
     if answer.citations:
         lines: list[str] = []
         for citation in answer.citations:
-            line = _link(citation.number, citation.title, citation.url)
+            line = f"[{citation.number}] {link(citation.title, citation.url)}"
             if sum(len(x) + 1 for x in lines) + len(line) > _FIELD_LIMIT:
                 break  # whole links only; a cut URL is a broken link
             lines.append(line)

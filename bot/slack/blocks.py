@@ -18,6 +18,11 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def link(title: str, url: str) -> str:
+    """A mrkdwn link whose title can't end it early; the bare title when there is no url."""
+    return f"<{url}|{_escape(title).replace('|', '/')}>" if url else _escape(title)
+
+
 def answer_blocks(answer: Answer, *, votes: bool = True) -> list[dict[str, Any]]:
     """The answer, its numbered sources, and (unless it is an apology) the feedback buttons."""
     blocks: list[dict[str, Any]] = [
@@ -27,9 +32,7 @@ def answer_blocks(answer: Answer, *, votes: bool = True) -> list[dict[str, Any]]
         }
     ]
     if answer.citations:
-        links = "\n".join(
-            f"[{c.number}] <{c.url}|{_escape(c.title).replace('|', '/')}>" for c in answer.citations
-        )
+        links = "\n".join(f"[{c.number}] {link(c.title, c.url)}" for c in answer.citations)
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Sources*\n{links}"}]}
         )

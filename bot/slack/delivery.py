@@ -21,14 +21,18 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.delivering import deliver_once
-from bot.slack.blocks import answer_blocks, fallback_text
+from bot.delivering import deliver_once, post_notice
+from bot.slack.blocks import answer_blocks, fallback_text, link
 from bot.slack.settings import SlackSettings
-from knowledge.models import Answer, Question
+from knowledge.models import Answer, Question, SyncReport
 from knowledge.records.store import Posted
+from knowledge.sync.notice import change_notice
 
 logger = logging.getLogger(__name__)
 TASK = "supportbot.deliver.slack"
+NOTICE = "supportbot.deliver.slack.notice"  # workers.names.notice("slack")
+#: Slack truncates a message's text beyond 40,000 characters; a notice stays well short of it.
+NOTICE_LIMIT = 3000
 THINKING = "eyes"
 TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
                        "request_timeout"})  # fmt: skip
@@ -116,3 +120,22 @@ def deliver(
     except SlackApiError as exc:
         logger.warning("Could not remove the %s reaction: %s", THINKING, exc.response.get("error"))
     return {"delivered": True, "reply": done.message_ref}
+
+
+@shared_task(bind=True, name=NOTICE, max_retries=None)
+def notice(self: Task, *, channel: str, report: dict[str, Any]) -> dict:
+    """Tell `channel` which pages a docs sync added, changed or removed."""
+    if _client is None:
+        raise RuntimeError("Slack delivery is not configured in this process (see bot.worker).")
+    client = _client
+    synced = SyncReport.model_validate(report)
+    text = change_notice(synced, link, limit=NOTICE_LIMIT)
+    posted = post_notice(
+        self,
+        post=lambda: client.chat_postMessage(
+            channel=channel, text=text, unfurl_links=False, unfurl_media=False
+        ),
+        permanent=permanent, transient=transient, retry_for_s=_retry_for_s,
+        what=f"the notice of {synced.source}'s sync in Slack channel {channel}",
+    )  # fmt: skip
+    return {"delivered": posted}

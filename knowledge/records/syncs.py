@@ -64,6 +64,18 @@ class SyncLog:
             row = session.get(SyncRun, run_id)
             return _status(row) if row else None
 
+    def previous(self, source: str, run_id: str) -> SyncStatus | None:
+        """The source's latest finished sync other than `run_id`."""
+        with self.sessions() as session:
+            row = session.scalars(
+                select(SyncRun)
+                .where(SyncRun.source == source, SyncRun.id != run_id,
+                       SyncRun.state.in_(("done", "failed")))
+                .order_by(SyncRun.requested_at.desc())
+                .limit(1)
+            ).first()  # fmt: skip
+            return _status(row) if row else None
+
     def latest(self) -> dict[str, SyncStatus]:
         """Each source's latest sync."""
         newest = (

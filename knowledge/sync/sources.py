@@ -5,6 +5,7 @@ sources:
   - name: help-center
     sitemap: https://help.example.com/sitemap.xml
     every_minutes: 60
+    notify: slack:C0123456789     # told which pages each sync added, changed or removed
   - name: product-docs
     git: https://github.com/example/docs.git
     folder: docs                  # the docs' folder inside the repository
@@ -26,6 +27,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_CHANNEL = re.compile(r"^[a-z]+:[A-Za-z0-9_-]+$")
 
 SourceKind = Literal["sitemap", "git", "folder"]
 #: What the records call a `supportbot ingest PATH` run, beside the configured sources.
@@ -52,6 +54,11 @@ class Source(BaseModel):
     every_minutes: float = Field(60, gt=0, description="How often beat syncs it.")
     requests_per_second: float = Field(2.0, gt=0, description="Politeness towards a website.")
     timeout_s: float = Field(20.0, gt=0, description="A page that takes longer is skipped.")
+    notify: str = Field(
+        "",
+        description="A chat channel told which pages each sync added, changed or removed: "
+        "slack:CHANNEL_ID or discord:CHANNEL_ID.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -67,6 +74,13 @@ class Source(BaseModel):
             raise ValueError("a sitemap is an http(s) URL")
         return url
 
+    @field_validator("notify")
+    @classmethod
+    def _channel(cls, notify: str) -> str:
+        if notify and not _CHANNEL.match(notify):
+            raise ValueError("write it as PLATFORM:CHANNEL_ID, e.g. slack:C0123456789")
+        return notify
+
     @model_validator(mode="after")
     def _one_kind(self) -> Source:
         if bool(self.sitemap) + bool(self.git) + bool(self.folder and not self.git) != 1:
@@ -81,6 +95,12 @@ class Source(BaseModel):
     def location(self) -> str:
         """What a person reads in `supportbot sources`."""
         return self.sitemap or (f"{self.git} {self.folder}".strip() if self.git else self.folder)
+
+    @property
+    def notify_channel(self) -> tuple[str, str] | None:
+        """(platform, channel id) of the channel told about changes, if any."""
+        platform, _, channel = self.notify.partition(":")
+        return (platform, channel) if self.notify else None
 
     @property
     def target_collection(self) -> str:

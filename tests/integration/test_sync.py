@@ -163,6 +163,11 @@ def test_a_git_source_follows_commits(kb, tmp_path):
     second = sync(kb, source)
     assert second.commit == upstream.head.commit.hexsha
     assert (second.ingest.added, second.ingest.updated, second.ingest.deleted) == (1, 1, 1)
+    assert {(c.kind, c.title, c.url) for c in second.ingest.changes} == {
+        ("added", "API limits", "https://docs.example.com/api"),
+        ("changed", "Refunds", "https://docs.example.com/refunds"),
+        ("removed", "Single sign-on", "https://docs.example.com/sso"),
+    }
     assert "10 business days" in best(kb, "how long do refunds take").text
 
     (tmp_path / "upstream").rename(tmp_path / "gone")

@@ -88,14 +88,17 @@ def test_sources_file(tmp_path):
     assert load_sources(path) == []
     path.write_text(
         "sources:\n"
-        "  - {name: help, sitemap: 'https://help.example.com/sitemap.xml', every_minutes: 5}\n"
+        "  - {name: help, sitemap: 'https://help.example.com/sitemap.xml', every_minutes: 5,"
+        " notify: 'slack:C0DOCS'}\n"
         "  - {name: docs, git: 'https://git.example.com/docs.git', folder: docs}\n"
         "  - {name: handbook, folder: /srv/handbook, collection: internal}\n"
     )
     help_center, docs, handbook = load_sources(path)
     assert (help_center.kind, help_center.every_minutes, help_center.target_collection) == (
         "sitemap", 5, "help")  # fmt: skip
+    assert help_center.notify_channel == ("slack", "C0DOCS")
     assert (docs.kind, docs.location) == ("git", "https://git.example.com/docs.git docs")
+    assert docs.notify_channel is None
     assert (handbook.kind, handbook.target_collection) == ("folder", "internal")
 
 
@@ -108,6 +111,7 @@ def test_sources_file(tmp_path):
         ("{name: a, sitemap: 'ftp://h/s.xml'}", "http"),
         ("{name: '../etc', folder: x}", "sources.0.name"),
         ("{name: a, folder: x, every_minutes: 0}", "every_minutes"),
+        ("{name: a, folder: x, notify: '#docs'}", "PLATFORM:CHANNEL_ID"),
     ],
 )
 def test_a_wrong_source_is_named(tmp_path, entry, why):

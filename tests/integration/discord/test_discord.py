@@ -39,6 +39,7 @@ class Harness:
     bot: SupportBot
     delivery_log: Path
     records: Records
+    env: dict[str, str]
 
     def mention(self, text: str, **extra) -> dict:
         """A member mentions the bot in #support (or in `channel_id`)."""
@@ -85,7 +86,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         records = Records(settings.resolved_records_url)
         client = create_bot(settings, client_app(env), records)
         with connected(client, stand_in, TOKEN):
-            yield Harness(stand_in, client, root / "delivery.log", records)
+            yield Harness(stand_in, client, root / "delivery.log", records, env)
     finally:
         knowledge.stop()
         delivery.stop()
@@ -342,3 +343,20 @@ def test_the_buttons_open_modals_whose_answers_reach_the_feedback_store(harness)
     assert (vote.user, vote.value) == (discord_api.PERSON["id"], -1)
     assert vote.reason == "It skipped monthly plans."
     assert answer.corrections[0].text == "Refunds take 5-10 days [1]."
+
+
+def test_a_sync_tells_its_channel_what_changed_without_previews_or_mentions(harness, tmp_path):
+    handbook = tmp_path / "handbook"
+    handbook.mkdir()
+    (handbook / "holidays.md").write_text(
+        "---\ntitle: Holidays [2026]\nurl: https://handbook.example.com/holidays\n---\n"
+        "The office is closed on 24 December. Ask @everyone in HR.\n"
+    )
+    source = {"name": "handbook", "folder": str(handbook), "notify": "discord:777000777"}
+    client_app(harness.env).send_task("supportbot.sync", kwargs={"source": source})
+    [notice] = harness.wait_posts("777000777")
+    assert notice.body["content"].splitlines() == [
+        "Docs sync of handbook: 1 added, 0 changed, 0 removed.",
+        "Added: [Holidays (2026)](https://handbook.example.com/holidays)",
+    ]
+    assert notice.body["flags"] == 4 and notice.body["allowed_mentions"] == {"parse": []}

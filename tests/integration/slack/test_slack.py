@@ -19,9 +19,10 @@ import redis
 from bot.slack.app import create_app, make_http_server
 from bot.slack.settings import SlackSettings
 from knowledge.records.store import Records
+from knowledge.records.syncs import SyncLog
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.answers import wait_stored
-from tests.support.observe import wait_idle, watching
+from tests.support.observe import wait_idle, wait_until, watching
 from tests.support.processes import client_app, settings_from, start_answering
 from tests.support.slack_api import SlackStandIn, app_mention, post_event
 
@@ -339,3 +340,29 @@ def test_the_buttons_open_modals_whose_answers_reach_the_feedback_store(bot):
     (vote,) = answer.votes
     assert (vote.user, vote.value, vote.reason) == ("U0USER", -1, "It skipped the monthly plans.")
     assert answer.corrections[0].text == "Refunds take 5-10 business days [1]."
+
+
+def test_a_sync_tells_its_channel_what_changed_and_an_unchanged_one_stays_quiet(bot, tmp_path):
+    handbook = tmp_path / "handbook"
+    handbook.mkdir()
+    (handbook / "holidays.md").write_text(
+        "---\ntitle: Holidays\nurl: https://handbook.example.com/holidays\n---\n"
+        "The office is closed on 24 December.\n"
+    )
+    source = {"name": "handbook", "folder": str(handbook), "notify": "slack:C0DOCS"}
+    celery = client_app(bot.env)
+    log = SyncLog(bot.feedback)
+
+    def notices() -> list:
+        return [c for c in bot.slack.named("chat.postMessage") if c.args["channel"] == "C0DOCS"]
+
+    celery.send_task("supportbot.sync", kwargs={"source": source, "run_id": "notice-1"})
+    [notice] = wait_until(notices, "the sync's notice in its channel")
+    assert notice.args["text"].splitlines() == [
+        "Docs sync of handbook: 1 added, 0 changed, 0 removed.",
+        "Added: <https://handbook.example.com/holidays|Holidays>",
+    ]
+    celery.send_task("supportbot.sync", kwargs={"source": source, "run_id": "notice-2"})
+    wait_until(lambda: (s := log.status("notice-2")) and s.state == "done", "the second sync")
+    bot.settle()
+    assert len(notices()) == 1  # nothing changed: nothing said

@@ -1,0 +1,63 @@
+"""What a sync tells a team's channel: which pages it added, changed or removed, each linked, so
+whoever answers customers knows the bot's docs moved. Plain text with links; each platform says
+how a link is written (Slack `<url|title>`, Discord `[title](<url>)`) and escapes a title."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from knowledge.models import SyncReport
+
+#: How a platform writes a link, link(title, url), and a bare title, link(title, "").
+Link = Callable[[str, str], str]
+_LABELS = (("added", "Added"), ("changed", "Changed"), ("removed", "Removed"))
+
+
+def worth_telling(report: SyncReport, previous_error: str) -> bool:
+    """A sync that changed pages is told; a failing one only when it starts failing (or fails
+    otherwise), not at every interval while the site is down."""
+    if report.error:
+        return report.error != previous_error
+    return bool(report.ingest.changes)
+
+
+def change_notice(report: SyncReport, link: Link, *, limit: int) -> str:
+    """The notice, at most `limit` characters, cut between whole links (a cut link is a broken
+    one). Removed pages are named, not linked: their links lead nowhere now."""
+    if report.error:
+        text = f"Docs sync of {report.source} failed: {report.error}. The bot keeps answering " \
+               "from the previous version."  # fmt: skip
+        return text[:limit]
+    ingest = report.ingest
+    lines = [f"Docs sync of {report.source}: {ingest.added} added, {ingest.updated} changed, "
+             f"{ingest.deleted} removed."]  # fmt: skip
+    kept = len(report.problems) + len(ingest.problems)
+    footer = (
+        f"{kept} page(s) could not be read this time: see `supportbot sources`." if kept else ""
+    )
+    budget = limit - len(lines[0]) - len(footer) - 2
+    for kind, label in _LABELS:
+        items = [_item(change.title or change.url or change.doc_id, change.url, kind, link)
+                 for change in ingest.changes if change.kind == kind]  # fmt: skip
+        if not items:
+            continue
+        shown = len(items)
+        while shown and len(_line(label, items, shown)) > budget:
+            shown -= 1
+        lines.append(_line(label, items, shown))
+        budget -= len(lines[-1]) + 1
+    if footer:
+        lines.append(footer)
+    return "\n".join(lines)[:limit]
+
+
+def _item(name: str, url: str, kind: str, link: Link) -> str:
+    return link(name, "" if kind == "removed" else url)
+
+
+def _line(label: str, items: list[str], shown: int) -> str:
+    """`Changed: a, b and 3 more`, with the first `shown` items."""
+    if not shown:
+        return f"{label}: {len(items)} pages"
+    hidden = len(items) - shown
+    return f"{label}: " + ", ".join(items[:shown]) + (f" and {hidden} more" if hidden else "")
