@@ -8,8 +8,8 @@ lastmod, ETags answered with 304) and synced into a fresh index, in this process
    request) and without it (each page asked for with its ETag: a 304);
 3. a re-sync after one page changed: the time from the change to answering from the new text is
    at most the schedule's interval plus this;
-4. answer latency (extractive backend) while a sync embeds 300 new pages in another thread, as
-   the worker's threads do, against idle: p50/p95 and the ratio.
+4. answer latency (extractive backend) while a sync embeds as many new pages again in another
+   thread, as the worker's threads do, against idle: p50/p95 and the ratio.
 
 Usage: .venv/bin/python benchmarks/sync.py [--pages 1000]
 """
@@ -110,7 +110,7 @@ def main() -> None:
         answerer = Answerer(kb, load_generator(settings), settings)
         latencies(answerer, 3)  # warm
         idle = latencies(answerer, 40)
-        for n in range(args.pages, args.pages + 300):
+        for n in range(args.pages, 2 * args.pages):
             site.put(f"/hc/articles/{n}", page(n), "2026-11-28")
         syncing = threading.Thread(target=sync, args=(kb, source))
         syncing.start()
@@ -121,7 +121,7 @@ def main() -> None:
         print("\n== answer latency (extractive), ms ==")
         print(f"idle                        p50 {percentile(idle, 0.5):7.1f}  p95 "
               f"{percentile(idle, 0.95):7.1f}  ({len(idle)} answers)")  # fmt: skip
-        print(f"during a 300-page sync      p50 {percentile(busy, 0.5):7.1f}  p95 "
+        print(f"during a {args.pages}-page sync    p50 {percentile(busy, 0.5):7.1f}  p95 "
               f"{percentile(busy, 0.95):7.1f}  ({len(busy)} answers)")  # fmt: skip
         p50, p95 = (percentile(busy, q) / percentile(idle, q) for q in (0.5, 0.95))
         print(f"ratio                       p50 x{p50:.1f}  p95 x{p95:.1f}")
