@@ -122,7 +122,8 @@ def eval_answers(
     settings = read_settings()
     kb = open_knowledge(settings)
     try:
-        answerer = Answerer(kb, load_generator(settings), settings)
+        generator = load_generator(settings)
+        answerer = Answerer(kb, generator, settings)
         steps = track(
             [*answerable, *outside], description="answering", console=errors, transient=True
         )
@@ -146,7 +147,7 @@ def eval_answers(
             f"{row.declined:.0%}", f"{row.wrongly_declined:.0%}",
         )  # fmt: skip
     table.add_row(
-        f"the bot ({answerer.generator.info.backend})", "", "",
+        f"the bot ({generator.info.backend})", "", "",
         f"{figures.declined:.0%}", f"{figures.wrongly_declined:.0%}",
     )  # fmt: skip
     console.print(table)

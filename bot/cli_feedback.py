@@ -178,8 +178,8 @@ def rollout(repo: str, sha: str, settings: Settings) -> str:
     fetch = f"hf download {repo} --revision {sha} --local-dir adapters/brand"
     return (
         f"published {repo} at revision {sha}. To serve it:\n"
-        f"- in the worker (hub backend): SUPPORTBOT_ADAPTER_MODEL={repo} "
-        f"SUPPORTBOT_ADAPTER_REVISION={sha}, then restart the worker;\n"
+        f"- in the generation workers (hub backend): SUPPORTBOT_ADAPTER_MODEL={repo} "
+        f"SUPPORTBOT_ADAPTER_REVISION={sha}, then restart the generation workers;\n"
         f"- vLLM: {fetch}, then vllm serve {base} --enable-lora --lora-modules "
         "brand=adapters/brand, and SUPPORTBOT_HOSTED_ADAPTER=brand;\n"
         f"- TGI: LORA_ADAPTERS={repo} text-generation-launcher --model-id {base}, and "

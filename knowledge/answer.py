@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from knowledge.base import KnowledgeBase
 from knowledge.citations import check_citations
 from knowledge.decline import answerability, decline_text, gather_evidence, should_decline
 from knowledge.generate.base import Generator
 from knowledge.generate.extractive import quote_sources
-from knowledge.models import Answer, Timings, Turn
+from knowledge.models import Answer, Draft, ModelInfo, Timings, Turn
 from knowledge.prompt import NOT_IN_DOCS, build_messages, condense_messages, load_voice
 from knowledge.retrieve import clean_question
 from knowledge.settings import Settings
@@ -27,9 +28,11 @@ def fallback_standalone(question: str, history: Sequence[Turn]) -> str:
 
 
 class Answerer:
-    """Holds the knowledge base, the loaded generator and the voice; answers many questions."""
+    """Holds the knowledge base and the voice (and, in one process, the generator); answers many
+    questions. A worker splits the work: `prepare` runs where the index is, `write` where the
+    model is."""
 
-    def __init__(self, kb: KnowledgeBase, generator: Generator, settings: Settings) -> None:
+    def __init__(self, kb: KnowledgeBase, generator: Generator | None, settings: Settings) -> None:
         self.kb = kb
         self.generator = generator
         self.settings = settings
@@ -44,6 +47,24 @@ class Answerer:
         handoff_contact: str | None = None,
     ) -> Answer:
         """Answer from the docs, or decline and name who to ask. Raises on an empty question."""
+        if self.generator is None:
+            raise RuntimeError("This Answerer only prepares drafts: it was given no generator.")
+        prepared = self.prepare(question, history=history, collections=collections,
+                                handoff_contact=handoff_contact)  # fmt: skip
+        if isinstance(prepared, Answer):
+            return prepared
+        return write(prepared, self.generator)
+
+    def prepare(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        collections: Sequence[str] | None = None,
+        handoff_contact: str | None = None,
+    ) -> Answer | Draft:
+        """Retrieve and decide: a decline (an `Answer`) when the docs don't hold the answer,
+        else a `Draft` for the model. Raises on an empty question."""
         started = time.perf_counter()
         text = clean_question(question)
         standalone = self.standalone(text, history)
@@ -51,61 +72,79 @@ class Answerer:
             standalone, top_k=self.settings.answer_sources, collections=collections
         )
         evidence = gather_evidence(text, standalone, sources, self.kb.vocabulary())
-        retrieved = time.perf_counter()
-        base = {
-            "question": text,
-            "standalone_question": standalone,
-            "model": self.generator.info,
-            "answerability": round(answerability(evidence), 4),
-            "evidence": evidence,
-        }
-        decline = Answer(
-            **base,
-            text=decline_text(handoff_contact or self.settings.handoff_contact),
-            confidence="none",
-            declined=True,
-            retrieved=sources,
+        retrieve_ms = (time.perf_counter() - started) * 1000
+        messages = build_messages(text, sources, voice=self.voice, history=history,
+                                  max_source_chars=self.settings.max_source_chars)  # fmt: skip
+        draft = Draft(
+            question=text,
+            standalone_question=standalone,
+            messages=messages,
+            max_new_tokens=self.settings.max_new_tokens,
+            sources=sources,
+            answerability=round(answerability(evidence), 4),
+            evidence=evidence,
+            decline_text=decline_text(handoff_contact or self.settings.handoff_contact),
+            retrieve_ms=retrieve_ms,
+            prepared_at=time.time(),
         )
         if should_decline(evidence, self.settings.decline_threshold):
-            return decline.model_copy(update={"timings": _timings(started, retrieved, retrieved)})
-        messages = build_messages(
-            text,
-            sources,
-            voice=self.voice,
-            history=history,
-            max_source_chars=self.settings.max_source_chars,
-        )
-        reply = self.generator.chat(messages, max_new_tokens=self.settings.max_new_tokens)
-        if reply and reply.strip().strip(".").upper() == NOT_IN_DOCS:  # the model's own judgement
-            timings = _timings(started, retrieved, time.perf_counter())
-            return decline.model_copy(update={"timings": timings})
-        cited = sources
-        if not reply:  # no model: quote, each link pointing at the section quoted
-            quoted = quote_sources(standalone, sources)
-            reply, cited = quoted.text, quoted.sources
-        checked = check_citations(reply, cited)
-        return Answer(
-            **base,
-            text=checked.text,
-            citations=checked.citations,
-            confidence="high" if checked.citations else "low",
-            retrieved=sources,
-            timings=_timings(started, retrieved, time.perf_counter()),
-        )
+            model = self.generator.info if self.generator else ModelInfo(backend="none")
+            return declined(draft, model, Timings(retrieve_ms=retrieve_ms, total_ms=retrieve_ms))
+        return draft
 
     def standalone(self, question: str, history: Sequence[Turn]) -> str:
-        """The follow-up rewritten to stand alone, for retrieval."""
+        """The follow-up rewritten to stand alone, for retrieval: by the model when this process
+        has one, else together with the thread's last question."""
         if not history:
             return question
-        rewritten = self.generator.chat(condense_messages(question, history), max_new_tokens=64)
-        if rewritten and len(rewritten) <= _MAX_CONDENSED_CHARS:
-            return clean_question(rewritten)
+        if self.generator is not None:
+            rewritten = self.generator.chat(condense_messages(question, history), max_new_tokens=64)
+            if rewritten and len(rewritten) <= _MAX_CONDENSED_CHARS:
+                return clean_question(rewritten)
         return clean_question(fallback_standalone(question, history))
 
 
-def _timings(started: float, retrieved: float, finished: float) -> Timings:
-    return Timings(
-        retrieve_ms=(retrieved - started) * 1000,
-        generate_ms=(finished - retrieved) * 1000,
-        total_ms=(finished - started) * 1000,
+def write(draft: Draft, generator: Generator) -> Answer:
+    """The model's answer to a draft, its citations checked; quoted from the sources when the
+    backend can't write; a decline when the model finds no answer in them."""
+    started = time.perf_counter()
+    queued_ms = max(0.0, (time.time() - draft.prepared_at) * 1000)
+    reply = generator.chat(draft.messages, max_new_tokens=draft.max_new_tokens)
+    generate_ms = (time.perf_counter() - started) * 1000
+    timings = Timings(
+        retrieve_ms=draft.retrieve_ms,
+        queued_ms=queued_ms,
+        generate_ms=generate_ms,
+        total_ms=draft.retrieve_ms + queued_ms + generate_ms,
     )
+    if reply and reply.strip().strip(".").upper() == NOT_IN_DOCS:  # the model's own judgement
+        return declined(draft, generator.info, timings)
+    cited = draft.sources
+    if not reply:  # no model: quote, each link pointing at the section quoted
+        quoted = quote_sources(draft.standalone_question, draft.sources)
+        reply, cited = quoted.text, quoted.sources
+    checked = check_citations(reply, cited)
+    return Answer(
+        **_shared(draft),
+        text=checked.text,
+        citations=checked.citations,
+        confidence="high" if checked.citations else "low",
+        model=generator.info,
+        timings=timings,
+    )
+
+
+def declined(draft: Draft, model: ModelInfo, timings: Timings) -> Answer:
+    """The handoff: the docs (or the model) found no answer."""
+    return Answer(**_shared(draft), text=draft.decline_text, confidence="none", declined=True,
+                  model=model, timings=timings)  # fmt: skip
+
+
+def _shared(draft: Draft) -> dict[str, Any]:
+    return {
+        "question": draft.question,
+        "standalone_question": draft.standalone_question,
+        "answerability": draft.answerability,
+        "evidence": draft.evidence,
+        "retrieved": draft.sources,
+    }

@@ -159,6 +159,7 @@ class Timings(BaseModel):
     """Where an answer's time went, in milliseconds."""
 
     retrieve_ms: float = 0.0
+    queued_ms: float = Field(0.0, description="Waiting for a generation worker (workers only).")
     generate_ms: float = 0.0
     total_ms: float = 0.0
 
@@ -189,6 +190,22 @@ class Answer(BaseModel):
     retrieved: list[Source] = Field(default_factory=list)
     model: ModelInfo
     timings: Timings = Field(default_factory=Timings)
+
+
+class Draft(BaseModel):
+    """A question retrieved for and ready for the model: everything the generation stage needs
+    (which may run in another process, see `workers.tasks.generate`), and nothing of the index."""
+
+    question: str
+    standalone_question: str
+    messages: list[dict[str, str]] = Field(description="The prompt, as chat messages.")
+    max_new_tokens: int
+    sources: list[Source]
+    answerability: float
+    evidence: Evidence
+    decline_text: str = Field(description="What to say if the model finds no answer there.")
+    retrieve_ms: float = 0.0
+    prepared_at: float = Field(description="Unix time the draft was made (for the queue wait).")
 
 
 class Question(BaseModel):

@@ -35,6 +35,7 @@ def create_app(settings: WorkerSettings) -> Celery:
         worker_prefetch_multiplier=1,
         task_routes={
             names.ANSWER: {"queue": names.KNOWLEDGE_QUEUE},
+            names.GENERATE: {"queue": names.GENERATE_QUEUE},
             names.INGEST: {"queue": names.KNOWLEDGE_QUEUE},
             names.SYNC: {"queue": names.KNOWLEDGE_QUEUE},
             "supportbot.deliver.*": {"queue": names.DELIVERY_QUEUE},

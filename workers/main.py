@@ -1,7 +1,8 @@
-"""The worker process: `celery -A workers.main worker -Q knowledge --pool threads --concurrency 4`.
+"""The knowledge worker: `celery -A workers.main worker -Q knowledge --pool threads`.
 
-Settings are read here, once. Start-up loads the model and the index and says which pool may
-run: with Milvus Lite exactly one process may own the index file.
+Settings are read here, once. Start-up opens the index and says which pool may run: with Milvus
+Lite exactly one process may own the index file. It retrieves; the model runs in the generation
+workers (`workers.generation`).
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery.signals import task_revoked, worker_init, worker_shutdown
+from celery.signals import worker_init, worker_shutdown
 
-from knowledge.models import Question
 from knowledge.settings import load_or_exit
-from workers import names, records, runtime
+from workers import records, runtime
 from workers.app import create_app, worker_logging
 from workers.pools import check_pool
 from workers.settings import WorkerSettings
@@ -45,13 +45,3 @@ def _load(sender: Any = None, **_: Any) -> None:
 @worker_shutdown.connect
 def _unload(**_: Any) -> None:
     runtime.stop()
-
-
-@task_revoked.connect
-def _expired(sender: Any = None, request: Any = None, expired: bool = False, **_: Any) -> None:
-    """A question that waited past its expiry is dropped unstarted: note it, so the sweeper
-    tells the asker now rather than at the answer deadline."""
-    if expired and request is not None and getattr(sender, "name", "") == names.ANSWER:
-        key = Question.model_validate(request.kwargs["question"]).key
-        logger.warning("Question %s expired before a worker could start it", key)
-        records.records().fail(key, f"expired: not started within {settings.task_expiry_s} s")

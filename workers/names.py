@@ -1,6 +1,7 @@
 """Task and queue names, in one place: the adapters enqueue by name, never by importing bodies."""
 
 ANSWER = "supportbot.answer"
+GENERATE = "supportbot.generate"
 INGEST = "supportbot.ingest"
 SYNC = "supportbot.sync"
 RECORD_FEEDBACK = "supportbot.record_feedback"
@@ -9,6 +10,9 @@ SWEEP = "supportbot.sweep"
 #: Questions, ingests and syncs share the knowledge queue: with Milvus Lite one process owns
 #: the index.
 KNOWLEDGE_QUEUE = "knowledge"
+#: Drafts waiting for the model: generation workers (`workers.generation`) scale apart from
+#: the index's owner, which never waits for a model.
+GENERATE_QUEUE = "generate"
 #: Deliveries to Slack and Discord run in the adapters' own worker, beside their clients.
 DELIVERY_QUEUE = "delivery"
 #: Reactions, corrections and the sweep: quick database work that never waits behind answers.

@@ -1,7 +1,11 @@
-"""What a worker process loads once at start-up: the knowledge base and the model.
+"""What a worker process loads once at start-up: the index (knowledge worker) or the model
+(generation worker), never both.
 
-Loading happens in the `worker_init` signal, so a model that can't load stops the worker before it
-takes any question (see `workers.main`). Tasks reach it through `current()`.
+The worker that owns the index retrieves and hands a `Draft` to the `generate` queue, so a
+question never waits behind another one's generation to be retrieved, and generation workers
+scale on their own. Loading happens in the `worker_init` signal, so a model or an index that
+can't load stops the worker before it takes any question (see `workers.main` and
+`workers.generation`). Tasks reach it through `current()` and `generator()`.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from dataclasses import dataclass
 
 from knowledge.answer import Answerer
 from knowledge.base import KnowledgeBase
-from knowledge.generate import load_generator
+from knowledge.generate import Generator, load_generator
+from knowledge.generate.extractive import ExtractiveGenerator
 from workers import owner
 from workers.settings import WorkerSettings
 
@@ -20,25 +25,42 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Runtime:
+    """The knowledge worker's: the index, and the answer pipeline's first half."""
+
     settings: WorkerSettings
     kb: KnowledgeBase
     answerer: Answerer
+    #: Writes answers here when no model is configured (quoting costs milliseconds); None when
+    #: drafts go to the generation workers.
+    writer: Generator | None
 
 
 _current: Runtime | None = None
+_generator: Generator | None = None
 
 
 def start(settings: WorkerSettings) -> Runtime:
-    """Load everything; raises with an actionable message when something is missing."""
+    """Open the index; raises with an actionable message when something is missing."""
     global _current
-    generator = load_generator(settings)
     kb = KnowledgeBase(settings)
     if settings.uses_milvus_lite:
         owner.claim(settings)  # `supportbot ingest` hands its jobs to this process
     kb.vocabulary()  # counted now (about 0.3 s per 2,000 chunks), not in the first asker's time
-    _current = Runtime(settings, kb, Answerer(kb, generator, settings))
-    logger.info("Answering with %s", generator.info.model_dump(exclude_defaults=True))
+    writer = ExtractiveGenerator() if settings.generator == "extractive" else None
+    _current = Runtime(settings, kb, Answerer(kb, None, settings), writer)
+    if writer is None:
+        logger.info("Retrieving here; the generation workers write the answers (queue generate)")
+    else:
+        logger.info("Answering by quoting the docs (SUPPORTBOT_GENERATOR=extractive)")
     return _current
+
+
+def start_generation(settings: WorkerSettings) -> Generator:
+    """Load the model (or reach the hosted one); raises `ModelLoadError` naming what to fix."""
+    global _generator
+    _generator = load_generator(settings)
+    logger.info("Answering with %s", _generator.info.model_dump(exclude_defaults=True))
+    return _generator
 
 
 def current() -> Runtime:
@@ -47,9 +69,16 @@ def current() -> Runtime:
     return _current
 
 
+def generator() -> Generator:
+    if _generator is None:
+        raise RuntimeError("No model in this process (workers.generation loads it).")
+    return _generator
+
+
 def stop() -> None:
-    global _current
+    global _current, _generator
     if _current is not None:
         owner.release(_current.settings)
         _current.kb.close()
         _current = None
+    _generator = None

@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from celery import Task, shared_task
+from celery.canvas import Signature
+from celery.signals import task_revoked
 from sqlalchemy.exc import OperationalError
 
+from knowledge.answer import write
 from knowledge.generate.hosted import GenerationError
-from knowledge.models import Answer, ModelInfo, Question, SyncReport
+from knowledge.models import Answer, Draft, ModelInfo, Question, SyncReport
 from knowledge.records.syncs import SyncLog
 from knowledge.retrieve import EmptyQuestionError
 from knowledge.sync.notice import worth_telling
@@ -20,9 +23,9 @@ from knowledge.sync.run import SyncProgress, ingest_paths, ingesting
 from knowledge.sync.run import sync as run_sync
 from knowledge.sync.sources import INGEST_SOURCE, Source
 from workers import enqueue, names
-from workers.records import records
+from workers.records import records, settings
 from workers.retrying import retry_later, through_records_outage
-from workers.runtime import current
+from workers.runtime import current, generator
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,48 +49,83 @@ def answer(
     self: Task, *, question: dict[str, Any], written: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Question -> {"question", "answer"}, the answer written to the records once; a redelivered
-    question returns the stored answer. Through a records outage the answer is kept in the
-    task's arguments (`written`) and stored when the database is back, not computed again."""
+    question returns the stored answer. Runs where the index is: retrieves, and either answers
+    here (a decline; quoting) or is replaced by `generate` on the generation workers, which the
+    rest of the chain (the delivery) then follows. Through a records outage the answer is kept
+    in the task's arguments (`written`) and stored when the database is back."""
     asked = Question.model_validate(question)
+    stored = _stored(self, asked, written)
+    if stored is not None:
+        return stored
+    runtime = current()
+    try:
+        prepared = runtime.answerer.prepare(asked.text, history=asked.history,
+                                            collections=asked.collections,
+                                            handoff_contact=asked.handoff_contact)  # fmt: skip
+    except EmptyQuestionError:
+        prepared = _usage()
+    if isinstance(prepared, Draft):
+        if runtime.writer is None:
+            return self.replace(_generation(self, asked, prepared))
+        prepared = write(prepared, runtime.writer)
+    return _store_or_later(self, asked, prepared)
+
+
+@shared_task(bind=True, base=Answering, name=names.GENERATE, max_retries=None)
+def generate(
+    self: Task,
+    *,
+    question: dict[str, Any],
+    draft: dict[str, Any],
+    written: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The model's half of `answer`, on a generation worker: the draft's prompt -> the answer,
+    written to the records once (a redelivered draft returns the stored answer)."""
+    asked = Question.model_validate(question)
+    stored = _stored(self, asked, written)
+    if stored is not None:
+        return stored
+    try:
+        reply = write(Draft.model_validate(draft), generator())
+    except GenerationError as exc:  # the model server is down or overloaded: a few tries
+        raise retry_later(self, exc, transient=True, window_s=GENERATION_RETRY_FOR_S,
+                          what=f"The model did not answer {asked.key}") from exc  # fmt: skip
+    return _store_or_later(self, asked, reply)
+
+
+def _generation(task: Task, asked: Question, draft: Draft) -> Signature:
+    """The `generate` task for a draft, expiring when the question would have: a question never
+    outlives the sweeper's deadline however long each queue held it."""
+    kwargs = {"question": asked.model_dump(mode="json"), "draft": draft.model_dump(mode="json")}
+    return task.app.signature(names.GENERATE, kwargs=kwargs,
+                              options={"expires": task.request.expires})  # fmt: skip
+
+
+def _stored(task: Task, asked: Question, written: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The result for a question answered before (a redelivery, or a retry carrying its answer
+    through a records outage), or None when it is still to be answered."""
     try:
         if written is not None:
             return _store(asked, Answer.model_validate(written))
         stored = records().stored_answer(asked.key)
     except OperationalError as exc:
-        raise _later(self, exc, asked, written) from exc
-    if stored is not None:
-        logger.info("Question %s was answered before; reusing that answer", asked.key)
-        return _result(asked, stored)
-    try:
-        reply = _compute(asked)
-    except GenerationError as exc:  # the model server is down or overloaded: a few tries
-        raise retry_later(self, exc, transient=True, window_s=GENERATION_RETRY_FOR_S,
-                          what=f"The model did not answer {asked.key}") from exc  # fmt: skip
+        raise _later(task, exc, asked, written) from exc
+    if stored is None:
+        return None
+    logger.info("Question %s was answered before; reusing that answer", asked.key)
+    return _result(asked, stored)
+
+
+def _usage() -> Answer:
+    return Answer(question="", standalone_question="", text=USAGE, confidence="none",
+                  declined=True, model=ModelInfo(backend="none"))  # fmt: skip
+
+
+def _store_or_later(task: Task, asked: Question, reply: Answer) -> dict[str, Any]:
     try:
         return _store(asked, reply)
     except OperationalError as exc:
-        raise _later(self, exc, asked, reply.model_dump(mode="json")) from exc
-
-
-def _compute(asked: Question) -> Answer:
-    runtime = current()
-    try:
-        reply = runtime.answerer.answer(
-            asked.text,
-            history=asked.history,
-            collections=asked.collections,
-            handoff_contact=asked.handoff_contact,
-        )
-    except EmptyQuestionError:
-        reply = Answer(
-            question="",
-            standalone_question="",
-            text=USAGE,
-            confidence="none",
-            declined=True,
-            model=ModelInfo(backend="none"),
-        )
-    return reply
+        raise _later(task, exc, asked, reply.model_dump(mode="json")) from exc
 
 
 def _store(asked: Question, reply: Answer) -> dict[str, Any]:
@@ -100,13 +138,26 @@ def _later(
     task: Task, exc: Exception, asked: Question, written: dict[str, Any] | None
 ) -> Exception:
     """Wait out a records outage; the answer, once computed, travels with the retry."""
-    kwargs = {"question": asked.model_dump(mode="json"), "written": written}
+    kwargs = dict(task.request.kwargs or {}) | {"written": written}
     what = f"The records did not take the answer to {asked.key}"
     return through_records_outage(task, exc, what, kwargs)
 
 
 def _result(question: Question, answer: Answer) -> dict[str, Any]:
     return {"question": question.model_dump(mode="json"), "answer": answer.model_dump(mode="json")}
+
+
+@task_revoked.connect
+def _expired(sender: Any = None, request: Any = None, expired: bool = False, **_: Any) -> None:
+    """A question that waited past its expiry (for retrieval or for the model) is dropped
+    unstarted: note it, so the sweeper tells the asker now rather than at the answer deadline."""
+    if expired and request is not None and getattr(sender, "name", "") in _QUESTION_TASKS:
+        key = Question.model_validate(request.kwargs["question"]).key
+        logger.warning("Question %s expired before a worker could start it", key)
+        records().fail(key, f"expired: not started within {settings().task_expiry_s} s")
+
+
+_QUESTION_TASKS = frozenset({names.ANSWER, names.GENERATE})
 
 
 @shared_task(bind=True, name=names.INGEST, acks_late=False)

@@ -11,10 +11,10 @@ from typing import ClassVar
 
 import pytest
 
-from knowledge.answer import Answerer
+from knowledge.answer import Answerer, write
 from knowledge.generate import ModelLoadError, load_generator
 from knowledge.generate.hosted import GenerationError
-from knowledge.models import Answer, Turn
+from knowledge.models import Answer, Draft, Turn
 from knowledge.retrieve import EmptyQuestionError
 from tests.conftest import SAMPLE_DOCS, make_settings
 from tests.support.chat_api import chat_completion
@@ -338,3 +338,19 @@ def test_a_follow_up_is_searched_with_its_thread(quoting):
     answer = quoting.answer("and can it provision users automatically?", history=history)
     assert "okta" in answer.standalone_question
     assert answer.retrieved[0].title == "Single sign-on (SSO)"
+
+
+def test_a_draft_written_in_another_process_gives_the_answer_of_one_process(quoting, sample_kb):
+    """The knowledge worker prepares, the generation worker writes: the draft crosses as JSON."""
+    whole = quoting.answer("how do webhooks retry?")
+    retrieving = Answerer(sample_kb, None, quoting.settings)  # as the knowledge worker holds it
+    prepared = retrieving.prepare("how do webhooks retry?")
+    assert isinstance(prepared, Draft)
+    carried = Draft.model_validate(json.loads(json.dumps(prepared.model_dump(mode="json"))))
+    written = write(carried, quoting.generator)
+    assert (written.text, written.citations) == (whole.text, whole.citations)
+    assert written.retrieved == whole.retrieved and written.evidence == whole.evidence
+    declined = retrieving.prepare("who won the 1998 world cup")  # decided without a model
+    assert isinstance(declined, Answer) and declined.declined and "@support" in declined.text
+    with pytest.raises(RuntimeError, match="no generator"):
+        retrieving.answer("how do webhooks retry?")

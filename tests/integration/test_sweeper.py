@@ -16,7 +16,13 @@ from knowledge.records.store import Records, Reply
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.chat_api import BrokenModel, serve
 from tests.support.observe import wait_idle, wait_until
-from tests.support.processes import Beat, client_app, settings_from, start_answering
+from tests.support.processes import (
+    Beat,
+    client_app,
+    settings_from,
+    start_answering,
+    start_generating,
+)
 from tests.support.slack_api import SlackStandIn
 from workers import enqueue
 from workers.settings import WorkerSettings
@@ -55,15 +61,18 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         "C_FORCE_ROOT": "1",
     }
     knowledge, delivery = start_answering(env, root)
+    generation = start_generating(env, root / "generate.log")
     beat = Beat(env, root / "beat.log")
     try:
         knowledge.wait_ready()
+        generation.wait_ready()
         delivery.wait_ready()
         records = Records(settings_from(WorkerSettings, env).resolved_records_url)
         yield Setup(slack, records, env)
     finally:
         beat.stop()
         knowledge.stop()
+        generation.stop()
         delivery.stop()
         slack.stop()
         model.shutdown()

@@ -19,7 +19,7 @@ from knowledge.records.store import Records
 from tests.conftest import make_settings
 from tests.support.chat_api import chat_completion, serve
 from tests.support.observe import log_lines, wait_until
-from tests.support.processes import Worker, client_app, settings_from
+from tests.support.processes import Worker, client_app, settings_from, start_generating
 from workers import enqueue
 from workers.settings import WorkerSettings
 
@@ -116,7 +116,9 @@ class SlowModel(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_worker_killed_mid_answer_is_replaced_and_the_question_answered_once(tmp_path, redis_url):
+def test_a_generation_worker_killed_mid_answer_is_replaced_and_the_question_answered_once(
+    tmp_path, redis_url
+):
     SlowModel.calls = []
     SlowModel.release.clear()
     server = serve(SlowModel)
@@ -132,21 +134,28 @@ def test_a_worker_killed_mid_answer_is_replaced_and_the_question_answered_once(t
     app = client_app(env)
     records = Records(settings_from(WorkerSettings, env).resolved_records_url)
     asked = question(str(uuid.uuid4()))
-    first = Worker(env, tmp_path / "first.log")
+    knowledge = Worker(env, tmp_path / "knowledge.log")
+    first = start_generating(env, tmp_path / "first.log")
     second = None
     try:
+        knowledge.wait_ready()
         first.wait_ready()
         app.send_task("supportbot.answer", kwargs={"question": asked})
-        wait_until(lambda: SlowModel.calls, "the worker to ask the model")
+        wait_until(lambda: SlowModel.calls, "the generation worker to ask the model")
         first.kill()  # mid-answer: the task is neither acknowledged nor finished
-        second = Worker(env, tmp_path / "second.log")
+        second = start_generating(env, tmp_path / "second.log")
         second.wait_ready()
         key = Question(**asked).key
         answer = wait_until(lambda: records.stored_answer(key), "the answer", timeout=90)
         assert answer.text == "Within 14 days [1]."
+        assert answer.model.backend == "hosted"
         assert len(SlowModel.calls) == 2  # asked again by the second worker, exactly once
+        # retrieved once: the knowledge worker handed the prompt over and was done with it
+        assert log_lines(knowledge.log, "supportbot.answer[") == 2  # received; ignored: replaced
+        assert "Traceback" not in knowledge.log.read_text()
     finally:
         SlowModel.release.set()
+        knowledge.stop()
         first.stop()
         if second:
             second.stop()
@@ -158,16 +167,19 @@ def test_a_worker_that_cannot_load_its_model_says_so_in_one_line(tmp_path):
     ingest_small_docs(data_dir)
     unreachable = {"SUPPORTBOT_HF_OFFLINE": "true", "SUPPORTBOT_BASE_MODEL": "acme/not-cached",
                    "SUPPORTBOT_HF_CACHE_DIR": str(tmp_path / "hub")}  # fmt: skip
-    refusing = Worker(worker_env(data_dir, None, SUPPORTBOT_GENERATOR="hub", **unreachable),
-                      tmp_path / "hub.log")  # fmt: skip
+    refusing = start_generating(
+        worker_env(data_dir, None, SUPPORTBOT_GENERATOR="hub", **unreachable), tmp_path / "hub.log"
+    )
     assert refusing.process.wait(timeout=180) != 0
     log = refusing.log.read_text()
     assert "Traceback" not in log
     (line,) = [line for line in log.splitlines() if "cannot start" in line]
     assert "'acme/not-cached'" in line and "SUPPORTBOT_BASE_MODEL" in line
 
-    quoting = Worker(worker_env(data_dir, None, SUPPORTBOT_GENERATOR="auto", **unreachable),
-                     tmp_path / "auto.log")  # fmt: skip
+    quoting = start_generating(
+        worker_env(data_dir, None, SUPPORTBOT_GENERATOR="auto", **unreachable),
+        tmp_path / "auto.log",
+    )
     try:
         quoting.wait_ready()
     finally:

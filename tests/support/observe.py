@@ -19,7 +19,7 @@ from workers import names
 
 T = TypeVar("T")
 #: Every queue a test's workers consume; kombu keeps priority levels as suffixed lists.
-QUEUES = (names.KNOWLEDGE_QUEUE, names.DELIVERY_QUEUE, names.FEEDBACK_QUEUE)
+QUEUES = (names.KNOWLEDGE_QUEUE, names.GENERATE_QUEUE, names.DELIVERY_QUEUE, names.FEEDBACK_QUEUE)
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
 

@@ -54,7 +54,9 @@ class Worker(Process):
         queue: str = "knowledge",
         pool: str = "threads",
         concurrency: int | None = None,
+        cwd: Path = REPO,
     ):
+        """`cwd` is the checkout whose code runs (a benchmark compares with an older one)."""
         self.log = log
         if concurrency is None and app == "workers.main":
             concurrency = KNOWLEDGE_THREADS
@@ -63,7 +65,7 @@ class Worker(Process):
             [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queue,
              "--pool", pool, *threads, "--loglevel", "INFO",
              "--without-heartbeat", "--without-gossip", "--without-mingle"],
-            cwd=REPO, env={**os.environ, **env}, stdout=log.open("a"), stderr=subprocess.STDOUT,
+            cwd=cwd, env={**os.environ, **env}, stdout=log.open("a"), stderr=subprocess.STDOUT,
         )  # fmt: skip
 
     def wait_ready(self, timeout: float = 180) -> None:
@@ -78,6 +80,11 @@ class Worker(Process):
             wait_until(ready, "the worker to be ready", timeout, every=0.2)
         except AssertionError as exc:
             raise AssertionError(f"{exc}:\n{self.log.read_text()[-3000:]}") from None
+
+
+def start_generating(env: dict[str, str], log: Path, *, concurrency: int = 8) -> Worker:
+    """A generation worker (the Procfile's `generate`): the model's half of each answer."""
+    return Worker(env, log, app="workers.generation", queue="generate", concurrency=concurrency)
 
 
 def start_answering(

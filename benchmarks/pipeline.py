@@ -1,0 +1,216 @@
+"""Answers/s and latency through real workers: one worker that retrieves and generates (how the
+bot ran before issue 13, item 1) against retrieval and generation in separate workers, with 1
+and 2 generation workers, at 1, 8 and 32 questions asked at once (issue 13).
+
+Everything is real but the model's weights: Redis on localhost, the knowledge worker owning a
+Milvus Lite index of the sample help center, the records in SQLite. Two backends:
+
+- `hub`: a causal LM built on the spot (random weights, a tokenizer trained on the docs) sized
+  so that an answer costs about a second on two CPU cores, run by the generation worker with the
+  batcher, exactly as the default model is;
+- `hosted`: an OpenAI-compatible stand-in that answers each request after `--hosted-s` seconds,
+  any number at once (as vLLM or TGI would, batching continuously).
+
+"before" runs the workers of an older checkout (`--before`, a git revision; a worktree is made
+in a temporary folder) against the same broker, index and questions, in this same run.
+Latency is from asking to the answer being recorded. Prints one table per backend.
+
+Usage: .venv/bin/python benchmarks/pipeline.py [--before d97c5fe] [--backends hub,hosted]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import ClassVar
+
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
+
+import redis
+
+from knowledge.base import KnowledgeBase
+from knowledge.evaluation import percentile
+from knowledge.models import Question
+from knowledge.records.store import Records
+from tests.conftest import SAMPLE_DOCS, make_settings
+from tests.support.chat_api import chat_completion, serve
+from tests.support.processes import Worker, client_app, settings_from
+from tests.tiny_model import build_tokenizer
+from workers import enqueue
+from workers.settings import WorkerSettings
+
+REPO = Path(__file__).resolve().parent.parent
+REDIS = "redis://127.0.0.1:6379/7"
+QUESTIONS = [
+    "i forgot my password and the reset email never came",
+    "how much is the team plan per seat?",
+    "what happens when we hit the API rate limit",
+    "how do webhooks retry?",
+    "can I export my data to csv?",
+    "how do we set up SAML single sign-on with okta?",
+    "can I get a refund on a yearly plan?",
+    "how do I invite people to my workspace?",
+]
+
+
+class FixedLatencyModel(BaseHTTPRequestHandler):
+    """A served model that takes `seconds` per answer, however many it is answering."""
+
+    seconds: ClassVar[float] = 1.0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(type(self).seconds)
+        body = chat_completion("Open Settings, then Billing [1].")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def build_model(folder: Path) -> None:
+    """A Llama-shaped model whose 32-token answer to a ~2,000-token prompt costs about a
+    second on two CPU cores (the default model needs ~24 s for 100 tokens there)."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    corpus = [p.read_text() for p in sorted(SAMPLE_DOCS.rglob("*.md"))]
+    tokenizer = build_tokenizer(corpus)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=256, intermediate_size=1024,
+                         num_hidden_layers=6, num_attention_heads=8, num_key_value_heads=8,
+                         max_position_embeddings=8192, pad_token_id=tokenizer.pad_token_id,
+                         bos_token_id=tokenizer.bos_token_id, eos_token_id=None)  # fmt: skip
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+
+
+@contextmanager
+def checkout(revision: str) -> Iterator[Path]:
+    """The repository at `revision`, as a worktree in a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="supportbot-before-"))
+    subprocess.run(["git", "worktree", "add", "--detach", str(folder), revision], cwd=REPO,
+                   check=True, capture_output=True)  # fmt: skip
+    try:
+        yield folder
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=REPO,
+                       check=False, capture_output=True)  # fmt: skip
+
+
+@contextmanager
+def running(workers: list[Worker]) -> Iterator[None]:
+    try:
+        for worker in workers:
+            worker.wait_ready(timeout=300)
+        yield
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+def burst(env: dict[str, str], records: Records, count: int, tag: str) -> tuple[float, list[float]]:
+    """Ask `count` questions at once; (answers/s, each question's seconds to its answer)."""
+    app = client_app(env)
+    asked: dict[str, float] = {}
+    for n in range(count):
+        question = Question(platform="bench", workspace=tag, text=QUESTIONS[n % len(QUESTIONS)],
+                            event_id=f"{tag}-{count}-{n}")  # fmt: skip
+        asked[question.key] = time.monotonic()
+        enqueue.ask(app, records, question, expires_s=600)
+    started, answered = min(asked.values()), {}
+    deadline = started + 900
+    while len(answered) < count and time.monotonic() < deadline:
+        for key in asked.keys() - answered.keys():
+            if records.stored_answer(key) is not None:
+                answered[key] = time.monotonic()
+        time.sleep(0.02)
+    if len(answered) < count:
+        raise RuntimeError(f"{count - len(answered)} of {count} questions got no answer")
+    latencies = [answered[key] - asked[key] for key in asked]
+    return count / (max(answered.values()) - started), latencies
+
+
+def run_setup(label: str, backend_env: dict[str, str], data: Path, root: Path, cwd: Path,
+              generation_workers: int, concurrency: list[int]) -> list[str]:  # fmt: skip
+    """One row per concurrency for one way of running the workers."""
+    redis.Redis.from_url(REDIS).flushdb()
+    folder = root / label.replace(" ", "-")
+    shutil.copytree(data, folder / "data")
+    env = {"SUPPORTBOT_DATA_DIR": str(folder / "data"), "SUPPORTBOT_BROKER_URL": REDIS,
+           "C_FORCE_ROOT": "1", **backend_env}  # fmt: skip
+    workers = [Worker(env, folder / "knowledge.log", cwd=cwd)]
+    workers += [Worker(env, folder / f"generate{n}.log", app="workers.generation",
+                       queue="generate", concurrency=8, cwd=cwd)
+                for n in range(generation_workers)]  # fmt: skip
+    records = Records(settings_from(WorkerSettings, env).resolved_records_url)
+    rows = []
+    with running(workers):
+        burst(env, records, 2, "warm")  # the first answer pays for lazy loading
+        for count in concurrency:
+            rate, latencies = burst(env, records, count, label.replace(" ", ""))
+            rows.append(f"| {label} | {count} | {rate:.2f} | {statistics.median(latencies):.2f} "
+                        f"| {percentile(latencies, 95):.2f} |")  # fmt: skip
+            print(rows[-1], flush=True)
+    records.close()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", default="d97c5fe", help="git revision of the old path")
+    parser.add_argument("--backends", default="hub,hosted")
+    parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--hosted-s", type=float, default=1.0)
+    parser.add_argument("--new-tokens", type=int, default=32)
+    options = parser.parse_args()
+    concurrency = [int(c) for c in options.concurrency.split(",")]
+    FixedLatencyModel.seconds = options.hosted_s
+    with ExitStack() as stack:
+        root = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        before = stack.enter_context(checkout(options.before))
+        data = root / "index"
+        kb = KnowledgeBase(make_settings(data))
+        kb.ingest([SAMPLE_DOCS], base_url="https://help.orbit.example")
+        kb.close()
+        build_model(root / "model")
+        server = serve(FixedLatencyModel)
+        stack.callback(server.shutdown)
+        backends = {
+            "hub": {"SUPPORTBOT_GENERATOR": "hub", "SUPPORTBOT_BASE_MODEL": str(root / "model"),
+                    "SUPPORTBOT_MAX_NEW_TOKENS": str(options.new_tokens),
+                    "SUPPORTBOT_DEVICE": "cpu"},
+            "hosted": {"SUPPORTBOT_GENERATOR": "hosted",
+                       "SUPPORTBOT_HOSTED_URL": f"http://127.0.0.1:{server.server_port}"},
+        }  # fmt: skip
+        setups = [("one worker, before", before, 0), ("split, 1 generation worker", REPO, 1),
+                  ("split, 2 generation workers", REPO, 2)]  # fmt: skip
+        for name in options.backends.split(","):
+            print(f"\n{name} backend" + (f" ({options.hosted_s:.1f} s per answer)"
+                                         if name == "hosted" else f" ({options.new_tokens} "
+                                         "new tokens, CPU)"))  # fmt: skip
+            print("| path | questions at once | answers/s | p50 s | p95 s |\n| --- | --- | --- | "
+                  "--- | --- |")  # fmt: skip
+            for label, cwd, generation in setups:
+                run_setup(label, backends[name], data, root, cwd, generation, concurrency)
+    print(json.dumps({"cores": os.cpu_count()}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Retrieval and generation in separate workers: the knowledge worker (which owns the Milvus Lite
+file) retrieves and hands each prompt to a generation worker, and the chain's delivery follows.
+Real workers on Redis, a model stand-in that holds every request until the test releases it,
+and the Slack stand-in."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
+from typing import ClassVar
+
+import pytest
+import redis
+
+from bot.slack.delivery import TASK
+from knowledge.models import Question
+from knowledge.records.store import Records, Reply
+from tests.integration.test_worker import ingest_small_docs
+from tests.support.chat_api import chat_completion, serve
+from tests.support.observe import wait_idle, wait_until
+from tests.support.processes import client_app, settings_from, start_answering, start_generating
+from tests.support.slack_api import SlackStandIn
+from workers import enqueue, names
+from workers.settings import WorkerSettings
+
+REDIS = "redis://127.0.0.1:6379/6"
+GENERATION_THREADS = 2
+
+
+class HeldModel(BaseHTTPRequestHandler):
+    """A chat endpoint that takes each request and answers it only once the test releases it."""
+
+    questions: ClassVar[list[str]] = []
+    release: ClassVar[threading.Event] = threading.Event()
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).questions.append(body["messages"][-1]["content"])
+        type(self).release.wait(timeout=600)
+        reply = chat_completion("Yearly plans are refunded within 14 days [1].")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Split:
+    slack: SlackStandIn
+    records: Records
+    env: dict[str, str]
+    knowledge_log: object
+
+    def ask(self, n: int, text: str) -> tuple[Question, str]:
+        """A question asked in its own Slack thread, chained to the Slack delivery."""
+        question = Question(platform="slack", workspace="T1", channel="C1", text=text,
+                            event_id=f"EvSplit{n}")  # fmt: skip
+        ts = f"{1700001000 + n}.1"
+        app = client_app(self.env)
+        then = app.signature(TASK, kwargs=Reply(TASK, self.to(ts)).to)
+        assert enqueue.ask(app, self.records, question, expires_s=600, then=then) is not None
+        return question, ts
+
+    @staticmethod
+    def to(ts: str) -> dict[str, str]:
+        return {"channel": "C1", "thread_ts": ts, "message_ts": ts}
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Split]:
+    redis.Redis.from_url(REDIS).flushdb()
+    HeldModel.questions = []
+    HeldModel.release.clear()
+    root = tmp_path_factory.mktemp("split")
+    ingest_small_docs(root / "data")
+    model = serve(HeldModel)
+    slack = SlackStandIn().start()
+    env = {
+        "SUPPORTBOT_DATA_DIR": str(root / "data"),
+        "SUPPORTBOT_GENERATOR": "hosted",
+        "SUPPORTBOT_HOSTED_URL": f"http://127.0.0.1:{model.server_port}",
+        "SUPPORTBOT_BROKER_URL": REDIS,
+        "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SUPPORTBOT_SLACK_API_URL": slack.url,
+        "SUPPORTBOT_HANDOFF_CONTACT": "#help-desk",
+        "C_FORCE_ROOT": "1",
+    }
+    knowledge, delivery = start_answering(env, root)
+    generation = start_generating(env, root / "generate.log", concurrency=GENERATION_THREADS)
+    try:
+        for worker in (knowledge, generation, delivery):
+            worker.wait_ready()
+        records = Records(settings_from(WorkerSettings, env).resolved_records_url)
+        yield Split(slack, records, env, knowledge.log)
+    finally:
+        HeldModel.release.set()
+        for worker in (knowledge, generation, delivery):
+            worker.stop()
+        slack.stop()
+        model.shutdown()
+
+
+def test_questions_waiting_for_the_model_never_hold_up_the_index_and_are_posted_once(split):
+    asked = [split.ask(n, "can i get a refund on a yearly plan?") for n in range(6)]
+    # both generation threads are on the model, which holds them; the other four prompts wait
+    # in the generate queue, each retrieved once by the knowledge worker, which is free again
+    wait_until(lambda: len(HeldModel.questions) == GENERATION_THREADS, "the model to be asked")
+    broker = redis.Redis.from_url(REDIS)
+    wait_until(lambda: broker.llen(names.GENERATE_QUEUE) == 4, "four prompts to wait their turn")
+    waiting = [json.loads(m) for m in broker.lrange(names.GENERATE_QUEUE, 0, -1)]
+    assert all(m["headers"]["expires"] for m in waiting)  # the question's own expiry goes along
+
+    # a question the docs don't answer is declined by the knowledge worker itself, at once,
+    # while every generation thread is still held
+    off_topic, off_ts = split.ask(99, "what will the weather be like on mars next tuesday?")
+    (handoff,) = split.slack.wait_posts(off_ts)
+    assert "#help-desk" in handoff.args["text"]
+    assert len(HeldModel.questions) == GENERATION_THREADS and not HeldModel.release.is_set()
+    assert split.records.stored_answer(off_topic.key).declined
+
+    HeldModel.release.set()
+    for question, ts in asked:
+        (post,) = split.slack.wait_posts(ts)
+        assert "14 days" in post.args["text"]
+        wait_until(lambda q=question: split.records.state(q.key) == "delivered", "recorded")
+        answer = split.records.stored_answer(question.key)
+        assert answer.model.backend == "hosted" and answer.citations
+        assert answer.timings.retrieve_ms > 0 and answer.timings.generate_ms > 0
+    wait_idle(REDIS)
+    assert len(HeldModel.questions) == 6  # each prompt generated once
+    assert all(len(split.slack.posts_in(ts)) == 1 for _, ts in asked)
+    assert "<source" in HeldModel.questions[0] and "<question>" in HeldModel.questions[0]
+
+
+def test_a_prompt_that_waited_past_its_expiry_is_noted_for_the_sweeper(split):
+    question = Question(platform="slack", workspace="T1", channel="C1", text="refunds?",
+                        event_id="EvSplitLate")  # fmt: skip
+    assert split.records.claim(question, Reply(TASK, split.to("1700002000.1")))
+    draft = {"question": "refunds?", "standalone_question": "refunds?", "messages": [],
+             "max_new_tokens": 16, "sources": [], "answerability": 1.0, "evidence": {},
+             "decline_text": "Ask #help-desk", "prepared_at": 0.0}  # fmt: skip
+    client_app(split.env).send_task(
+        names.GENERATE,
+        kwargs={"question": question.model_dump(mode="json"), "draft": draft},
+        expires=datetime.now(UTC) - timedelta(seconds=1),
+    )
+    wait_until(lambda: split.records.state(question.key) == "failed", "the question failed")
+    (waiting,) = [w for w in split.records.waiting() if w.question.key == question.key]
+    assert waiting.failure.startswith("expired")

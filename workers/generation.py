@@ -1,0 +1,44 @@
+"""The generation worker: `celery -A workers.generation worker -Q generate --pool threads
+--concurrency 8`.
+
+It holds the model, not the index: the knowledge worker retrieves and hands each question's
+prompt here (`workers.tasks.generate`), so generation scales on its own. Run as many as the
+hardware allows (one process per GPU, with threads so that the in-process model batches the
+questions it holds; N processes on a CPU box), or one with many threads in front of an
+inference server (`SUPPORTBOT_GENERATOR=hosted`). A model that can't load stops it at start,
+with the setting to fix, before it takes any question.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery.signals import worker_init, worker_shutdown
+
+from knowledge.settings import load_or_exit
+from workers import records, runtime
+from workers.app import create_app, worker_logging
+from workers.settings import WorkerSettings
+
+logger = logging.getLogger("supportbot.worker")
+worker_logging()
+settings = load_or_exit(WorkerSettings)
+records.configure(settings)
+app = create_app(settings)
+app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
+
+
+@worker_init.connect
+def _load(**_: Any) -> None:
+    try:
+        runtime.start_generation(settings)
+    except Exception as exc:
+        # Celery logs and swallows exceptions from signal handlers: leave now, with the reason
+        logger.critical("supportbot generation worker cannot start: %s", exc)
+        raise SystemExit(1) from exc
+
+
+@worker_shutdown.connect
+def _unload(**_: Any) -> None:
+    runtime.stop()
