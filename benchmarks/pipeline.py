@@ -5,9 +5,9 @@ and 2 generation workers, at 1, 8 and 32 questions asked at once (issue 13).
 Everything is real but the model's weights: Redis on localhost, the knowledge worker owning a
 Milvus Lite index of the sample help center, the records in SQLite. Two backends:
 
-- `hub`: a causal LM built on the spot (random weights, a tokenizer trained on the docs) sized
-  so that an answer costs about a second on two CPU cores, run by the generation worker with the
-  batcher, exactly as the default model is;
+- `hub`: the default model's shape with random weights, built on the spot (see `build_model`),
+  run by the workers exactly as the default model is (the batcher, up to `--generate-threads`
+  questions per batch; before, the knowledge worker's 4 threads);
 - `hosted`: an OpenAI-compatible stand-in that answers each request after `--hosted-s` seconds,
   any number at once (as vLLM or TGI would, batching continuously).
 
@@ -85,19 +85,20 @@ class FixedLatencyModel(BaseHTTPRequestHandler):
 
 
 def build_model(folder: Path) -> None:
-    """A Llama-shaped model whose 32-token answer to a ~2,000-token prompt costs about a
-    second on two CPU cores (the default model needs ~24 s for 100 tokens there)."""
+    """The default model's shape (Qwen2.5-0.5B: its layers, widths and vocabulary size) with
+    random weights, and a tokenizer trained on the docs (it splits text into ~2x as many tokens
+    as Qwen's, so prompts are kept short: `--sources`, `--source-chars`)."""
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import Qwen2Config, Qwen2ForCausalLM
 
     torch.manual_seed(0)
     corpus = [p.read_text() for p in sorted(SAMPLE_DOCS.rglob("*.md"))]
     tokenizer = build_tokenizer(corpus)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=256, intermediate_size=1024,
-                         num_hidden_layers=6, num_attention_heads=8, num_key_value_heads=8,
-                         max_position_embeddings=8192, pad_token_id=tokenizer.pad_token_id,
-                         bos_token_id=tokenizer.bos_token_id, eos_token_id=None)  # fmt: skip
-    LlamaForCausalLM(config).save_pretrained(folder)
+    config = Qwen2Config(vocab_size=151_936, hidden_size=896, intermediate_size=4864,
+                         num_hidden_layers=24, num_attention_heads=14, num_key_value_heads=2,
+                         max_position_embeddings=32_768, tie_word_embeddings=True,
+                         pad_token_id=tokenizer.pad_token_id, eos_token_id=None)  # fmt: skip
+    Qwen2ForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
 
 
@@ -147,18 +148,20 @@ def burst(env: dict[str, str], records: Records, count: int, tag: str) -> tuple[
     return count / (max(answered.values()) - started), latencies
 
 
-def run_setup(label: str, backend_env: dict[str, str], data: Path, root: Path, cwd: Path,
-              generation_workers: int, concurrency: list[int]) -> list[str]:  # fmt: skip
-    """One row per concurrency for one way of running the workers."""
+def run_setup(label: str, backend_env: dict[str, str], data: Path, folder: Path, cwd: Path,
+              generation: tuple[int, int], concurrency: list[int]) -> list[str]:  # fmt: skip
+    """One row per concurrency for one way of running the workers; `generation` is (workers,
+    threads each). Each generation worker gets its share of the cores for torch."""
     redis.Redis.from_url(REDIS).flushdb()
-    folder = root / label.replace(" ", "-")
     shutil.copytree(data, folder / "data")
     env = {"SUPPORTBOT_DATA_DIR": str(folder / "data"), "SUPPORTBOT_BROKER_URL": REDIS,
            "C_FORCE_ROOT": "1", **backend_env}  # fmt: skip
+    processes, threads = generation
+    cores = {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // max(1, processes)))}
     workers = [Worker(env, folder / "knowledge.log", cwd=cwd)]
-    workers += [Worker(env, folder / f"generate{n}.log", app="workers.generation",
-                       queue="generate", concurrency=8, cwd=cwd)
-                for n in range(generation_workers)]  # fmt: skip
+    workers += [Worker(env | cores, folder / f"generate{n}.log", app="workers.generation",
+                       queue="generate", concurrency=threads, cwd=cwd)
+                for n in range(processes)]  # fmt: skip
     records = Records(settings_from(WorkerSettings, env).resolved_records_url)
     rows = []
     with running(workers):
@@ -178,7 +181,15 @@ def main() -> None:
     parser.add_argument("--backends", default="hub,hosted")
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--hosted-s", type=float, default=1.0)
-    parser.add_argument("--new-tokens", type=int, default=32)
+    parser.add_argument("--new-tokens", type=int, default=16)
+    parser.add_argument("--sources", type=int, default=2, help="sources in the prompt (hub)")
+    parser.add_argument("--source-chars", type=int, default=400, help="characters each (hub)")
+    parser.add_argument(
+        "--generate-threads",
+        type=int,
+        default=4,
+        help="each generation worker's threads (hub; hosted gets 8)",
+    )
     options = parser.parse_args()
     concurrency = [int(c) for c in options.concurrency.split(",")]
     FixedLatencyModel.seconds = options.hosted_s
@@ -195,20 +206,28 @@ def main() -> None:
         backends = {
             "hub": {"SUPPORTBOT_GENERATOR": "hub", "SUPPORTBOT_BASE_MODEL": str(root / "model"),
                     "SUPPORTBOT_MAX_NEW_TOKENS": str(options.new_tokens),
+                    "SUPPORTBOT_ANSWER_SOURCES": str(options.sources),
+                    "SUPPORTBOT_MAX_SOURCE_CHARS": str(options.source_chars),
                     "SUPPORTBOT_DEVICE": "cpu"},
             "hosted": {"SUPPORTBOT_GENERATOR": "hosted",
                        "SUPPORTBOT_HOSTED_URL": f"http://127.0.0.1:{server.server_port}"},
         }  # fmt: skip
-        setups = [("one worker, before", before, 0), ("split, 1 generation worker", REPO, 1),
-                  ("split, 2 generation workers", REPO, 2)]  # fmt: skip
         for name in options.backends.split(","):
-            print(f"\n{name} backend" + (f" ({options.hosted_s:.1f} s per answer)"
-                                         if name == "hosted" else f" ({options.new_tokens} "
-                                         "new tokens, CPU)"))  # fmt: skip
+            threads = options.generate_threads if name == "hub" else 8
+            about = (f"{options.hosted_s:.1f} s per answer" if name == "hosted" else
+                     f"Qwen2.5-0.5B shape, {options.sources} sources x {options.source_chars} "
+                     f"chars, {options.new_tokens} new tokens, CPU")  # fmt: skip
+            print(f"\n{name} backend ({about})")
             print("| path | questions at once | answers/s | p50 s | p95 s |\n| --- | --- | --- | "
                   "--- | --- |")  # fmt: skip
-            for label, cwd, generation in setups:
-                run_setup(label, backends[name], data, root, cwd, generation, concurrency)
+            setups = [
+                ("one worker, before", before, (0, 0)),
+                (f"split, 1 generation worker x {threads} threads", REPO, (1, threads)),
+                (f"split, 2 generation workers x {threads} threads", REPO, (2, threads)),
+            ]
+            for label, cwd, generation in setups:  # fmt: skip
+                folder = root / name / "".join(c if c.isalnum() else "-" for c in label)
+                run_setup(label, backends[name], data, folder, cwd, generation, concurrency)
     print(json.dumps({"cores": os.cpu_count()}))
 
 

@@ -10,6 +10,10 @@ how to post and which errors are permanent; this says everything else:
   permanent refusal (no access, channel gone) ends it, noted as undeliverable;
 - a records outage after the post is retried for SUPPORTBOT_RECORDS_RETRY_FOR_S with the post
   remembered in the task's arguments (`posted`), so the retry records it without posting again.
+
+While a question waits behind others, the sweeper has its thread told its place in line
+(`tell_place`), one message edited as the line moves, removed once the answer is posted
+(`remove_placeholder`). That message is a courtesy: a failure to post it is logged, not retried.
 """
 
 from __future__ import annotations
@@ -95,6 +99,68 @@ def _undeliverable(key: str, reason: str) -> None:
         records().undeliverable(key, reason)
     except OperationalError:
         logger.warning("Could not note %s as undeliverable: the records are unreachable", key)
+
+
+def place_in_line(ahead: int) -> str:
+    """What a question waiting behind others says in its thread (pure)."""
+    if ahead <= 0:
+        return "⏳ Yours is next: I'm on it and will answer here."
+    questions = "question is" if ahead == 1 else "questions are"
+    return f"⏳ {ahead} {questions} ahead of yours. I'll answer here as soon as I can."
+
+
+def tell_place(
+    *,
+    key: str,
+    ahead: int,
+    placeholder: str,
+    post: Callable[[str], str],
+    edit: Callable[[str, str], object],
+    remove: Callable[[str], object],
+    platform: str,
+) -> bool:
+    """Post (`post(text)` -> its id) or update (`edit(id, text)`) the question's place in line,
+    and note it in the records; True once told. Told only while the question waits: posted as
+    its answer arrived (the delivery may have looked already), or beside another sweep's, the
+    new message is removed again."""
+    text = place_in_line(ahead)
+    try:
+        if placeholder:
+            edit(placeholder, text)
+            posted = placeholder
+        else:
+            posted = post(text)
+    except Exception as exc:  # a courtesy: the answer is what must not be lost
+        logger.warning("Could not tell %s its place in line on %s: %s", key, platform, exc)
+        return False
+    try:
+        waiting = records().told_ahead(key, ahead, posted, was=placeholder)
+    except OperationalError:
+        logger.warning("Could not note the place in line of %s: the records are unreachable", key)
+        waiting = False
+    if not waiting and not placeholder:
+        _quietly_remove(remove, posted, key, platform)
+    return waiting
+
+
+def remove_placeholder(key: str, remove: Callable[[str], object], platform: str) -> None:
+    """Once the answer (or an apology) is in the thread, its "N questions ahead" goes."""
+    try:
+        placeholder = records().placeholder(key)
+    except OperationalError:
+        logger.warning("Could not look up the place-in-line message of %s", key)
+        return
+    if placeholder:
+        _quietly_remove(remove, placeholder, key, platform)
+
+
+def _quietly_remove(remove: Callable[[str], object], placeholder: str, key: str,
+                    platform: str) -> None:  # fmt: skip
+    try:
+        remove(placeholder)
+    except Exception as exc:
+        logger.warning("Could not remove the place-in-line message of %s on %s: %s", key,
+                       platform, exc)  # fmt: skip
 
 
 def post_notice(

@@ -23,3 +23,9 @@ def notice(platform: str) -> str:
     """The task, beside that platform's adapter in bot/, that tells a channel what a sync
     changed (`notify: PLATFORM:CHANNEL` on a source); routed like the deliveries."""
     return f"supportbot.deliver.{platform}.notice"
+
+
+def place_in_line(reply_task: str) -> str:
+    """The task beside a platform's delivery task (`reply_task`, stored with each question) that
+    tells a waiting question's thread how many questions are ahead of it."""
+    return f"{reply_task}.waiting"

@@ -16,11 +16,16 @@ pass (`celery beat` sends it every SUPPORTBOT_SWEEP_EVERY_S) catches all of them
 
 Deliveries go through the platform's own task, by the name stored with the claim (workers/
 knows no platform), and `Records.take_delivery` lets one of them post, never two.
+
+The same pass tells each question that waits behind others how many are ahead of it (a message
+in its thread, edited as the line moves; `names.place_in_line`), so a burst of questions is not
+met with silence.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -28,7 +33,7 @@ from celery import shared_task
 
 from knowledge.decline import sorry_text
 from knowledge.models import Answer, ModelInfo
-from knowledge.records.store import Waiting
+from knowledge.records.store import Reply, Waiting
 from workers import names
 from workers.records import records, settings
 
@@ -54,15 +59,39 @@ def next_step(waiting: Waiting, now: datetime, *, deadline_s: float, resend_afte
     return "wait"  # on its way; a delivery in progress retries by itself
 
 
+def places_in_line(waiting: Sequence[Waiting]) -> dict[str, int]:
+    """How many questions are ahead of each one still waiting for its answer: those asked
+    before it and not answered yet (pure; `waiting` oldest first)."""
+    ahead: dict[str, int] = {}
+    for one in waiting:
+        if one.state == "claimed":
+            ahead[one.question.key] = len(ahead)
+    return ahead
+
+
+def worth_telling(waiting: Waiting, ahead: int) -> bool:
+    """Tell a thread its place when someone is ahead of it, then each time the place changes,
+    down to "yours is next" (pure)."""
+    if waiting.reply is None or waiting.state != "claimed":
+        return False
+    return ahead >= 1 if waiting.ahead is None else ahead != waiting.ahead
+
+
 @shared_task(name=names.SWEEP)
 def sweep() -> dict[str, int]:
     """One pass over the waiting questions."""
     config, store = settings(), records()
     now = datetime.now(UTC)
-    done = {"resent": 0, "apologised": 0}
-    for waiting in store.waiting(limit=500):
+    done = {"resent": 0, "apologised": 0, "told_place": 0}
+    line = store.waiting(limit=500)
+    places = places_in_line(line)
+    for waiting in line:
         step = next_step(waiting, now, deadline_s=config.answer_deadline_s,
                          resend_after_s=config.resend_after_s)  # fmt: skip
+        ahead = places.get(waiting.question.key, 0)
+        if step == "wait" and waiting.reply is not None and worth_telling(waiting, ahead):
+            _tell_place(waiting, waiting.reply, ahead, expires_s=config.sweep_every_s)
+            done["told_place"] += 1
         if step == "wait" or waiting.reply is None:
             continue
         key = waiting.question.key
@@ -89,6 +118,13 @@ def sweep() -> dict[str, int]:
         store.swept(key)
         done["apologised" if step == "apologise" else "resent"] += 1
     return done
+
+
+def _tell_place(waiting: Waiting, reply: Reply, ahead: int, *, expires_s: float) -> None:
+    """A place in line is news for one sweep only: by the next, the line has moved."""
+    extra = {"key": waiting.question.key, "ahead": ahead, "placeholder": waiting.placeholder}
+    sweep.app.send_task(names.place_in_line(reply.task), kwargs=reply.to | extra,
+                        expires=expires_s)  # fmt: skip
 
 
 def _sorry(waiting: Waiting) -> Answer:

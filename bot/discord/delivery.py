@@ -19,7 +19,7 @@ from discord import Forbidden, HTTPException, NotFound
 from discord.http import HTTPClient, Route
 from pydantic import TypeAdapter
 
-from bot.delivering import deliver_once, post_notice
+from bot.delivering import deliver_once, post_notice, remove_placeholder, tell_place
 from bot.discord.embeds import answer_message, link
 from bot.discord.rest import DiscordRest
 from bot.discord.translate import FollowUp, InThread, Reply
@@ -30,6 +30,7 @@ from knowledge.sync.notice import change_notice
 logger = logging.getLogger(__name__)
 TASK = "supportbot.deliver.discord"
 NOTICE = "supportbot.deliver.discord.notice"  # workers.names.notice("discord")
+WAITING = "supportbot.deliver.discord.waiting"  # workers.names.place_in_line(TASK)
 NOTICE_LIMIT = 2000  # a message's content
 SUPPRESS_EMBEDS = 1 << 2  # no link previews under a list of pages
 THINKING = "👀"
@@ -91,6 +92,8 @@ def deliver(
     )  # fmt: skip
     if done is None:
         return {"delivered": False}
+    remove_placeholder(question.key, lambda ref: rest.call(lambda http: _remove(http, where, ref)),
+                       "Discord")  # fmt: skip
     if isinstance(where, InThread):
         try:
             rest.call(
@@ -121,6 +124,54 @@ def notice(self: Task, *, channel: str, report: dict[str, Any]) -> dict:
         what=f"the notice of {synced.source}'s sync in Discord channel {channel}",
     )  # fmt: skip
     return {"delivered": posted}
+
+
+@shared_task(name=WAITING)
+def waiting(*, key: str, ahead: int, placeholder: str = "", reply: dict[str, Any]) -> dict:
+    """Tell the asker how many questions are ahead of theirs (sent by the sweeper while it
+    waits): a slash command's "thinking…" response becomes the message; a mention gets a reply.
+    One message, edited as the line moves."""
+    if _rest is None:
+        raise RuntimeError("Discord delivery is not configured in this process (see bot.worker).")
+    rest = _rest
+    where = _replies.validate_python(reply)
+
+    def post(text: str) -> str:
+        return str(rest.call(lambda http: _say(http, where, "", text))["id"])
+
+    told = tell_place(
+        key=key, ahead=ahead, placeholder=placeholder, platform="Discord", post=post,
+        edit=lambda ref, text: rest.call(lambda http: _say(http, where, ref, text)),
+        remove=lambda ref: rest.call(lambda http: _remove(http, where, ref)),
+    )  # fmt: skip
+    return {"told": told}
+
+
+async def _say(http: HTTPClient, where: InThread | FollowUp, ref: str, text: str) -> Any:
+    """Post (`ref` empty) or edit the place-in-line message; a slash command's is its original
+    response (the deferred "thinking…"), whose id is `@original`."""
+    body = {"content": text, "allowed_mentions": {"parse": []}}
+    if isinstance(where, FollowUp):
+        route = Route("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+                      webhook_id=where.application_id, webhook_token=where.token)  # fmt: skip
+        return await http.request(route, json=body) | {"id": "@original"}
+    if ref:
+        route = Route("PATCH", "/channels/{channel_id}/messages/{message_id}",
+                      channel_id=where.channel_id, message_id=ref)  # fmt: skip
+        return await http.request(route, json=body)
+    route = Route("POST", "/channels/{channel_id}/messages", channel_id=where.channel_id)
+    reference = {"message_id": where.message_id, "fail_if_not_exists": False}
+    return await http.request(route, json=body | {"message_reference": reference})
+
+
+async def _remove(http: HTTPClient, where: InThread | FollowUp, ref: str) -> Any:
+    if isinstance(where, FollowUp):
+        route = Route("DELETE", "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+                      webhook_id=where.application_id, webhook_token=where.token)  # fmt: skip
+    else:
+        route = Route("DELETE", "/channels/{channel_id}/messages/{message_id}",
+                      channel_id=where.channel_id, message_id=ref)  # fmt: skip
+    return await http.request(route)
 
 
 async def _follow_up(http: HTTPClient, where: FollowUp, body: dict[str, Any]) -> Any:

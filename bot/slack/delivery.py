@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.delivering import deliver_once, post_notice
+from bot.delivering import deliver_once, post_notice, remove_placeholder, tell_place
 from bot.slack.blocks import answer_blocks, fallback_text, link
 from bot.slack.settings import SlackSettings
 from knowledge.models import Answer, Question, SyncReport
@@ -31,6 +31,7 @@ from knowledge.sync.notice import change_notice
 logger = logging.getLogger(__name__)
 TASK = "supportbot.deliver.slack"
 NOTICE = "supportbot.deliver.slack.notice"  # workers.names.notice("slack")
+WAITING = "supportbot.deliver.slack.waiting"  # workers.names.place_in_line(TASK)
 #: Slack truncates a message's text beyond 40,000 characters; a notice stays well short of it.
 NOTICE_LIMIT = 3000
 THINKING = "eyes"
@@ -115,11 +116,32 @@ def deliver(
     )  # fmt: skip
     if done is None:
         return {"delivered": False}
+    remove_placeholder(question.key, lambda ts: client.chat_delete(channel=channel, ts=ts),
+                       "Slack")  # fmt: skip
     try:
         client.reactions_remove(channel=channel, timestamp=message_ts, name=THINKING)
     except SlackApiError as exc:
         logger.warning("Could not remove the %s reaction: %s", THINKING, exc.response.get("error"))
     return {"delivered": True, "reply": done.message_ref}
+
+
+@shared_task(name=WAITING)
+def waiting(
+    *, key: str, ahead: int, placeholder: str = "", channel: str, thread_ts: str, **_: Any
+) -> dict:
+    """Tell the question's thread how many questions are ahead of it (sent by the sweeper while
+    it waits), in one message edited as the line moves."""
+    if _client is None:
+        raise RuntimeError("Slack delivery is not configured in this process (see bot.worker).")
+    client = _client
+    told = tell_place(
+        key=key, ahead=ahead, placeholder=placeholder, platform="Slack",
+        post=lambda text: str(client.chat_postMessage(channel=channel, thread_ts=thread_ts,
+                                                      text=text)["ts"]),
+        edit=lambda ts, text: client.chat_update(channel=channel, ts=ts, text=text),
+        remove=lambda ts: client.chat_delete(channel=channel, ts=ts),
+    )  # fmt: skip
+    return {"told": told}
 
 
 @shared_task(bind=True, name=NOTICE, max_retries=None)

@@ -86,6 +86,8 @@ class Waiting:
     updated_at: datetime
     swept_at: datetime | None
     failure: str
+    ahead: int | None = None
+    placeholder: str = ""
 
 
 @dataclass(frozen=True)
@@ -312,6 +314,33 @@ class Records:
                 update(AskedQuestion).where(AskedQuestion.key == key).values(swept_at=utcnow())
             )
 
+    def told_ahead(self, key: str, ahead: int, placeholder: str, *, was: str) -> bool:
+        """Note that the thread was told `ahead` questions are ahead of this one, in the
+        message `placeholder`, if the question still waits for its answer and its message is
+        still `was` ("" for none). False otherwise, and the caller removes a message it just
+        posted: the answer's delivery may have looked for it already, or another sweep's
+        message got there first."""
+        with self.sessions.begin() as session:
+            moved = session.execute(
+                update(AskedQuestion)
+                .where(
+                    AskedQuestion.key == key,
+                    AskedQuestion.state == "claimed",
+                    AskedQuestion.placeholder == was,
+                )
+                .values(ahead=ahead, placeholder=placeholder)
+            ).rowcount  # type: ignore[attr-defined]
+        return bool(moved)
+
+    def placeholder(self, key: str) -> str:
+        """The "questions ahead of yours" message in the question's thread, if one was posted:
+        the delivery removes it once the answer is there."""
+        with self.sessions() as session:
+            found = session.scalar(
+                select(AskedQuestion.placeholder).where(AskedQuestion.key == key)
+            )
+        return found or ""
+
     def counts(self) -> dict[str, int]:
         """Questions per state."""
         with self.sessions() as session:
@@ -465,6 +494,7 @@ def _waiting(asked: AskedQuestion, answered: bool) -> Waiting:
         reply=Reply(asked.reply_task, asked.reply_to) if asked.reply_task else None,
         asked_at=utc(asked.asked_at), updated_at=utc(asked.updated_at),
         swept_at=utc(asked.swept_at) if asked.swept_at else None, failure=asked.failure,
+        ahead=asked.ahead, placeholder=asked.placeholder or "",
     )  # fmt: skip
 
 

@@ -65,6 +65,12 @@ class AskedQuestion(Base):
     )
     failure: Mapped[str] = mapped_column(Text, default="", doc="why no answer came, if none did")
     swept_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ahead: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, doc="questions ahead of it, as last told in its thread"
+    )
+    placeholder: Mapped[str] = mapped_column(
+        String(128), default="", doc="the platform's id of that message (deleted once answered)"
+    )
 
     answer: Mapped[StoredAnswer | None] = relationship(back_populates="question")
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -22,7 +23,13 @@ from knowledge.records.store import Records, Reply
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.chat_api import chat_completion, serve
 from tests.support.observe import wait_idle, wait_until
-from tests.support.processes import client_app, settings_from, start_answering, start_generating
+from tests.support.processes import (
+    Beat,
+    client_app,
+    settings_from,
+    start_answering,
+    start_generating,
+)
 from tests.support.slack_api import SlackStandIn
 from workers import enqueue, names
 from workers.settings import WorkerSettings
@@ -57,7 +64,7 @@ class Split:
     slack: SlackStandIn
     records: Records
     env: dict[str, str]
-    knowledge_log: object
+    root: Path
 
     def ask(self, n: int, text: str) -> tuple[Question, str]:
         """A question asked in its own Slack thread, chained to the Slack delivery."""
@@ -99,7 +106,7 @@ def split(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Split]:
         for worker in (knowledge, generation, delivery):
             worker.wait_ready()
         records = Records(settings_from(WorkerSettings, env).resolved_records_url)
-        yield Split(slack, records, env, knowledge.log)
+        yield Split(slack, records, env, root)
     finally:
         HeldModel.release.set()
         for worker in (knowledge, generation, delivery):
@@ -155,3 +162,42 @@ def test_a_prompt_that_waited_past_its_expiry_is_noted_for_the_sweeper(split):
     wait_until(lambda: split.records.state(question.key) == "failed", "the question failed")
     (waiting,) = [w for w in split.records.waiting() if w.question.key == question.key]
     assert waiting.failure.startswith("expired")
+
+
+def test_questions_waiting_behind_others_are_told_their_place_until_answered(split):
+    HeldModel.questions = []
+    HeldModel.release.clear()
+    asked = [split.ask(20 + n, "can i get a refund on a yearly plan?") for n in range(4)]
+    wait_until(lambda: len(HeldModel.questions) == GENERATION_THREADS, "the model to be asked")
+    beat = Beat(split.env | {"SUPPORTBOT_SWEEP_EVERY_S": "1"}, split.root / "beat.log")
+    try:
+        # all four wait for their answer: the last one has three ahead of it
+        (last,) = wait_until(lambda: placeholders(split, asked[3][1]), "the last one told")
+        assert "3 questions are ahead of yours" in last.args["text"]
+        assert (
+            "1 question is ahead"
+            in wait_until(lambda: placeholders(split, asked[1][1]), "the second one told")[0].args[
+                "text"
+            ]
+        )
+        assert placeholders(split, asked[0][1]) == []  # nobody is ahead of the first
+        HeldModel.release.set()
+        for question, _ts in asked:
+            wait_until(lambda q=question: split.records.state(q.key) == "delivered", "answered")
+        wait_idle(REDIS)
+    finally:
+        beat.stop()
+    wait_idle(REDIS)
+    deleted = {c.args["ts"] for c in split.slack.named("chat.delete")}
+    for _question, ts in asked:
+        answers = [c for c in split.slack.posts_in(ts) if "14 days" in c.args["text"]]
+        assert len(answers) == 1
+        told = placeholders(split, ts)
+        assert {c.ts for c in told} <= deleted  # each "N ahead" went once the answer came
+    edits = [c.args["text"] for c in split.slack.named("chat.update")]
+    assert all("ahead of yours" in text or "Yours is next" in text for text in edits)
+
+
+def placeholders(split: Split, ts: str) -> list:
+    """The "questions ahead of yours" messages posted in a thread."""
+    return [c for c in split.slack.posts_in(ts) if "⏳" in c.args["text"]]

@@ -298,8 +298,11 @@ class DiscordStandIn:
                                 "response_message_ephemeral": False},
                 "resource": {"type": 5},
             })  # fmt: skip
-        if name in {"add_reaction", "remove_reaction"}:
+        if name in {"add_reaction", "remove_reaction", "delete_original", "delete_message"}:
             return web.Response(status=204)
+        if name in {"edit_original", "edit_message"}:
+            edited = parts[-1] if name == "edit_message" else snowflake()
+            return _json(message("", channel_id=CHANNEL_ID, author=BOT) | {"id": edited} | body)
         if name == "start_thread":
             channel_id, message_id = parts[1], parts[3]
             if message_id in self.threads:
@@ -393,6 +396,14 @@ def _name(method: str, path: str) -> str:
             return "interaction_callback"
         case "POST", ["webhooks", _, _]:
             return "follow_up"
+        case "PATCH", ["webhooks", _, _, "messages", "@original"]:
+            return "edit_original"
+        case "DELETE", ["webhooks", _, _, "messages", "@original"]:
+            return "delete_original"
+        case "PATCH", ["channels", _, "messages", _]:
+            return "edit_message"
+        case "DELETE", ["channels", _, "messages", _]:
+            return "delete_message"
         case "PUT", ["channels", _, "messages", _, "reactions", _, "@me"]:
             return "add_reaction"
         case "DELETE", ["channels", _, "messages", _, "reactions", _, "@me"]:

@@ -30,6 +30,7 @@ class Call:
     args: dict[str, Any]
     at: float
     refused: bool = False  # answered with a 429 or a 500 (the stand-in's outage)
+    ts: str = ""  # the message's ts, for a chat.postMessage that Slack took
 
 
 @dataclass
@@ -96,8 +97,8 @@ class SlackStandIn:
         if method == "auth.test":
             return 200, {"ok": True, "user_id": BOT_USER, "bot_id": "B0BOT", "team_id": "T0001"}, {}
         if method == "chat.postMessage":
-            ts = f"{time.time():.6f}"
-            return 200, {"ok": True, "channel": args.get("channel"), "ts": ts}, {}
+            call.ts = f"{time.time():.6f}"
+            return 200, {"ok": True, "channel": args.get("channel"), "ts": call.ts}, {}
         if method == "conversations.replies":
             return 200, {"ok": True, "messages": self.replies}, {}
         if method == "apps.connections.open":

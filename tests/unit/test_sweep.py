@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
+from bot.delivering import place_in_line
 from knowledge.models import Question
 from knowledge.records.store import Reply, Waiting
-from workers.sweep import next_step
+from workers.sweep import next_step, places_in_line, worth_telling
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 REPLY = Reply(
@@ -53,3 +55,32 @@ def test_what_was_acted_on_lately_is_given_time_and_the_cli_is_never_replied_to(
     assert step(waiting("failed", age_s=5000, swept_s=60)) == "wait"
     assert step(waiting("failed", age_s=5000, swept_s=400)) == "apologise"
     assert step(waiting("failed", age_s=5000, reply=None)) == "wait"
+
+
+def in_line(n: int, state: str = "claimed", told: int | None = None) -> Waiting:
+    item = waiting(state, age_s=60 - n)
+    question = Question(platform="slack", text="hi?", event_id=f"Ev{n}")
+    return dataclasses.replace(item, question=question, ahead=told)
+
+
+def test_each_unanswered_question_counts_the_unanswered_ones_asked_before_it():
+    line = [in_line(0), in_line(1, "answered"), in_line(2), in_line(3, "delivering"), in_line(4)]
+    assert places_in_line(line) == {"slack::Ev0": 0, "slack::Ev2": 1, "slack::Ev4": 2}
+
+
+def test_a_place_is_told_when_someone_is_ahead_and_again_each_time_it_moves():
+    assert not worth_telling(in_line(0), 0)  # first in line: nothing to say
+    assert worth_telling(in_line(0), 2)
+    assert not worth_telling(in_line(0, told=2), 2)  # told already, nothing moved
+    assert worth_telling(in_line(0, told=2), 1)
+    assert worth_telling(in_line(0, told=1), 0)  # "yours is next"
+    assert not worth_telling(in_line(0, "answered", told=1), 0)  # the answer is on its way
+    assert not worth_telling(dataclasses.replace(in_line(0), reply=None), 3)  # asked in the CLI
+
+
+def test_the_place_in_line_reads_as_a_person_would_say_it():
+    assert (
+        place_in_line(3) == "⏳ 3 questions are ahead of yours. I'll answer here as soon as I can."
+    )
+    assert place_in_line(1).startswith("⏳ 1 question is ahead of yours.")
+    assert "next" in place_in_line(0)

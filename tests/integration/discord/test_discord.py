@@ -12,11 +12,13 @@ import pytest
 import redis
 
 from bot.discord.app import SupportBot, create_bot
+from bot.discord.delivery import TASK
 from bot.discord.settings import DiscordSettings
-from knowledge.records.store import Records
+from knowledge.models import Question
+from knowledge.records.store import Records, Reply
 from tests.integration.test_worker import ingest_small_docs
 from tests.support import discord_api
-from tests.support.answers import wait_stored
+from tests.support.answers import answered, wait_stored
 from tests.support.discord_api import (
     BOT,
     CHANNEL_ID,
@@ -27,6 +29,7 @@ from tests.support.discord_api import (
 )
 from tests.support.observe import log_lines, wait_idle, wait_until, watching
 from tests.support.processes import client_app, settings_from, start_answering
+from workers import names
 
 REDIS = "redis://127.0.0.1:6379/10"
 TOKEN = "test-bot-token"  # noqa: S105 - the stand-in's, not a real one
@@ -360,3 +363,60 @@ def test_a_sync_tells_its_channel_what_changed_without_previews_or_mentions(harn
         "Added: [Holidays (2026)](https://handbook.example.com/holidays)",
     ]
     assert notice.body["flags"] == 4 and notice.body["allowed_mentions"] == {"parse": []}
+
+
+def test_a_question_waiting_behind_others_is_told_its_place_then_answered(harness):
+    """The sweeper's place-in-line message through the real delivery worker: a slash command's
+    "thinking…" becomes it, edited as the line moves, and it goes once the answer is posted."""
+    token = "interaction-token-waiting"  # noqa: S105 - the stand-in's, not a real one
+    reply = {"kind": "interaction", "application_id": discord_api.APP_ID, "token": token}
+    question = Question(platform="discord", workspace=discord_api.GUILD_ID, channel=CHANNEL_ID,
+                        text="how long do refunds take?", event_id="EvWaiting")  # fmt: skip
+    assert harness.records.claim(question, Reply(TASK, {"reply": reply}))
+    app = client_app(harness.env)
+    told = {"reply": reply, "key": question.key}
+    app.send_task(names.place_in_line(TASK), kwargs=told | {"ahead": 2, "placeholder": ""})
+    (edited,) = harness.discord.wait_for("edit_original", token=token)
+    assert "2 questions are ahead of yours" in edited.body["content"]
+    assert edited.body["allowed_mentions"] == {"parse": []}
+    wait_until(lambda: harness.records.placeholder(question.key) == "@original", "it noted")
+    app.send_task(names.place_in_line(TASK), kwargs=told | {"ahead": 0, "placeholder": "@original"})
+    later = harness.discord.wait_for("edit_original", count=2, token=token)[-1]
+    assert "Yours is next" in later.body["content"]
+
+    assert harness.records.record_answer(question, answered(question=question.text))
+    result = {"question": question.model_dump(mode="json"),
+              "answer": answered(question=question.text).model_dump(mode="json")}  # fmt: skip
+    app.send_task(TASK, args=(result,), kwargs={"reply": reply})
+    (follow_up,) = harness.discord.wait_for("follow_up", token=token)
+    (deleted,) = harness.discord.wait_for("delete_original", token=token)
+    assert follow_up.at < deleted.at  # the answer is in before the place-in-line message goes
+    assert "14 days" in follow_up.body["embeds"][0]["description"]
+    wait_until(lambda: harness.records.state(question.key) == "delivered", "the post recorded")
+
+
+def test_a_mention_waiting_behind_others_gets_a_reply_that_goes_once_answered(harness):
+    asked = message("how long do refunds take?")  # as the adapter saw it; its 👀 is not needed
+    reply = {"kind": "message", "channel_id": CHANNEL_ID, "message_id": asked["id"],
+             "thread_name": "how long do refunds take?", "start_thread": True}  # fmt: skip
+    question = Question(platform="discord", workspace=discord_api.GUILD_ID, channel=CHANNEL_ID,
+                        text="how long do refunds take?", event_id=asked["id"])  # fmt: skip
+    assert harness.records.claim(question, Reply(TASK, {"reply": reply}))
+    app = client_app(harness.env)
+    app.send_task(
+        names.place_in_line(TASK),
+        kwargs={"reply": reply, "key": question.key, "ahead": 1, "placeholder": ""},
+    )
+    told = wait_until(lambda: [c for c in harness.posts_in(CHANNEL_ID)
+                               if "1 question is ahead" in (c.body or {}).get("content", "")],
+                      "the reply in the channel")  # fmt: skip
+    assert told[0].body["message_reference"]["message_id"] == asked["id"]
+    placeholder = wait_until(lambda: harness.records.placeholder(question.key), "it noted")
+
+    assert harness.records.record_answer(question, answered(question=question.text))
+    result = {"question": question.model_dump(mode="json"),
+              "answer": answered(question=question.text).model_dump(mode="json")}  # fmt: skip
+    app.send_task(TASK, args=(result,), kwargs={"reply": reply})
+    harness.wait_posts(asked["id"])  # the answer, in a thread on the question
+    (deleted,) = harness.discord.wait_for("delete_message", id=placeholder)
+    assert deleted.path == f"/channels/{CHANNEL_ID}/messages/{placeholder}"
