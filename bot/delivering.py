@@ -12,8 +12,9 @@ how to post and which errors are permanent; this says everything else:
   remembered in the task's arguments (`posted`), so the retry records it without posting again.
 
 While a question waits behind others, the sweeper has its thread told its place in line
-(`tell_place`), one message edited as the line moves, removed once the answer is posted
-(`remove_placeholder`). That message is a courtesy: a failure to post it is logged, not retried.
+(`tell_place`); once the model writes, the same message shows the answer so far (`show_draft`);
+it is removed once the answer is posted (`remove_placeholder`). That message is a courtesy: a
+failure to post or edit it is logged, not retried.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 from celery import Task
 from sqlalchemy.exc import OperationalError
 
-from knowledge.records.store import Posted
+from knowledge.records.store import DRAFTING, Posted
 from workers.records import records
 from workers.retrying import retry_later, through_records_outage
 
@@ -120,27 +121,58 @@ def tell_place(
     platform: str,
 ) -> bool:
     """Post (`post(text)` -> its id) or update (`edit(id, text)`) the question's place in line,
-    and note it in the records; True once told. Told only while the question waits: posted as
-    its answer arrived (the delivery may have looked already), or beside another sweep's, the
-    new message is removed again."""
-    text = place_in_line(ahead)
+    noted in the records; True once told. Told only while the question waits and no draft of
+    its answer is shown (see `show_draft`)."""
+    return _show(key, place_in_line(ahead), ahead, placeholder, post, edit, remove, platform)
+
+
+def show_draft(
+    *,
+    key: str,
+    text: str,
+    post: Callable[[str], str],
+    edit: Callable[[str, str], object],
+    remove: Callable[[str], object],
+    platform: str,
+) -> bool:
+    """Show the answer as it is being written, in the question's placeholder message (posted
+    now if there is none: the place-in-line message becomes the draft). The answer itself is
+    then posted as its own message, with sources and buttons, and the draft removed, so a late
+    draft can never overwrite the answer."""
+    try:
+        placeholder = records().placeholder(key)
+    except OperationalError:
+        return False
+    return _show(key, f"{text} …", DRAFTING, placeholder, post, edit, remove, platform)
+
+
+def _show(key: str, text: str, ahead: int, placeholder: str, post: Callable[[str], str],
+          edit: Callable[[str, str], object], remove: Callable[[str], object],
+          platform: str) -> bool:  # fmt: skip
+    """Edit the placeholder once the records say it may be, or post one and keep it only if
+    the records take it (the question still waits, and no other message got there first)."""
     try:
         if placeholder:
+            if not _note(key, ahead, placeholder, was=placeholder):
+                return False
             edit(placeholder, text)
-            posted = placeholder
-        else:
-            posted = post(text)
+            return True
+        posted = post(text)
     except Exception as exc:  # a courtesy: the answer is what must not be lost
-        logger.warning("Could not tell %s its place in line on %s: %s", key, platform, exc)
+        logger.warning("Could not show %s its progress on %s: %s", key, platform, exc)
         return False
+    if _note(key, ahead, posted, was=""):
+        return True
+    _quietly_remove(remove, posted, key, platform)
+    return False
+
+
+def _note(key: str, ahead: int, placeholder: str, *, was: str) -> bool:
     try:
-        waiting = records().told_ahead(key, ahead, posted, was=placeholder)
+        return records().told_ahead(key, ahead, placeholder, was=was)
     except OperationalError:
-        logger.warning("Could not note the place in line of %s: the records are unreachable", key)
-        waiting = False
-    if not waiting and not placeholder:
-        _quietly_remove(remove, posted, key, platform)
-    return waiting
+        logger.warning("Could not note the progress of %s: the records are unreachable", key)
+        return False
 
 
 def remove_placeholder(key: str, remove: Callable[[str], object], platform: str) -> None:

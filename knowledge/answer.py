@@ -10,7 +10,7 @@ from typing import Any
 from knowledge.base import KnowledgeBase
 from knowledge.citations import check_citations
 from knowledge.decline import answerability, decline_text, gather_evidence, should_decline
-from knowledge.generate.base import Generator
+from knowledge.generate.base import Generator, OnText
 from knowledge.generate.extractive import quote_sources
 from knowledge.models import Answer, Draft, ModelInfo, Timings, Turn
 from knowledge.prompt import NOT_IN_DOCS, build_messages, condense_messages, load_voice
@@ -104,12 +104,20 @@ class Answerer:
         return clean_question(fallback_standalone(question, history))
 
 
-def write(draft: Draft, generator: Generator) -> Answer:
+def write(draft: Draft, generator: Generator, on_text: OnText | None = None) -> Answer:
     """The model's answer to a draft, its citations checked; quoted from the sources when the
-    backend can't write; a decline when the model finds no answer in them."""
+    backend can't write; a decline when the model finds no answer in them. `on_text` is told
+    the answer so far as the model writes it, once there is something a person should see."""
     started = time.perf_counter()
     queued_ms = max(0.0, (time.time() - draft.prepared_at) * 1000)
-    reply = generator.chat(draft.messages, max_new_tokens=draft.max_new_tokens)
+    shown = None
+    if on_text is not None:
+
+        def shown(text: str) -> None:
+            if showable(text):
+                on_text(text.strip())
+
+    reply = generator.chat(draft.messages, max_new_tokens=draft.max_new_tokens, on_text=shown)
     generate_ms = (time.perf_counter() - started) * 1000
     timings = Timings(
         retrieve_ms=draft.retrieve_ms,
@@ -132,6 +140,13 @@ def write(draft: Draft, generator: Generator) -> Answer:
         model=generator.info,
         timings=timings,
     )
+
+
+def showable(written: str) -> bool:
+    """Whether an answer being written can be shown yet (pure): not while it may still turn
+    out to be the model's NOT_IN_DOCS, which becomes a handoff instead."""
+    start = written.strip().upper()
+    return bool(start) and not (NOT_IN_DOCS.startswith(start) or start.startswith(NOT_IN_DOCS))
 
 
 def declined(draft: Draft, model: ModelInfo, timings: Timings) -> Answer:

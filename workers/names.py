@@ -29,3 +29,9 @@ def place_in_line(reply_task: str) -> str:
     """The task beside a platform's delivery task (`reply_task`, stored with each question) that
     tells a waiting question's thread how many questions are ahead of it."""
     return f"{reply_task}.waiting"
+
+
+def draft(reply_task: str) -> str:
+    """The task beside a platform's delivery task that shows the answer so far in the
+    question's thread while the model writes it (a streamed answer)."""
+    return f"{reply_task}.draft"

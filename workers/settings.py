@@ -41,6 +41,13 @@ class WorkerSettings(Settings):
         description="An answer written but not posted after this is handed to delivery again.",
     )
 
+    stream_every_s: float = Field(
+        1.0,
+        ge=0,
+        description="While the model writes, the thread is shown the answer so far, edited at "
+        "most this often (the platforms allow about one edit a second); 0 turns it off.",
+    )
+
     @model_validator(mode="after")
     def _requeued_before_expiry(self) -> WorkerSettings:
         """A dead worker's question comes back after the visibility timeout (and kombu's ~10 s

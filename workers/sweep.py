@@ -33,7 +33,7 @@ from celery import shared_task
 
 from knowledge.decline import sorry_text
 from knowledge.models import Answer, ModelInfo
-from knowledge.records.store import Reply, Waiting
+from knowledge.records.store import DRAFTING, Reply, Waiting
 from workers import names
 from workers.records import records, settings
 
@@ -72,8 +72,8 @@ def places_in_line(waiting: Sequence[Waiting]) -> dict[str, int]:
 def worth_telling(waiting: Waiting, ahead: int) -> bool:
     """Tell a thread its place when someone is ahead of it, then each time the place changes,
     down to "yours is next" (pure)."""
-    if waiting.reply is None or waiting.state != "claimed":
-        return False
+    if waiting.reply is None or waiting.state != "claimed" or waiting.ahead == DRAFTING:
+        return False  # no thread; the answer is on its way; its thread shows it being written
     return ahead >= 1 if waiting.ahead is None else ahead != waiting.ahead
 
 

@@ -26,6 +26,7 @@ from workers import enqueue, names
 from workers.records import records, settings
 from workers.retrying import retry_later, through_records_outage
 from workers.runtime import current, generator
+from workers.streaming import Throttle, drafts
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,11 +87,19 @@ def generate(
     if stored is not None:
         return stored
     try:
-        reply = write(Draft.model_validate(draft), generator())
+        reply = write(Draft.model_validate(draft), generator(), _streamed(self, asked))
     except GenerationError as exc:  # the model server is down or overloaded: a few tries
         raise retry_later(self, exc, transient=True, window_s=GENERATION_RETRY_FOR_S,
                           what=f"The model did not answer {asked.key}") from exc  # fmt: skip
     return _store_or_later(self, asked, reply)
+
+
+def _streamed(task: Task, asked: Question) -> Throttle | None:
+    """Where the answer so far goes while the model writes it: the question's thread, through
+    its platform's delivery (none for a question asked where no reply goes, or when turned off)."""
+    every_s = settings().stream_every_s
+    reply = _quietly(lambda: records().reply(asked.key)) if every_s > 0 else None
+    return drafts(task.app, reply, asked.key, every_s) if reply else None
 
 
 def _generation(task: Task, asked: Question, draft: Draft) -> Signature:

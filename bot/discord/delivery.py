@@ -11,6 +11,7 @@ interaction) is logged, not retried (`bot.delivering`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -19,7 +20,13 @@ from discord import Forbidden, HTTPException, NotFound
 from discord.http import HTTPClient, Route
 from pydantic import TypeAdapter
 
-from bot.delivering import deliver_once, post_notice, remove_placeholder, tell_place
+from bot.delivering import (
+    deliver_once,
+    post_notice,
+    remove_placeholder,
+    show_draft,
+    tell_place,
+)
 from bot.discord.embeds import answer_message, link
 from bot.discord.rest import DiscordRest
 from bot.discord.translate import FollowUp, InThread, Reply
@@ -31,6 +38,8 @@ logger = logging.getLogger(__name__)
 TASK = "supportbot.deliver.discord"
 NOTICE = "supportbot.deliver.discord.notice"  # workers.names.notice("discord")
 WAITING = "supportbot.deliver.discord.waiting"  # workers.names.place_in_line(TASK)
+DRAFT = "supportbot.deliver.discord.draft"  # workers.names.draft(TASK)
+DRAFT_LIMIT = 1900  # a message's content is at most 2,000 characters; the answer goes in full
 NOTICE_LIMIT = 2000  # a message's content
 SUPPRESS_EMBEDS = 1 << 2  # no link previews under a list of pages
 THINKING = "👀"
@@ -131,6 +140,26 @@ def waiting(*, key: str, ahead: int, placeholder: str = "", reply: dict[str, Any
     """Tell the asker how many questions are ahead of theirs (sent by the sweeper while it
     waits): a slash command's "thinking…" response becomes the message; a mention gets a reply.
     One message, edited as the line moves."""
+    post, edit, remove = _placeholder(reply)
+    told = tell_place(key=key, ahead=ahead, placeholder=placeholder, post=post, edit=edit,
+                      remove=remove, platform="Discord")  # fmt: skip
+    return {"told": told}
+
+
+@shared_task(name=DRAFT)
+def draft(*, key: str, text: str, reply: dict[str, Any]) -> dict:
+    """Show the answer so far while the model writes it (sent by the generation worker, at
+    most about once a second), in the same message as the place in line."""
+    post, edit, remove = _placeholder(reply)
+    shown = show_draft(key=key, text=text[:DRAFT_LIMIT], post=post, edit=edit, remove=remove,
+                       platform="Discord")  # fmt: skip
+    return {"shown": shown}
+
+
+def _placeholder(
+    reply: dict[str, Any],
+) -> tuple[Callable[[str], str], Callable[[str, str], object], Callable[[str], object]]:
+    """Post, edit and remove the one message a waiting question shows."""
     if _rest is None:
         raise RuntimeError("Discord delivery is not configured in this process (see bot.worker).")
     rest = _rest
@@ -139,12 +168,11 @@ def waiting(*, key: str, ahead: int, placeholder: str = "", reply: dict[str, Any
     def post(text: str) -> str:
         return str(rest.call(lambda http: _say(http, where, "", text))["id"])
 
-    told = tell_place(
-        key=key, ahead=ahead, placeholder=placeholder, platform="Discord", post=post,
-        edit=lambda ref, text: rest.call(lambda http: _say(http, where, ref, text)),
-        remove=lambda ref: rest.call(lambda http: _remove(http, where, ref)),
-    )  # fmt: skip
-    return {"told": told}
+    return (
+        post,
+        lambda ref, text: rest.call(lambda http: _say(http, where, ref, text)),
+        lambda ref: rest.call(lambda http: _remove(http, where, ref)),
+    )
 
 
 async def _say(http: HTTPClient, where: InThread | FollowUp, ref: str, text: str) -> Any:

@@ -10,6 +10,7 @@ task for SUPPORTBOT_DELIVERY_RETRY_FOR_S; permanent errors are logged and not re
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from celery import Task, shared_task
@@ -21,7 +22,13 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.delivering import deliver_once, post_notice, remove_placeholder, tell_place
+from bot.delivering import (
+    deliver_once,
+    post_notice,
+    remove_placeholder,
+    show_draft,
+    tell_place,
+)
 from bot.slack.blocks import answer_blocks, fallback_text, link
 from bot.slack.settings import SlackSettings
 from knowledge.models import Answer, Question, SyncReport
@@ -32,6 +39,7 @@ logger = logging.getLogger(__name__)
 TASK = "supportbot.deliver.slack"
 NOTICE = "supportbot.deliver.slack.notice"  # workers.names.notice("slack")
 WAITING = "supportbot.deliver.slack.waiting"  # workers.names.place_in_line(TASK)
+DRAFT = "supportbot.deliver.slack.draft"  # workers.names.draft(TASK)
 #: Slack truncates a message's text beyond 40,000 characters; a notice stays well short of it.
 NOTICE_LIMIT = 3000
 THINKING = "eyes"
@@ -131,17 +139,37 @@ def waiting(
 ) -> dict:
     """Tell the question's thread how many questions are ahead of it (sent by the sweeper while
     it waits), in one message edited as the line moves."""
+    post, edit, remove = _placeholder(channel, thread_ts)
+    told = tell_place(key=key, ahead=ahead, placeholder=placeholder, post=post, edit=edit,
+                      remove=remove, platform="Slack")  # fmt: skip
+    return {"told": told}
+
+
+@shared_task(name=DRAFT)
+def draft(*, key: str, text: str, channel: str, thread_ts: str, **_: Any) -> dict:
+    """Show the answer so far in the question's thread while the model writes it (sent by the
+    generation worker, at most about once a second)."""
+    post, edit, remove = _placeholder(channel, thread_ts)
+    shown = show_draft(key=key, text=text, post=post, edit=edit, remove=remove, platform="Slack")
+    return {"shown": shown}
+
+
+def _placeholder(
+    channel: str, thread_ts: str
+) -> tuple[Callable[[str], str], Callable[[str, str], object], Callable[[str], object]]:
+    """Post, edit and remove the one message a waiting question's thread shows."""
     if _client is None:
         raise RuntimeError("Slack delivery is not configured in this process (see bot.worker).")
     client = _client
-    told = tell_place(
-        key=key, ahead=ahead, placeholder=placeholder, platform="Slack",
-        post=lambda text: str(client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                                      text=text)["ts"]),
-        edit=lambda ts, text: client.chat_update(channel=channel, ts=ts, text=text),
-        remove=lambda ts: client.chat_delete(channel=channel, ts=ts),
-    )  # fmt: skip
-    return {"told": told}
+
+    def post(text: str) -> str:
+        return str(client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)["ts"])
+
+    return (
+        post,
+        lambda ts, text: client.chat_update(channel=channel, ts=ts, text=text),
+        lambda ts: client.chat_delete(channel=channel, ts=ts),
+    )
 
 
 @shared_task(bind=True, name=NOTICE, max_retries=None)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from knowledge.models import ModelInfo
 
 Message = dict[str, str]
+#: Told the reply so far, each time the model adds to it (a streamed answer: see `workers.tasks`).
+OnText = Callable[[str], None]
 
 
 class ModelLoadError(RuntimeError):
@@ -19,6 +21,9 @@ class Generator(Protocol):
 
     info: ModelInfo
 
-    def chat(self, messages: Sequence[Message], *, max_new_tokens: int) -> str | None:
-        """The model's reply, or None for a backend that cannot write (extractive)."""
+    def chat(
+        self, messages: Sequence[Message], *, max_new_tokens: int, on_text: OnText | None = None
+    ) -> str | None:
+        """The model's reply, or None for a backend that cannot write (extractive). With
+        `on_text`, it is told the reply so far as the model writes it."""
         ...

@@ -5,7 +5,8 @@ token is overhead, not arithmetic), so answering questions one at a time behind 
 most of the hardware. Requests that arrive while the model is busy, or within `window_s` of the
 first, are left-padded into one batch (up to `max_batch`, those asking for the same number of new
 tokens together) and generated at once; each caller gets its own tokens back. With a single
-caller it is the old behaviour plus `window_s` of waiting.
+caller it is the old behaviour plus `window_s` of waiting. A caller may also follow its row as
+it is generated (`on_token`), to stream the answer.
 """
 
 from __future__ import annotations
@@ -13,15 +14,20 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
+
+#: Told each new token of one row as the batch is generated.
+OnToken = Callable[[int], None]
 
 
 @dataclass(eq=False)  # requests are told apart by identity, never by their prompts
 class _Request:
     prompt: list[int]
     max_new_tokens: int
+    on_token: OnToken | None = None
     done: Future[list[int]] = field(default_factory=Future)
 
 
@@ -41,6 +47,35 @@ def new_tokens(row: list[int], stop: set[int]) -> list[int]:
     return row
 
 
+class RowStreamer:
+    """What `generate` tells, step by step, split into each request's row: its new tokens up to
+    its first stop token (a transformers streamer; the first call is the prompts)."""
+
+    def __init__(self, batch: list[_Request], stop: set[int]) -> None:
+        self.batch = batch
+        self.stop = stop
+        self.prompts_seen = False
+        self.finished = [r.on_token is None for r in batch]
+
+    def put(self, value: Any) -> None:
+        if not self.prompts_seen:
+            self.prompts_seen = True
+            return
+        for i, token in enumerate(value.reshape(-1).tolist()):
+            if self.finished[i]:
+                continue
+            if token in self.stop:
+                self.finished[i] = True
+                continue
+            try:
+                self.batch[i].on_token(token)  # type: ignore[misc]  # None rows are finished
+            except Exception:  # a follower's trouble never stops the batch
+                self.finished[i] = True
+
+    def end(self) -> None:
+        pass
+
+
 class Batcher:
     """One thread that owns the model and runs every `generate`; callers wait on a future."""
 
@@ -56,9 +91,12 @@ class Batcher:
         self._thread = threading.Thread(target=self._run, name="generate", daemon=True)
         self._thread.start()
 
-    def generate(self, prompt: list[int], max_new_tokens: int) -> list[int]:
-        """The new tokens for one prompt; blocks until its batch has run."""
-        request = _Request(prompt, max_new_tokens)
+    def generate(
+        self, prompt: list[int], max_new_tokens: int, on_token: OnToken | None = None
+    ) -> list[int]:
+        """The new tokens for one prompt; blocks until its batch has run, telling `on_token`
+        each one as it comes."""
+        request = _Request(prompt, max_new_tokens, on_token)
         self._queue.put(request)
         return request.done.result()
 
@@ -91,6 +129,7 @@ class Batcher:
         try:
             ids, mask = left_pad([r.prompt for r in batch], self.pad)
             device = self.model.device
+            followed = any(r.on_token is not None for r in batch)
             with torch.inference_mode():
                 output = self.model.generate(
                     input_ids=torch.tensor(ids, device=device),
@@ -98,6 +137,7 @@ class Batcher:
                     max_new_tokens=max_new_tokens,
                     do_sample=False,
                     pad_token_id=self.pad,
+                    streamer=RowStreamer(batch, self.stop) if followed else None,
                 )
             rows = output[:, len(ids[0]) :].tolist()
         except BaseException as exc:  # every caller hears of it; the thread goes on

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.generate.base import Message
+from knowledge.generate.base import Message, OnText
 from knowledge.markup import slugify
 from knowledge.models import ModelInfo, Source
 from knowledge.passages import Passage, passages
@@ -111,5 +111,7 @@ class ExtractiveGenerator:
     def __init__(self, note: str = "") -> None:
         self.info = ModelInfo(backend="extractive", repo=note)
 
-    def chat(self, messages: Sequence[Message], *, max_new_tokens: int) -> str | None:
+    def chat(
+        self, messages: Sequence[Message], *, max_new_tokens: int, on_text: OnText | None = None
+    ) -> str | None:
         return None

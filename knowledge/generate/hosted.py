@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
 
-from knowledge.generate.base import Message, ModelLoadError
+from knowledge.generate.base import Message, ModelLoadError, OnText
 from knowledge.models import ModelInfo
 from knowledge.settings import Settings
 
@@ -86,14 +86,23 @@ class HostedGenerator:
             adapter_revision=settings.adapter_revision if settings.adapter_model else "",
         )
 
-    def chat(self, messages: Sequence[Message], *, max_new_tokens: int) -> str:
+    def chat(
+        self, messages: Sequence[Message], *, max_new_tokens: int, on_text: OnText | None = None
+    ) -> str:
+        """One chat completion; streamed (`stream=True`, OpenAI's and TGI's server-sent events)
+        when someone follows the reply as it is written."""
+        request = {"messages": list(messages), "model": self.model or "tgi",
+                   "max_tokens": max_new_tokens, "temperature": 0.0}  # fmt: skip
         try:
-            reply = self._create(
-                messages=list(messages),
-                model=self.model or "tgi",
-                max_tokens=max_new_tokens,
-                temperature=0.0,
-            )
+            if on_text is None:
+                reply = self._create(**request)
+                return (reply.choices[0].message.content or "").strip()
+            written = ""
+            for chunk in self._create(**request, stream=True):
+                delta = chunk.choices[0].delta.content if chunk.choices else None
+                if delta:
+                    written += delta
+                    on_text(written)
         except Exception as exc:
             raise GenerationError(f"The hosted model did not answer: {exc}") from exc
-        return (reply.choices[0].message.content or "").strip()
+        return written.strip()

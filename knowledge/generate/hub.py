@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from knowledge.generate.base import Message, ModelLoadError
+from knowledge.generate.base import Message, ModelLoadError, OnText
 from knowledge.generate.batching import Batcher
 from knowledge.models import ModelInfo
 from knowledge.settings import Settings
@@ -178,9 +178,21 @@ class HubGenerator:
             window_s=settings.generate_window_ms / 1000,
         )
 
-    def chat(self, messages: Sequence[Message], *, max_new_tokens: int) -> str:
+    def chat(
+        self, messages: Sequence[Message], *, max_new_tokens: int, on_text: OnText | None = None
+    ) -> str:
         prompt = self.tokenizer.apply_chat_template(
             list(messages), add_generation_prompt=True, tokenize=True, return_dict=True
         )["input_ids"]
-        tokens = self.batcher.generate(list(prompt), max_new_tokens)
+        on_token = None
+        if on_text is not None:
+            written: list[int] = []
+
+            def on_token(token: int) -> None:
+                written.append(token)
+                text = self.tokenizer.decode(written, skip_special_tokens=True)
+                if not text.endswith("\ufffd"):  # not half a character (a byte-level token)
+                    on_text(text)
+
+        tokens = self.batcher.generate(list(prompt), max_new_tokens, on_token)
         return self.tokenizer.decode(tokens, skip_special_tokens=True).strip()

@@ -55,6 +55,9 @@ _migrating = threading.Lock()
 #: A post that began this long ago and never ended died with its worker: its delivery may retry.
 #: Well above the platforms' HTTP timeouts (Slack's client: 30 s).
 POSTING_LEASE = timedelta(minutes=2)
+#: `ahead` of a question whose answer is being written into its placeholder message (streamed):
+#: the sweeper no longer tells it a place in line.
+DRAFTING = -1
 _LOCK_KEY = 0x5B0F_EED  # the advisory lock that serialises migrations on PostgreSQL
 
 
@@ -315,11 +318,15 @@ class Records:
             )
 
     def told_ahead(self, key: str, ahead: int, placeholder: str, *, was: str) -> bool:
-        """Note that the thread was told `ahead` questions are ahead of this one, in the
-        message `placeholder`, if the question still waits for its answer and its message is
-        still `was` ("" for none). False otherwise, and the caller removes a message it just
-        posted: the answer's delivery may have looked for it already, or another sweep's
-        message got there first."""
+        """Note that the thread was told `ahead` questions are ahead of this one (`DRAFTING`:
+        it is shown the answer as it is written), in the message `placeholder`, if the question
+        still waits for its answer and its message is still `was` ("" for none); a place in
+        line never replaces a draft. False otherwise, and the caller removes a message it just
+        posted: the answer's delivery may have looked for it already, or another's got there
+        first."""
+        drafting = [] if ahead == DRAFTING else [
+            or_(AskedQuestion.ahead.is_(None), AskedQuestion.ahead != DRAFTING)
+        ]  # fmt: skip
         with self.sessions.begin() as session:
             moved = session.execute(
                 update(AskedQuestion)
@@ -327,10 +334,22 @@ class Records:
                     AskedQuestion.key == key,
                     AskedQuestion.state == "claimed",
                     AskedQuestion.placeholder == was,
+                    *drafting,
                 )
                 .values(ahead=ahead, placeholder=placeholder)
             ).rowcount  # type: ignore[attr-defined]
         return bool(moved)
+
+    def reply(self, key: str) -> Reply | None:
+        """Where a question's reply goes (its platform's delivery task and arguments), if it was
+        asked where a reply can go."""
+        with self.sessions() as session:
+            row = session.execute(
+                select(AskedQuestion.reply_task, AskedQuestion.reply_to).where(
+                    AskedQuestion.key == key
+                )
+            ).first()
+        return Reply(row[0], row[1]) if row and row[0] else None
 
     def placeholder(self, key: str) -> str:
         """The "questions ahead of yours" message in the question's thread, if one was posted:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from knowledge.generate.hosted import GenerationError
 from knowledge.models import Answer, Draft, Turn
 from knowledge.retrieve import EmptyQuestionError
 from tests.conftest import SAMPLE_DOCS, make_settings
-from tests.support.chat_api import chat_completion
+from tests.support.chat_api import DONE, chat_completion, chunk_event, stream_start
 from tests.tiny_model import TinyHub, build_tiny_hub
 
 
@@ -136,6 +137,14 @@ class ChatStandIn(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).requests.append({"path": self.path, "body": body})
+        if body.get("stream"):  # word by word, as server-sent events
+            stream_start(self)
+            words = type(self).reply.split(" ")
+            for n, word in enumerate(words):
+                self.wfile.write(chunk_event(word if n == 0 else f" {word}"))
+                self.wfile.flush()
+            self.wfile.write(DONE)
+            return
         data = chat_completion(type(self).reply, model=body.get("model") or "tgi")
         self.send_response(type(self).status)
         self.send_header("Content-Type", "application/json")
@@ -354,3 +363,23 @@ def test_a_draft_written_in_another_process_gives_the_answer_of_one_process(quot
     assert isinstance(declined, Answer) and declined.declined and "@support" in declined.text
     with pytest.raises(RuntimeError, match="no generator"):
         retrieving.answer("how do webhooks retry?")
+
+
+def test_an_answer_is_followed_as_it_is_written_on_either_backend(
+    tmp_path, chat_server, tiny_hub, sample_kb
+):
+    """What the thread is shown while the model writes: growing text that ends as the answer."""
+    hosted = make_settings(tmp_path / "data", generator="hosted", hosted_url=chat_server)
+    for settings in (hosted, hub_settings(tmp_path, tiny_hub)):
+        generator = load_generator(settings)
+        prepared = Answerer(sample_kb, None, settings).prepare("how do upgrades get billed?")
+        assert isinstance(prepared, Draft)
+        shown: list[str] = []
+        answer = write(prepared, generator, shown.append)
+        assert shown, f"{generator.info.backend}: nothing shown while writing"
+        assert all(b.startswith(a) for a, b in itertools.pairwise(shown))
+        assert len(shown) >= 2  # it grew as it came, not all at the end
+        assert answer.text.startswith(shown[-1][:20])  # the final text, citations checked
+        assert answer == write(prepared, generator).model_copy(update={"timings": answer.timings})
+    assert ChatStandIn.requests[0]["body"]["stream"] is True
+    assert "stream" not in ChatStandIn.requests[1]["body"]  # nobody following: one response

@@ -21,7 +21,7 @@ from bot.slack.delivery import TASK
 from knowledge.models import Question
 from knowledge.records.store import Records, Reply
 from tests.integration.test_worker import ingest_small_docs
-from tests.support.chat_api import chat_completion, serve
+from tests.support.chat_api import DONE, chat_completion, chunk_event, serve, stream_start
 from tests.support.observe import wait_idle, wait_until
 from tests.support.processes import (
     Beat,
@@ -39,7 +39,8 @@ GENERATION_THREADS = 2
 
 
 class HeldModel(BaseHTTPRequestHandler):
-    """A chat endpoint that takes each request and answers it only once the test releases it."""
+    """A chat endpoint that takes each request and answers it only once the test releases it;
+    streamed, it writes its first words at once and the rest once released."""
 
     questions: ClassVar[list[str]] = []
     release: ClassVar[threading.Event] = threading.Event()
@@ -47,6 +48,13 @@ class HeldModel(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).questions.append(body["messages"][-1]["content"])
+        if body.get("stream"):
+            stream_start(self)
+            self.wfile.write(chunk_event("Yearly plans are refunded"))
+            self.wfile.flush()
+            type(self).release.wait(timeout=600)
+            self.wfile.write(chunk_event(" within 14 days [1].", last=True) + DONE)
+            return
         type(self).release.wait(timeout=600)
         reply = chat_completion("Yearly plans are refunded within 14 days [1].")
         self.send_response(200)
@@ -125,6 +133,14 @@ def test_questions_waiting_for_the_model_never_hold_up_the_index_and_are_posted_
     waiting = [json.loads(m) for m in broker.lrange(names.GENERATE_QUEUE, 0, -1)]
     assert all(m["headers"]["expires"] for m in waiting)  # the question's own expiry goes along
 
+    # the two being written show their first words in their threads, as a draft
+    drafts = wait_until(
+        lambda: (found := drafts_so_far(split)) and len(found) == GENERATION_THREADS and found,
+        "the drafts of the two being written",
+    )
+    assert all(c.args["text"] == "Yearly plans are refunded …" for c in drafts)
+    assert {c.args["thread_ts"] for c in drafts} < {ts for _, ts in asked}
+
     # a question the docs don't answer is declined by the knowledge worker itself, at once,
     # while every generation thread is still held
     off_topic, off_ts = split.ask(99, "what will the weather be like on mars next tuesday?")
@@ -134,16 +150,17 @@ def test_questions_waiting_for_the_model_never_hold_up_the_index_and_are_posted_
     assert split.records.stored_answer(off_topic.key).declined
 
     HeldModel.release.set()
-    for question, ts in asked:
-        (post,) = split.slack.wait_posts(ts)
-        assert "14 days" in post.args["text"]
+    for question, _ts in asked:
         wait_until(lambda q=question: split.records.state(q.key) == "delivered", "recorded")
         answer = split.records.stored_answer(question.key)
         assert answer.model.backend == "hosted" and answer.citations
         assert answer.timings.retrieve_ms > 0 and answer.timings.generate_ms > 0
     wait_idle(REDIS)
     assert len(HeldModel.questions) == 6  # each prompt generated once
-    assert all(len(split.slack.posts_in(ts)) == 1 for _, ts in asked)
+    for _question, ts in asked:  # one answer each, and the draft gone once it was posted
+        assert len([c for c in split.slack.posts_in(ts) if "14 days" in c.args["text"]]) == 1
+    deleted = {c.args["ts"] for c in split.slack.named("chat.delete")}
+    assert {c.ts for c in drafts} <= deleted
     assert "<source" in HeldModel.questions[0] and "<question>" in HeldModel.questions[0]
 
 
@@ -171,15 +188,11 @@ def test_questions_waiting_behind_others_are_told_their_place_until_answered(spl
     wait_until(lambda: len(HeldModel.questions) == GENERATION_THREADS, "the model to be asked")
     beat = Beat(split.env | {"SUPPORTBOT_SWEEP_EVERY_S": "1"}, split.root / "beat.log")
     try:
-        # all four wait for their answer: the last one has three ahead of it
+        # all four wait for their answer (two being written): the last has three ahead of it
         (last,) = wait_until(lambda: placeholders(split, asked[3][1]), "the last one told")
         assert "3 questions are ahead of yours" in last.args["text"]
-        assert (
-            "1 question is ahead"
-            in wait_until(lambda: placeholders(split, asked[1][1]), "the second one told")[0].args[
-                "text"
-            ]
-        )
+        (third,) = wait_until(lambda: placeholders(split, asked[2][1]), "the third one told")
+        assert "2 questions are ahead of yours" in third.args["text"]
         assert placeholders(split, asked[0][1]) == []  # nobody is ahead of the first
         HeldModel.release.set()
         for question, _ts in asked:
@@ -195,7 +208,12 @@ def test_questions_waiting_behind_others_are_told_their_place_until_answered(spl
         told = placeholders(split, ts)
         assert {c.ts for c in told} <= deleted  # each "N ahead" went once the answer came
     edits = [c.args["text"] for c in split.slack.named("chat.update")]
-    assert all("ahead of yours" in text or "Yours is next" in text for text in edits)
+    assert all(text.startswith("⏳") or text.endswith(" …") for text in edits)  # place or draft
+
+
+def drafts_so_far(split: Split) -> list:
+    """Drafts posted in any thread: the answers being written."""
+    return [c for c in split.slack.named("chat.postMessage") if c.args["text"].endswith(" …")]
 
 
 def placeholders(split: Split, ts: str) -> list:

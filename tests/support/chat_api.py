@@ -26,6 +26,27 @@ def chat_completion(content: str, model: str = "tgi") -> bytes:
     ).encode()
 
 
+def chunk_event(delta: str, model: str = "tgi", *, last: bool = False) -> bytes:
+    """One server-sent event of a streamed chat completion (`stream=True`) adding `delta`."""
+    chunk = {
+        "id": "x", "object": "chat.completion.chunk", "created": 0, "model": model,
+        "choices": [{"index": 0, "delta": {"role": "assistant", "content": delta},
+                     "finish_reason": "stop" if last else None}],
+    }  # fmt: skip
+    return f"data: {json.dumps(chunk)}\n\n".encode()
+
+
+def stream_start(handler: BaseHTTPRequestHandler) -> None:
+    """The headers of a streamed completion; events follow, then `DONE`."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/event-stream")
+    handler.send_header("Cache-Control", "no-cache")
+    handler.end_headers()
+
+
+DONE = b"data: [DONE]\n\n"
+
+
 def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
     """A model stand-in on 127.0.0.1 (a free port), served from a thread; `shutdown()` it."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -22,13 +22,19 @@ class StandInModel:
         self.batches: list[tuple[int, int]] = []
         self.fail_first = fail_first
 
-    def generate(self, *, input_ids, attention_mask, max_new_tokens, do_sample, pad_token_id):
+    def generate(
+        self, *, input_ids, attention_mask, max_new_tokens, do_sample, pad_token_id, streamer=None
+    ):
         import torch
 
         self.batches.append((len(input_ids), max_new_tokens))
         if self.fail_first and len(self.batches) == 1:
             raise RuntimeError("CUDA out of memory")
         new = torch.full((len(input_ids), max_new_tokens), 7)
+        if streamer is not None:  # as transformers does: the prompts, then each step's tokens
+            streamer.put(input_ids)
+            for step in range(max_new_tokens):
+                streamer.put(new[:, step])
         return torch.cat([input_ids, new], dim=1)
 
 
@@ -57,3 +63,29 @@ def test_questions_wanting_other_lengths_go_in_their_own_batch_without_waiting_a
         replies = list(pool.map(lambda a: batcher.generate(*a), asks))
     assert replies == [[7, 7], [7] * 5, [7, 7], [7] * 5]
     assert sorted(model.batches) == [(2, 2), (2, 5)]  # the second ran without a new 60 s window
+
+
+def test_each_follower_is_told_its_own_rows_tokens_up_to_its_stop_token():
+    import torch
+
+    from knowledge.generate.batching import RowStreamer, _Request
+
+    heard: dict[str, list[int]] = {"a": [], "b": []}
+    batch = [
+        _Request([1], 4, heard["a"].append),
+        _Request([2], 4, heard["b"].append),
+        _Request([3], 4),
+    ]  # fmt: skip  (a caller that doesn't follow)
+    streamer = RowStreamer(batch, stop={0})
+    streamer.put(torch.tensor([[1], [2], [3]]))  # the prompts: not new tokens
+    for step in ([5, 6, 9], [0, 7, 9], [8, 0, 9]):  # "a" stops at step 2, "b" at step 3
+        streamer.put(torch.tensor(step))
+    assert heard == {"a": [5], "b": [6, 7]}
+
+
+def test_a_streamed_batch_gives_the_same_replies():
+    from knowledge.generate.batching import Batcher
+
+    heard: list[int] = []
+    batcher = Batcher(StandInModel(), pad=0, stop={0}, max_batch=1, window_s=0)
+    assert batcher.generate([1, 2], 3, heard.append) == [7, 7, 7] == heard
