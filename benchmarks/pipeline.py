@@ -99,7 +99,12 @@ def build_model(folder: Path) -> None:
                          num_hidden_layers=24, num_attention_heads=14, num_key_value_heads=2,
                          max_position_embeddings=32_768, tie_word_embeddings=True,
                          pad_token_id=tokenizer.pad_token_id, eos_token_id=None)  # fmt: skip
-    Qwen2ForCausalLM(config).save_pretrained(folder)
+    model = Qwen2ForCausalLM(config)
+    with torch.no_grad():  # only the tokenizer's own words can win: the answers have text
+        embeddings = model.get_input_embeddings().weight  # tied: also the output layer
+        embeddings[len(tokenizer) :] = 0
+        embeddings[tokenizer.all_special_ids] = 0
+    model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
 
 

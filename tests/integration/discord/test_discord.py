@@ -368,11 +368,7 @@ def test_a_sync_tells_its_channel_what_changed_without_previews_or_mentions(harn
 def test_a_question_waiting_behind_others_is_told_its_place_then_answered(harness):
     """The sweeper's place-in-line message through the real delivery worker: a slash command's
     "thinking…" becomes it, edited as the line moves, and it goes once the answer is posted."""
-    token = "interaction-token-waiting"  # noqa: S105 - the stand-in's, not a real one
-    reply = {"kind": "interaction", "application_id": discord_api.APP_ID, "token": token}
-    question = Question(platform="discord", workspace=discord_api.GUILD_ID, channel=CHANNEL_ID,
-                        text="how long do refunds take?", event_id="EvWaiting")  # fmt: skip
-    assert harness.records.claim(question, Reply(TASK, {"reply": reply}))
+    token, reply, question = claimed_slash_command(harness, "EvWaiting")
     app = client_app(harness.env)
     told = {"reply": reply, "key": question.key}
     app.send_task(names.place_in_line(TASK), kwargs=told | {"ahead": 2, "placeholder": ""})
@@ -384,10 +380,7 @@ def test_a_question_waiting_behind_others_is_told_its_place_then_answered(harnes
     later = harness.discord.wait_for("edit_original", count=2, token=token)[-1]
     assert "Yours is next" in later.body["content"]
 
-    assert harness.records.record_answer(question, answered(question=question.text))
-    result = {"question": question.model_dump(mode="json"),
-              "answer": answered(question=question.text).model_dump(mode="json")}  # fmt: skip
-    app.send_task(TASK, args=(result,), kwargs={"reply": reply})
+    answer_now(harness, question, reply)
     (follow_up,) = harness.discord.wait_for("follow_up", token=token)
     (deleted,) = harness.discord.wait_for("delete_original", token=token)
     assert follow_up.at < deleted.at  # the answer is in before the place-in-line message goes
@@ -413,10 +406,53 @@ def test_a_mention_waiting_behind_others_gets_a_reply_that_goes_once_answered(ha
     assert told[0].body["message_reference"]["message_id"] == asked["id"]
     placeholder = wait_until(lambda: harness.records.placeholder(question.key), "it noted")
 
-    assert harness.records.record_answer(question, answered(question=question.text))
-    result = {"question": question.model_dump(mode="json"),
-              "answer": answered(question=question.text).model_dump(mode="json")}  # fmt: skip
-    app.send_task(TASK, args=(result,), kwargs={"reply": reply})
+    answer_now(harness, question, reply)
     harness.wait_posts(asked["id"])  # the answer, in a thread on the question
     (deleted,) = harness.discord.wait_for("delete_message", id=placeholder)
     assert deleted.path == f"/channels/{CHANNEL_ID}/messages/{placeholder}"
+
+
+def test_an_answer_being_written_shows_in_the_slash_commands_response_until_it_is_posted(harness):
+    token, reply, question = claimed_slash_command(harness, "EvDraft")
+    app = client_app(harness.env)
+
+    def draft(text: str) -> None:
+        app.send_task(names.draft(TASK), kwargs={"reply": reply, "key": question.key, "text": text})
+
+    draft("Yearly plans are refunded")
+    (drafted,) = harness.discord.wait_for("edit_original", token=token)
+    assert drafted.body["content"] == "Yearly plans are refunded …"
+    draft("Yearly plans are refunded within")
+    later = harness.discord.wait_for("edit_original", count=2, token=token)[-1]
+    assert later.body["content"] == "Yearly plans are refunded within …"
+
+    assert harness.records.record_answer(question, answered(question=question.text))
+    draft("Yearly plans are refunded within 14")  # once the answer is written: changes nothing
+    deliver(harness, question, reply)
+    harness.discord.wait_for("follow_up", token=token)
+    harness.discord.wait_for("delete_original", token=token)
+    harness.settle()
+    assert len(harness.discord.named_on("edit_original", token)) == 2
+
+
+def claimed_slash_command(harness: Harness, event_id: str) -> tuple[str, dict, Question]:
+    """A `/ask` claimed as the adapter claims it: (its interaction token, where its reply goes,
+    the question)."""
+    token = f"interaction-token-{event_id}"
+    reply = {"kind": "interaction", "application_id": discord_api.APP_ID, "token": token}
+    question = Question(platform="discord", workspace=discord_api.GUILD_ID, channel=CHANNEL_ID,
+                        text="how long do refunds take?", event_id=event_id)  # fmt: skip
+    assert harness.records.claim(question, Reply(TASK, {"reply": reply}))
+    return token, reply, question
+
+
+def answer_now(harness: Harness, question: Question, reply: dict) -> None:
+    """The answer written, and handed to the delivery worker, as the chain does."""
+    assert harness.records.record_answer(question, answered(question=question.text))
+    deliver(harness, question, reply)
+
+
+def deliver(harness: Harness, question: Question, reply: dict) -> None:
+    result = {"question": question.model_dump(mode="json"),
+              "answer": answered(question=question.text).model_dump(mode="json")}  # fmt: skip
+    client_app(harness.env).send_task(TASK, args=(result,), kwargs={"reply": reply})
