@@ -101,8 +101,7 @@ def deliver(
     )  # fmt: skip
     if done is None:
         return {"delivered": False}
-    remove_placeholder(question.key, lambda ref: rest.call(lambda http: _remove(http, where, ref)),
-                       "Discord")  # fmt: skip
+    remove_placeholder(question.key, _placeholder(reply)[2], "Discord")
     if isinstance(where, InThread):
         try:
             rest.call(

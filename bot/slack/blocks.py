@@ -14,13 +14,14 @@ USAGE = "Mention me with a question, e.g. `@supportbot how do I reset my passwor
 _SECTION_LIMIT = 3000  # Slack's limit for a section's text
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
+    """Text as Slack shows it literally: a model's `<!channel>` or `<@U123>` pings nobody."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def link(title: str, url: str) -> str:
     """A mrkdwn link whose title can't end it early; the bare title when there is no url."""
-    return f"<{url}|{_escape(title).replace('|', '/')}>" if url else _escape(title)
+    return f"<{url}|{escape(title).replace('|', '/')}>" if url else escape(title)
 
 
 def answer_blocks(answer: Answer, *, votes: bool = True) -> list[dict[str, Any]]:
@@ -28,7 +29,7 @@ def answer_blocks(answer: Answer, *, votes: bool = True) -> list[dict[str, Any]]
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": _escape(answer.text)[:_SECTION_LIMIT]},
+            "text": {"type": "mrkdwn", "text": escape(answer.text)[:_SECTION_LIMIT]},
         }
     ]
     if answer.citations:
@@ -50,5 +51,11 @@ def _button(action_id: str, text: str) -> dict[str, Any]:
 
 
 def fallback_text(answer: Answer) -> str:
-    """The plain text Slack shows in notifications and to screen readers."""
-    return answer.text[:_SECTION_LIMIT]
+    """The plain text Slack shows in notifications and to screen readers (escaped too: Slack
+    parses it for mentions)."""
+    return escape(answer.text)[:_SECTION_LIMIT]
+
+
+def draft_text(text: str) -> str:
+    """An answer being written, as its draft message shows it."""
+    return escape(text)[:_SECTION_LIMIT]

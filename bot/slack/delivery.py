@@ -29,7 +29,7 @@ from bot.delivering import (
     show_draft,
     tell_place,
 )
-from bot.slack.blocks import answer_blocks, fallback_text, link
+from bot.slack.blocks import answer_blocks, draft_text, fallback_text, link
 from bot.slack.settings import SlackSettings
 from knowledge.models import Answer, Question, SyncReport
 from knowledge.records.store import Posted
@@ -124,8 +124,7 @@ def deliver(
     )  # fmt: skip
     if done is None:
         return {"delivered": False}
-    remove_placeholder(question.key, lambda ts: client.chat_delete(channel=channel, ts=ts),
-                       "Slack")  # fmt: skip
+    remove_placeholder(question.key, _placeholder(channel, thread_ts)[2], "Slack")
     try:
         client.reactions_remove(channel=channel, timestamp=message_ts, name=THINKING)
     except SlackApiError as exc:
@@ -150,7 +149,8 @@ def draft(*, key: str, text: str, channel: str, thread_ts: str, **_: Any) -> dic
     """Show the answer so far in the question's thread while the model writes it (sent by the
     generation worker, at most about once a second)."""
     post, edit, remove = _placeholder(channel, thread_ts)
-    shown = show_draft(key=key, text=text, post=post, edit=edit, remove=remove, platform="Slack")
+    shown = show_draft(key=key, text=draft_text(text), post=post, edit=edit, remove=remove,
+                       platform="Slack")  # fmt: skip
     return {"shown": shown}
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from bot.policy import ChannelPolicy
 from bot.slack import translate
-from bot.slack.blocks import FEEDBACK_HINT, answer_blocks
+from bot.slack.blocks import FEEDBACK_HINT, answer_blocks, draft_text, fallback_text
 from knowledge.models import Answer, Citation, ModelInfo
 
 PAYLOADS = Path(__file__).parent / "payloads"
@@ -95,6 +95,15 @@ def test_answer_blocks_snapshot():
             ],
         },
     ]  # fmt: skip
+
+
+def test_a_models_mention_syntax_pings_nobody_in_drafts_or_notifications():
+    written = "Ask <!channel> or <@U0ADMIN> & see <https://evil.example|here>"
+    answer = Answer(question="q", standalone_question="q", text=written, confidence="low",
+                    model=ModelInfo(backend="hosted"))  # fmt: skip
+    for shown in (draft_text(written), fallback_text(answer)):
+        assert "<" not in shown and ">" not in shown
+        assert "&lt;!channel&gt;" in shown and "&amp;" in shown
 
 
 def test_only_vote_reactions_by_people_on_the_bots_messages_are_votes():
