@@ -65,13 +65,18 @@ def web_client(settings: SlackSettings) -> WebClient:
 
 
 _client: WebClient | None = None
+#: For the place-in-line and draft messages: no retries, so a 429 (chat.update allows about 50
+#: a minute per workspace) drops that courtesy instead of holding a delivery thread.
+_courtesy: WebClient | None = None
 _retry_for_s: float = 0.0
 
 
 def configure(client: WebClient, *, retry_for_s: float) -> None:
     """Called once by the process that runs deliveries (bot.worker)."""
-    global _client, _retry_for_s
+    global _client, _courtesy, _retry_for_s
     _client, _retry_for_s = client, retry_for_s
+    _courtesy = WebClient(token=client.token, base_url=client.base_url, timeout=10,
+                          retry_handlers=[])  # fmt: skip
 
 
 def transient(exc: Exception) -> bool:
@@ -157,17 +162,19 @@ def draft(*, key: str, text: str, channel: str, thread_ts: str, **_: Any) -> dic
 def _placeholder(
     channel: str, thread_ts: str
 ) -> tuple[Callable[[str], str], Callable[[str, str], object], Callable[[str], object]]:
-    """Post, edit and remove the one message a waiting question's thread shows."""
-    if _client is None:
+    """Post, edit and remove the one message a waiting question's thread shows: posted and
+    edited without retries (a courtesy), removed with them (a stray one would stay)."""
+    if _client is None or _courtesy is None:
         raise RuntimeError("Slack delivery is not configured in this process (see bot.worker).")
-    client = _client
+    client, courtesy = _client, _courtesy
 
     def post(text: str) -> str:
-        return str(client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)["ts"])
+        sent = courtesy.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+        return str(sent["ts"])
 
     return (
         post,
-        lambda ts, text: client.chat_update(channel=channel, ts=ts, text=text),
+        lambda ts, text: courtesy.chat_update(channel=channel, ts=ts, text=text),
         lambda ts: client.chat_delete(channel=channel, ts=ts),
     )
 

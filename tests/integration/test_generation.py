@@ -22,7 +22,7 @@ from knowledge.models import Question
 from knowledge.records.store import Records, Reply
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.chat_api import DONE, chat_completion, chunk_event, serve, stream_start
-from tests.support.observe import wait_idle, wait_until
+from tests.support.observe import log_lines, wait_idle, wait_until
 from tests.support.processes import (
     Beat,
     client_app,
@@ -106,6 +106,7 @@ def split(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Split]:
         "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
         "SUPPORTBOT_SLACK_API_URL": slack.url,
         "SUPPORTBOT_HANDOFF_CONTACT": "#help-desk",
+        "SUPPORTBOT_STREAM_EVERY_S": "0.01",  # every chunk the model writes is a draft
         "C_FORCE_ROOT": "1",
     }
     knowledge, delivery = start_answering(env, root)
@@ -219,3 +220,25 @@ def drafts_so_far(split: Split) -> list:
 def placeholders(split: Split, ts: str) -> list:
     """The "questions ahead of yours" messages posted in a thread."""
     return [c for c in split.slack.posts_in(ts) if "⏳" in c.args["text"]]
+
+
+def test_a_draft_slack_refuses_for_its_rate_limit_is_dropped_not_retried(split):
+    HeldModel.questions = []
+    HeldModel.release.clear()
+    split.slack.rate_limit["chat.update"] = 10**6  # every edit of a draft gets a 429
+    try:
+        question, ts = split.ask(40, "can i get a refund on a yearly plan?")
+        wait_until(lambda: [c for c in split.slack.posts_in(ts) if c.args["text"].endswith(" …")],
+                   "the first words")  # fmt: skip
+        HeldModel.release.set()  # the rest comes: its draft edit is refused
+        wait_until(lambda: split.records.state(question.key) == "delivered", "the answer")
+        wait_idle(REDIS)
+    finally:
+        split.slack.rate_limit.pop("chat.update")
+    refused = [c for c in split.slack.named("chat.update") if c.refused]
+    assert refused  # the edit was tried, and refused
+    dropped = log_lines(split.root / "delivery.log", "Could not show slack:T1:EvSplit40")
+    assert dropped == len(refused)  # once each: no retry held a delivery thread
+    assert len([c for c in split.slack.posts_in(ts) if "14 days" in c.args["text"]]) == 1
+    (draft,) = [c for c in split.slack.posts_in(ts) if c.args["text"].endswith(" …")]
+    assert draft.ts in {c.args["ts"] for c in split.slack.named("chat.delete")}
