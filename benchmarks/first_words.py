@@ -43,7 +43,13 @@ from knowledge.evaluation import percentile
 from knowledge.models import Question
 from knowledge.records.store import Records, Reply
 from tests.conftest import SAMPLE_DOCS, make_settings
-from tests.support.chat_api import DONE, chat_completion, chunk_event, serve, stream_start
+from tests.support.chat_api import (
+    DONE,
+    chunk_event,
+    send_completion,
+    serve,
+    stream_start,
+)
 from tests.support.observe import wait_until
 from tests.support.processes import Worker, client_app, settings_from
 from tests.support.slack_api import SlackStandIn
@@ -71,12 +77,7 @@ class PacedModel(BaseHTTPRequestHandler):
             self.wfile.write(DONE)
             return
         time.sleep(len(text) / type(self).per_s)
-        reply = chat_completion(" ".join(text) + " [1].")
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
+        send_completion(self, " ".join(text) + " [1].")
 
     def log_message(self, *args: object) -> None:
         pass

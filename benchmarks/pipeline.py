@@ -46,7 +46,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.evaluation import percentile
 from knowledge.models import Question
 from tests.conftest import SAMPLE_DOCS, make_settings
-from tests.support.chat_api import chat_completion, serve
+from tests.support.chat_api import send_completion, serve
 from tests.support.processes import Worker, client_app, settings_from
 from tests.tiny_model import build_tokenizer
 from workers import names
@@ -74,12 +74,7 @@ class FixedLatencyModel(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         time.sleep(type(self).seconds)
-        body = chat_completion("Open Settings, then Billing [1].")
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_completion(self, "Open Settings, then Billing [1].")
 
     def log_message(self, *args: object) -> None:
         pass

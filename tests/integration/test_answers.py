@@ -18,7 +18,7 @@ from knowledge.generate.hosted import GenerationError
 from knowledge.models import Answer, Draft, Turn
 from knowledge.retrieve import EmptyQuestionError
 from tests.conftest import SAMPLE_DOCS, make_settings
-from tests.support.chat_api import DONE, chat_completion, chunk_event, stream_start
+from tests.support.chat_api import DONE, chunk_event, send_completion, stream_start
 from tests.tiny_model import TinyHub, build_tiny_hub
 
 
@@ -145,12 +145,8 @@ class ChatStandIn(BaseHTTPRequestHandler):
                 self.wfile.flush()
             self.wfile.write(DONE)
             return
-        data = chat_completion(type(self).reply, model=body.get("model") or "tgi")
-        self.send_response(type(self).status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_completion(self, type(self).reply, model=body.get("model") or "tgi",
+                        status=type(self).status)  # fmt: skip
 
     def log_message(self, *args: object) -> None:
         pass

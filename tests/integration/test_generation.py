@@ -21,7 +21,13 @@ from bot.slack.delivery import TASK
 from knowledge.models import Question
 from knowledge.records.store import Records, Reply
 from tests.integration.test_worker import ingest_small_docs
-from tests.support.chat_api import DONE, chat_completion, chunk_event, serve, stream_start
+from tests.support.chat_api import (
+    DONE,
+    chunk_event,
+    send_completion,
+    serve,
+    stream_start,
+)
 from tests.support.observe import log_lines, wait_idle, wait_until
 from tests.support.processes import (
     Beat,
@@ -56,12 +62,7 @@ class HeldModel(BaseHTTPRequestHandler):
             self.wfile.write(chunk_event(" within 14 days [1].", last=True) + DONE)
             return
         type(self).release.wait(timeout=600)
-        reply = chat_completion("Yearly plans are refunded within 14 days [1].")
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
+        send_completion(self, "Yearly plans are refunded within 14 days [1].")
 
     def log_message(self, *args: object) -> None:
         pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -17,7 +18,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.models import Question
 from knowledge.records.store import Records
 from tests.conftest import make_settings
-from tests.support.chat_api import chat_completion, serve
+from tests.support.chat_api import send_completion, serve
 from tests.support.observe import log_lines, wait_until
 from tests.support.processes import Worker, client_app, settings_from, start_generating
 from workers import enqueue
@@ -102,15 +103,9 @@ class SlowModel(BaseHTTPRequestHandler):
         type(self).calls.append(time.monotonic())
         if len(type(self).calls) == 1:
             type(self).release.wait(timeout=600)
-        body = chat_completion("Within 14 days [1].")
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the worker that asked was killed meanwhile: that is the test
+        # the worker that asked may have been killed meanwhile: that is the test
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            send_completion(self, "Within 14 days [1].")
 
     def log_message(self, *args: object) -> None:
         pass

@@ -26,6 +26,18 @@ def chat_completion(content: str, model: str = "tgi") -> bytes:
     ).encode()
 
 
+def send_completion(
+    handler: BaseHTTPRequestHandler, content: str, *, model: str = "tgi", status: int = 200
+) -> None:
+    """Answer the request `handler` holds with one complete chat completion."""
+    body = chat_completion(content, model=model)
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 def chunk_event(delta: str, model: str = "tgi", *, last: bool = False) -> bytes:
     """One server-sent event of a streamed chat completion (`stream=True`) adding `delta`."""
     chunk = {
