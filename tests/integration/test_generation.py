@@ -46,10 +46,12 @@ GENERATION_THREADS = 2
 
 class HeldModel(BaseHTTPRequestHandler):
     """A chat endpoint that takes each request and answers it only once the test releases it;
-    streamed, it writes its first words at once and the rest once released."""
+    streamed, it writes its first words at once and the rest once released (with `more` set,
+    a few more words once that is set, before the rest)."""
 
     questions: ClassVar[list[str]] = []
     release: ClassVar[threading.Event] = threading.Event()
+    more: ClassVar[threading.Event | None] = None
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -58,8 +60,14 @@ class HeldModel(BaseHTTPRequestHandler):
             stream_start(self)
             self.wfile.write(chunk_event("Yearly plans are refunded"))
             self.wfile.flush()
+            rest = " within 14 days [1]."
+            if (more := type(self).more) is not None:
+                more.wait(timeout=600)
+                self.wfile.write(chunk_event(" within"))
+                self.wfile.flush()
+                rest = " 14 days [1]."
             type(self).release.wait(timeout=600)
-            self.wfile.write(chunk_event(" within 14 days [1].", last=True) + DONE)
+            self.wfile.write(chunk_event(rest, last=True) + DONE)
             return
         type(self).release.wait(timeout=600)
         send_completion(self, "Yearly plans are refunded within 14 days [1].")
@@ -226,16 +234,20 @@ def placeholders(split: Split, ts: str) -> list:
 def test_a_draft_slack_refuses_for_its_rate_limit_is_dropped_not_retried(split):
     HeldModel.questions = []
     HeldModel.release.clear()
+    HeldModel.more = threading.Event()
     split.slack.rate_limit["chat.update"] = 10**6  # every edit of a draft gets a 429
     try:
         question, ts = split.ask(40, "can i get a refund on a yearly plan?")
-        wait_until(lambda: [c for c in split.slack.posts_in(ts) if c.args["text"].endswith(" …")],
-                   "the first words")  # fmt: skip
-        HeldModel.release.set()  # the rest comes: its draft edit is refused
+        wait_until(lambda: split.records.placeholder(question.key), "the first words shown")
+        HeldModel.more.set()  # more words while the question still waits: a draft edit
+        wait_until(lambda: [c for c in split.slack.named("chat.update") if c.refused],
+                   "the edit refused")  # fmt: skip
+        HeldModel.release.set()
         wait_until(lambda: split.records.state(question.key) == "delivered", "the answer")
         wait_idle(REDIS)
     finally:
         split.slack.rate_limit.pop("chat.update")
+        HeldModel.more = None
     refused = [c for c in split.slack.named("chat.update") if c.refused]
     assert refused  # the edit was tried, and refused
     dropped = log_lines(split.root / "delivery.log", "Could not show slack:T1:EvSplit40")
