@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from celery import Task
@@ -110,60 +110,52 @@ def place_in_line(ahead: int) -> str:
     return f"⏳ {ahead} {questions} ahead of yours. I'll answer here as soon as I can."
 
 
-def tell_place(
-    *,
-    key: str,
-    ahead: int,
-    placeholder: str,
-    post: Callable[[str], str],
-    edit: Callable[[str, str], object],
-    remove: Callable[[str], object],
-    platform: str,
-) -> bool:
-    """Post (`post(text)` -> its id) or update (`edit(id, text)`) the question's place in line,
-    noted in the records; True once told. Told only while the question waits and no draft of
-    its answer is shown (see `show_draft`)."""
-    return _show(key, place_in_line(ahead), ahead, placeholder, post, edit, remove, platform)
+@dataclass(frozen=True)
+class Placeholder:
+    """How a platform posts (-> its id), edits and removes the one message a waiting question's
+    thread shows: its place in line, then the answer being written."""
+
+    post: Callable[[str], str]
+    edit: Callable[[str, str], object]
+    remove: Callable[[str], object]
+    platform: str
 
 
-def show_draft(
-    *,
-    key: str,
-    text: str,
-    post: Callable[[str], str],
-    edit: Callable[[str, str], object],
-    remove: Callable[[str], object],
-    platform: str,
-) -> bool:
+def tell_place(key: str, ahead: int, current: str, message: Placeholder) -> bool:
+    """Post, or update (`current`: its id), the question's place in line, noted in the
+    records; True once told. Told only while the question waits and no draft of its answer is
+    shown (see `show_draft`)."""
+    return _show(key, place_in_line(ahead), ahead, current, message)
+
+
+def show_draft(key: str, text: str, message: Placeholder) -> bool:
     """Show the answer as it is being written, in the question's placeholder message (posted
     now if there is none: the place-in-line message becomes the draft). The answer itself is
     then posted as its own message, with sources and buttons, and the draft removed, so a late
     draft can never overwrite the answer."""
     try:
-        placeholder = records().placeholder(key)
+        current = records().placeholder(key)
     except OperationalError:
         return False
-    return _show(key, f"{text} …", DRAFTING, placeholder, post, edit, remove, platform)
+    return _show(key, f"{text} …", DRAFTING, current, message)
 
 
-def _show(key: str, text: str, ahead: int, placeholder: str, post: Callable[[str], str],
-          edit: Callable[[str, str], object], remove: Callable[[str], object],
-          platform: str) -> bool:  # fmt: skip
+def _show(key: str, text: str, ahead: int, current: str, message: Placeholder) -> bool:
     """Edit the placeholder once the records say it may be, or post one and keep it only if
     the records take it (the question still waits, and no other message got there first)."""
     try:
-        if placeholder:
-            if not _note(key, ahead, placeholder, was=placeholder):
+        if current:
+            if not _note(key, ahead, current, was=current):
                 return False
-            edit(placeholder, text)
+            message.edit(current, text)
             return True
-        posted = post(text)
+        posted = message.post(text)
     except Exception as exc:  # a courtesy: the answer is what must not be lost
-        logger.warning("Could not show %s its progress on %s: %s", key, platform, exc)
+        logger.warning("Could not show %s its progress on %s: %s", key, message.platform, exc)
         return False
     if _note(key, ahead, posted, was=""):
         return True
-    _quietly_remove(remove, posted, key, platform)
+    _quietly_remove(message, posted, key)
     return False
 
 
@@ -175,24 +167,23 @@ def _note(key: str, ahead: int, placeholder: str, *, was: str) -> bool:
         return False
 
 
-def remove_placeholder(key: str, remove: Callable[[str], object], platform: str) -> None:
+def remove_placeholder(key: str, message: Placeholder) -> None:
     """Once the answer (or an apology) is in the thread, its "N questions ahead" goes."""
     try:
-        placeholder = records().placeholder(key)
+        current = records().placeholder(key)
     except OperationalError:
         logger.warning("Could not look up the place-in-line message of %s", key)
         return
-    if placeholder:
-        _quietly_remove(remove, placeholder, key, platform)
+    if current:
+        _quietly_remove(message, current, key)
 
 
-def _quietly_remove(remove: Callable[[str], object], placeholder: str, key: str,
-                    platform: str) -> None:  # fmt: skip
+def _quietly_remove(message: Placeholder, current: str, key: str) -> None:
     try:
-        remove(placeholder)
+        message.remove(current)
     except Exception as exc:
         logger.warning("Could not remove the place-in-line message of %s on %s: %s", key,
-                       platform, exc)  # fmt: skip
+                       message.platform, exc)  # fmt: skip
 
 
 def post_notice(

@@ -11,7 +11,6 @@ interaction) is logged, not retried (`bot.delivering`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -21,6 +20,7 @@ from discord.http import HTTPClient, Route
 from pydantic import TypeAdapter
 
 from bot.delivering import (
+    Placeholder,
     deliver_once,
     post_notice,
     remove_placeholder,
@@ -101,7 +101,7 @@ def deliver(
     )  # fmt: skip
     if done is None:
         return {"delivered": False}
-    remove_placeholder(question.key, _placeholder(reply)[2], "Discord")
+    remove_placeholder(question.key, _placeholder(reply))
     if isinstance(where, InThread):
         try:
             rest.call(
@@ -139,9 +139,7 @@ def waiting(*, key: str, ahead: int, placeholder: str = "", reply: dict[str, Any
     """Tell the asker how many questions are ahead of theirs (sent by the sweeper while it
     waits): a slash command's "thinking…" response becomes the message; a mention gets a reply.
     One message, edited as the line moves."""
-    post, edit, remove = _placeholder(reply)
-    told = tell_place(key=key, ahead=ahead, placeholder=placeholder, post=post, edit=edit,
-                      remove=remove, platform="Discord")  # fmt: skip
+    told = tell_place(key, ahead, placeholder, _placeholder(reply))
     return {"told": told}
 
 
@@ -149,15 +147,11 @@ def waiting(*, key: str, ahead: int, placeholder: str = "", reply: dict[str, Any
 def draft(*, key: str, text: str, reply: dict[str, Any]) -> dict:
     """Show the answer so far while the model writes it (sent by the generation worker, at
     most about once a second), in the same message as the place in line."""
-    post, edit, remove = _placeholder(reply)
-    shown = show_draft(key=key, text=text[:DRAFT_LIMIT], post=post, edit=edit, remove=remove,
-                       platform="Discord")  # fmt: skip
+    shown = show_draft(key, text[:DRAFT_LIMIT], _placeholder(reply))
     return {"shown": shown}
 
 
-def _placeholder(
-    reply: dict[str, Any],
-) -> tuple[Callable[[str], str], Callable[[str, str], object], Callable[[str], object]]:
+def _placeholder(reply: dict[str, Any]) -> Placeholder:
     """Post, edit and remove the one message a waiting question shows."""
     if _rest is None:
         raise RuntimeError("Discord delivery is not configured in this process (see bot.worker).")
@@ -167,10 +161,11 @@ def _placeholder(
     def post(text: str) -> str:
         return str(rest.call(lambda http: _say(http, where, "", text))["id"])
 
-    return (
-        post,
-        lambda ref, text: rest.call(lambda http: _say(http, where, ref, text)),
-        lambda ref: rest.call(lambda http: _remove(http, where, ref)),
+    return Placeholder(
+        post=post,
+        edit=lambda ref, text: rest.call(lambda http: _say(http, where, ref, text)),
+        remove=lambda ref: rest.call(lambda http: _remove(http, where, ref)),
+        platform="Discord",
     )
 
 

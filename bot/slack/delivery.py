@@ -10,7 +10,6 @@ task for SUPPORTBOT_DELIVERY_RETRY_FOR_S; permanent errors are logged and not re
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from celery import Task, shared_task
@@ -23,6 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.delivering import (
+    Placeholder,
     deliver_once,
     post_notice,
     remove_placeholder,
@@ -129,7 +129,7 @@ def deliver(
     )  # fmt: skip
     if done is None:
         return {"delivered": False}
-    remove_placeholder(question.key, _placeholder(channel, thread_ts)[2], "Slack")
+    remove_placeholder(question.key, _placeholder(channel, thread_ts))
     try:
         client.reactions_remove(channel=channel, timestamp=message_ts, name=THINKING)
     except SlackApiError as exc:
@@ -143,9 +143,7 @@ def waiting(
 ) -> dict:
     """Tell the question's thread how many questions are ahead of it (sent by the sweeper while
     it waits), in one message edited as the line moves."""
-    post, edit, remove = _placeholder(channel, thread_ts)
-    told = tell_place(key=key, ahead=ahead, placeholder=placeholder, post=post, edit=edit,
-                      remove=remove, platform="Slack")  # fmt: skip
+    told = tell_place(key, ahead, placeholder, _placeholder(channel, thread_ts))
     return {"told": told}
 
 
@@ -153,15 +151,11 @@ def waiting(
 def draft(*, key: str, text: str, channel: str, thread_ts: str, **_: Any) -> dict:
     """Show the answer so far in the question's thread while the model writes it (sent by the
     generation worker, at most about once a second)."""
-    post, edit, remove = _placeholder(channel, thread_ts)
-    shown = show_draft(key=key, text=draft_text(text), post=post, edit=edit, remove=remove,
-                       platform="Slack")  # fmt: skip
+    shown = show_draft(key, draft_text(text), _placeholder(channel, thread_ts))
     return {"shown": shown}
 
 
-def _placeholder(
-    channel: str, thread_ts: str
-) -> tuple[Callable[[str], str], Callable[[str, str], object], Callable[[str], object]]:
+def _placeholder(channel: str, thread_ts: str) -> Placeholder:
     """Post, edit and remove the one message a waiting question's thread shows: posted and
     edited without retries (a courtesy), removed with them (a stray one would stay)."""
     if _client is None or _courtesy is None:
@@ -172,10 +166,11 @@ def _placeholder(
         sent = courtesy.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
         return str(sent["ts"])
 
-    return (
-        post,
-        lambda ts, text: courtesy.chat_update(channel=channel, ts=ts, text=text),
-        lambda ts: client.chat_delete(channel=channel, ts=ts),
+    return Placeholder(
+        post=post,
+        edit=lambda ts, text: courtesy.chat_update(channel=channel, ts=ts, text=text),
+        remove=lambda ts: client.chat_delete(channel=channel, ts=ts),
+        platform="Slack",
     )
 
 
