@@ -11,7 +11,6 @@ with the setting to fix, before it takes any question.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from celery.signals import worker_init, worker_shutdown
@@ -21,7 +20,6 @@ from workers import records, runtime
 from workers.app import create_app, worker_logging
 from workers.settings import WorkerSettings
 
-logger = logging.getLogger("supportbot.worker")
 worker_logging()
 settings = load_or_exit(WorkerSettings)
 records.configure(settings)
@@ -31,12 +29,9 @@ app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
 
 @worker_init.connect
 def _load(**_: Any) -> None:
-    try:
-        runtime.start_generation(settings)
-    except Exception as exc:
-        # Celery logs and swallows exceptions from signal handlers: leave now, with the reason
-        logger.critical("supportbot generation worker cannot start: %s", exc)
-        raise SystemExit(1) from exc
+    runtime.start_or_leave(
+        "supportbot generation worker", lambda: runtime.start_generation(settings)
+    )
 
 
 @worker_shutdown.connect

@@ -32,14 +32,13 @@ def _load(sender: Any = None, **_: Any) -> None:
     pool_name = (
         pool if isinstance(pool, str) else getattr(pool, "__module__", "").rsplit(".", 1)[-1]
     )
-    try:
-        logger.info(check_pool(settings.uses_milvus_lite, pool_name, int(sender.concurrency or 1)))
+    concurrency = int(sender.concurrency or 1)
+
+    def start() -> None:
+        logger.info(check_pool(settings.uses_milvus_lite, pool_name, concurrency))
         runtime.start(settings)
-    except Exception as exc:
-        # Celery logs and swallows exceptions from signal handlers; a worker without its model or
-        # index must not start taking questions, so leave now, with the reason.
-        logger.critical("supportbot worker cannot start: %s", exc)
-        raise SystemExit(1) from exc
+
+    runtime.start_or_leave("supportbot worker", start)
 
 
 @worker_shutdown.connect

@@ -11,6 +11,7 @@ can't load stops the worker before it takes any question (see `workers.main` and
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from knowledge.answer import Answerer
@@ -61,6 +62,17 @@ def start_generation(settings: WorkerSettings) -> Generator:
     _generator = load_generator(settings)
     logger.info("Answering with %s", _generator.info.model_dump(exclude_defaults=True))
     return _generator
+
+
+def start_or_leave(what: str, start: Callable[[], object]) -> None:
+    """Run a worker's start-up (from `worker_init`). Celery logs and swallows exceptions from
+    signal handlers, and a worker without its index or model must not take questions: it
+    leaves, with the reason in one line."""
+    try:
+        start()
+    except Exception as exc:
+        logging.getLogger("supportbot.worker").critical("%s cannot start: %s", what, exc)
+        raise SystemExit(1) from exc
 
 
 def current() -> Runtime:
