@@ -1,7 +1,9 @@
 """`KnowledgeBase`: the one object a process opens to ingest into and search the index.
 
 It loads the embedding model and opens Milvus once; callers (the CLI, a worker) keep it for the
-life of the process. With Milvus Lite only one process may hold it open at a time.
+life of the process. With Milvus Lite only one process may hold it open at a time, so that process
+also holds the chunks in memory and searches them there (`chunk_table`), reading them again after
+each ingest.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from knowledge.chunk_table import ChunkTable
 from knowledge.embedding import load_embedding
 from knowledge.models import IngestReport, Progress, Source
 from knowledge.retrieve import Retriever
@@ -35,6 +38,7 @@ class KnowledgeBase:
         )
         self._vocabulary: Vocabulary | None = None
         self._ingesting = threading.Lock()  # a worker's threads: one ingest at a time
+        self._read_table()
 
     def ingest(
         self,
@@ -54,6 +58,7 @@ class KnowledgeBase:
                     paths, collection=collection, base_url=base_url, progress=progress
                 )
             finally:
+                self._read_table()  # searches use the old version until the new one is whole
                 self._vocabulary = None  # the docs changed: count their words again when next asked
 
     def vocabulary(self) -> Vocabulary:
@@ -62,7 +67,9 @@ class KnowledgeBase:
         Another process's ingest (only with a Milvus server) is seen after a restart.
         """
         if self._vocabulary is None:
-            self._vocabulary = Vocabulary.from_texts(chunk_texts(self.store))
+            table = self.retriever.table
+            texts = table.texts() if table is not None else chunk_texts(self.store)
+            self._vocabulary = Vocabulary.from_texts(texts)
         return self._vocabulary
 
     def search(
@@ -84,6 +91,12 @@ class KnowledgeBase:
     def collections(self) -> list[str]:
         """The collection tags that hold documents now."""
         return collection_names(self.store)
+
+    def _read_table(self) -> None:
+        """Hold the chunks in memory when this process owns a Milvus Lite file (no other process
+        can write to it); a Milvus server is searched directly."""
+        if self.settings.uses_milvus_lite:
+            self.retriever.table = ChunkTable.read(self.store, self.settings.bm25_analyzer)
 
     def close(self) -> None:
         """Release the Milvus file (Lite) or connection, so another process may open it."""

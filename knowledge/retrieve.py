@@ -1,9 +1,10 @@
 """Retrieval: a question in, ranked citable pages out.
 
-`hybrid` (default) runs Milvus's dense search and its built-in BM25 search, fuses them per page
-(see `fusion`) and reranks the first pages by their best sentence (see `rerank`); `dense` is the
-embedding alone; `rrf` is Milvus's own hybrid search with plain RRF, kept for comparison in
-`supportbot eval`.
+`hybrid` (default) runs a dense search and a BM25 search, fuses them per page (see `fusion`) and
+reranks the first pages by their best sentence (see `rerank`); `dense` is the embedding alone;
+`rrf` is Milvus's own hybrid search with plain RRF, kept for comparison in `supportbot eval`.
+The two searches run over the chunks held in memory (`chunk_table`) when the process owns a
+Milvus Lite file, else on the Milvus server.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from llama_index.core.vector_stores.types import (
 )
 from llama_index.vector_stores.milvus import MilvusVectorStore
 
+from knowledge.chunk_table import Chunk, ChunkTable
 from knowledge.fusion import ChunkHit, PageRank, fuse_pages, single_list_pages
 from knowledge.models import Source
 from knowledge.rerank import RERANK_DEPTH, SENTENCE_VECTORS, SentenceReranker
@@ -64,6 +66,9 @@ class Retriever:
         self.store = store
         self.bm25_weight = bm25_weight
         self.chunks_per_page = chunks_per_page
+        #: The chunks in memory (Milvus Lite's owner), replaced whole after each ingest; None:
+        #: search Milvus.
+        self.table: ChunkTable | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bm25")
 
     def search(
@@ -75,27 +80,34 @@ class Retriever:
         collections: Sequence[str] | None = None,
     ) -> list[Source]:
         text = clean_question(question)
-        filters = _collection_filter(collections)
+        table = self.table  # one version for the whole search, whatever an ingest does meanwhile
         width = max(top_k * _CANDIDATES_PER_RESULT, _MIN_CANDIDATES)
-        # BM25 needs no embedding: it runs while the question is embedded (both release the GIL).
-        bm25 = None
-        if mode == "hybrid":
-            bm25 = self._pool.submit(
-                self._query, VectorStoreQueryMode.TEXT_SEARCH, text, None, width, filters
-            )
-        vector = self.embed.get_query_embedding(text)
-        dense = self._query(VectorStoreQueryMode.DEFAULT, text, vector, width, filters)
-        chunks = {hit.chunk_id: node for hit, node in dense}
+        if table is not None and mode != "rrf":
+            bm25 = table.bm25(text, width, collections) if mode == "hybrid" else None
+            vector = self.embed.get_query_embedding(text)
+            dense = table.dense(vector, width, collections)
+        else:
+            filters = _collection_filter(collections)
+            # BM25 needs no embedding: it runs while the question is embedded (both release the
+            # GIL).
+            other = None
+            if mode == "hybrid":
+                other = self._pool.submit(
+                    self._query, VectorStoreQueryMode.TEXT_SEARCH, text, None, width, filters
+                )
+            vector = self.embed.get_query_embedding(text)
+            dense = self._query(VectorStoreQueryMode.DEFAULT, text, vector, width, filters)
+            if mode == "rrf":
+                bm25 = self._query(VectorStoreQueryMode.HYBRID, text, vector, width, filters)
+            else:
+                bm25 = other.result() if other is not None else None
+        chunks = {hit.chunk_id: chunk for hit, chunk in dense}
         dense_hits = [hit for hit, _ in dense]
-        if mode == "dense":
+        if mode == "dense" or bm25 is None:
             pages = single_list_pages(dense_hits)
         else:
-            if bm25 is not None:
-                other = bm25.result()
-            else:
-                other = self._query(VectorStoreQueryMode.HYBRID, text, vector, width, filters)
-            chunks.update((hit.chunk_id, node) for hit, node in other)
-            other_hits = [hit for hit, _ in other]
+            chunks.update((hit.chunk_id, chunk) for hit, chunk in bm25)
+            other_hits = [hit for hit, _ in bm25]
             if mode == "rrf":
                 pages = single_list_pages(other_hits)
             else:
@@ -115,10 +127,14 @@ class Retriever:
             )
         if mode != "hybrid" or self.reranker.weight <= 0:
             return [source for source, _ in pages_chunks][:top_k]
-        reranked = [ids for _, ids in pages_chunks[:RERANK_DEPTH]]
-        vectors = stored_fields(self.store, [c for ids in reranked for c in ids], SENTENCE_VECTORS)
+        reranked = [c for _, ids in pages_chunks[:RERANK_DEPTH] for c in ids]
+        vectors = (
+            table.sentence_vectors(reranked)
+            if table is not None
+            else stored_fields(self.store, reranked, SENTENCE_VECTORS)
+        )
         pages_texts = [
-            (source, [(chunks[c].get_content(MetadataMode.NONE), vectors.get(c)) for c in ids])
+            (source, [(chunks[c].text, vectors.get(c)) for c in ids])
             for source, ids in pages_chunks
         ]
         return self.reranker.rerank(vector, pages_texts)[:top_k]
@@ -130,7 +146,8 @@ class Retriever:
         vector: list[float] | None,
         width: int,
         filters: MetadataFilters | None,
-    ) -> list[tuple[ChunkHit, BaseNode]]:
+    ) -> list[tuple[ChunkHit, Chunk]]:
+        """One search on the Milvus server (or Lite file)."""
         result = self.store.query(
             VectorStoreQuery(
                 query_embedding=vector,
@@ -141,10 +158,11 @@ class Retriever:
             )
         )
         rows = zip(result.ids or [], result.nodes or [], result.similarities or [], strict=True)
-        return [
-            (ChunkHit(str(chunk_id), str(node.metadata.get("doc_id", chunk_id)), score), node)
-            for chunk_id, node, score in rows
-        ]
+        hits = []
+        for chunk_id, node, score in rows:
+            chunk = _chunk(str(chunk_id), node)
+            hits.append((ChunkHit(chunk.chunk_id, chunk.doc_id, score), chunk))
+        return hits
 
 
 def _collection_filter(collections: Sequence[str] | None) -> MetadataFilters | None:
@@ -157,17 +175,31 @@ def _collection_filter(collections: Sequence[str] | None) -> MetadataFilters | N
     )
 
 
-def _source(nodes: list[BaseNode], page: PageRank, similarity: float | None) -> Source:
-    """The page as its best chunk (whose section the url points at), then its next best."""
-    meta = nodes[0].metadata
-    return Source(
-        doc_id=page.doc_id,
+def _chunk(chunk_id: str, node: BaseNode) -> Chunk:
+    meta = node.metadata
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta.get("doc_id", chunk_id)),
+        text=node.get_content(MetadataMode.NONE),
         title=str(meta.get("title", "")),
         url=str(meta.get("url", "")),
-        text="\n\n".join(node.get_content(MetadataMode.NONE) for node in nodes),
-        score=page.score,
-        similarity=similarity,
         section=str(meta.get("section", "")),
         collection=str(meta.get("collection", "")),
         path=str(meta.get("path", "")),
+    )
+
+
+def _source(chunks: list[Chunk], page: PageRank, similarity: float | None) -> Source:
+    """The page as its best chunk (whose section the url points at), then its next best."""
+    best = chunks[0]
+    return Source(
+        doc_id=page.doc_id,
+        title=best.title,
+        url=best.url,
+        text="\n\n".join(chunk.text for chunk in chunks),
+        score=page.score,
+        similarity=similarity,
+        section=best.section,
+        collection=best.collection,
+        path=best.path,
     )

@@ -16,8 +16,10 @@ from llama_index.vector_stores.milvus.utils import BM25BuiltInFunction
 
 from knowledge.settings import Settings
 
-#: BM25 text analysis. "english" lowercases, stems and drops stop words, so "starring" finds "star";
-#: Milvus Lite knows only the standard tokenizer, so the stemming is spelled out as filters.
+#: BM25 text analysis on a Milvus server. "english" lowercases, stems and drops stop words, so
+#: "starring" finds "star", spelled out as filters on the standard tokenizer. Milvus Lite 3 keeps
+#: only the lowercase words and ignores the stemmer; its owner searches in memory instead, with
+#: the same analysis (`knowledge.terms.bm25_tokens`).
 ANALYZERS: dict[str, dict[str, object]] = {
     "english": {
         "tokenizer": "standard",

@@ -50,6 +50,15 @@ def terms(text: str) -> list[str]:
     return list(_content_words(text))
 
 
+def bm25_tokens(text: str, analyzer: str) -> list[str]:
+    """The words BM25 counts, every occurrence: lowercased; for "english" also without stop words
+    and Snowball-stemmed, as Milvus's analyzer of that name (`knowledge.store.ANALYZERS`)."""
+    words = _WORD.findall(text.casefold())
+    if analyzer != "english":
+        return words
+    return [_stem(word) for word in words if word not in _STOP_WORDS]
+
+
 @lru_cache(maxsize=100_000)
 def english_information(word: str) -> float:
     """How much a word says in English at large: 8 minus its Zipf frequency (0..8)."""

@@ -115,6 +115,42 @@ def test_the_vocabulary_follows_the_ingested_docs(settings, small_docs):
         kb.close()
 
 
+SAMPLE_QUESTIONS = [
+    "how do I verify the webhook signature",
+    "I'm logged in, how do I pick a new password?",
+    "how much does the team plan cost per seat",
+    "what happens when I hit the API rate limit",
+    "can we keep our data in the EU",
+]
+
+
+def test_the_owner_searches_the_chunks_it_holds_in_memory_as_milvus_would(kb):
+    from llama_index.core.vector_stores.types import VectorStoreQuery
+
+    table = kb.retriever.table
+    stored = kb.store.client.query(kb.store.collection_name, filter="", output_fields=["id"])
+    assert table is not None and len(table) == len(stored)
+    for question in SAMPLE_QUESTIONS:
+        vector = kb.embed.get_query_embedding(question)
+        held = [hit.chunk_id for hit, _ in table.dense(vector, 10)]
+        exact = kb.store.query(VectorStoreQuery(query_embedding=vector, similarity_top_k=10))
+        assert held == exact.ids  # both are exact inner-product searches
+    in_memory = [kb.search(q)[0].title for q in SAMPLE_QUESTIONS]
+    kb.retriever.table = None  # what a process without the Lite file (a Milvus server) runs
+    try:
+        assert [kb.search(q)[0].title for q in SAMPLE_QUESTIONS] == in_memory
+    finally:
+        kb.retriever.table = table
+
+
+def test_a_search_of_an_empty_index_finds_nothing(settings):
+    kb = KnowledgeBase(settings)
+    try:
+        assert kb.search("how do I reset my password") == []
+    finally:
+        kb.close()
+
+
 def test_empty_and_huge_questions(kb):
     with pytest.raises(EmptyQuestionError):
         kb.search("  \n\t ")
