@@ -8,9 +8,12 @@ llama-cpp-python: prefill seconds, seconds per new token (greedy), and how far e
 is from torch's: the first token's logits (relative error, top-1 agreement) and how many of the
 greedy tokens are the same.
 
-Needs llama-cpp-python (built from source here: `pip install llama-cpp-python`, ~6 min on two
-cores) and the converter of the same llama.cpp version, from its source archive:
-`pip download --no-binary :all: --no-deps llama-cpp-python && tar xzf llama_cpp_python-*.tar.gz`.
+Needs llama-cpp-python, which builds from source here (~6 min on two cores). Build it without
+AMX: on this machine a native build crashed (SIGSEGV) on every quantized file, in AMX int8 code:
+`CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON
+-DGGML_AVX512_VNNI=ON -DGGML_AMX_INT8=OFF" pip install llama-cpp-python`. The converter comes from
+the same version's source archive: `pip download --no-binary :all: --no-deps llama-cpp-python`,
+then `tar xzf` it and pass its `vendor/llama.cpp`.
 
 Usage: .venv/bin/python benchmarks/llama_vs_torch.py --convert llama_cpp_python-X/vendor/llama.cpp
        [--prompt-tokens 790] [--new-tokens 32] [--threads 2]

@@ -88,8 +88,7 @@ class Retriever:
             dense = table.dense(vector, width, collections)
         else:
             filters = _collection_filter(collections)
-            # BM25 needs no embedding: it runs while the question is embedded (both release the
-            # GIL).
+            # BM25 needs no embedding: it waits on the server while the question is embedded.
             other = None
             if mode == "hybrid":
                 other = self._pool.submit(
