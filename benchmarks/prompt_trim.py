@@ -17,7 +17,6 @@ Usage: .venv/bin/python benchmarks/prompt_trim.py [--sets coda,obsidian] [--sour
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 from knowledge.base import KnowledgeBase
-from knowledge.evaluation import matches
+from knowledge.evaluation import load_questions, matches
 from knowledge.prompt import format_sources
 from knowledge.settings import Settings
 from knowledge.terms import terms
@@ -58,17 +57,16 @@ def main() -> None:
     print(f"defaults: {defaults.answer_sources} sources × {defaults.max_source_chars} chars")
     for name in args.sets.split(","):
         kb = KnowledgeBase(Settings(_env_file=None, data_dir=REPO / "data" / "bench" / name))
-        lines = (args.bench / name / "questions.jsonl").read_text().splitlines()
-        questions = [json.loads(line) for line in lines if line.strip()]
-        questions = [q for q in questions if q.get("source") and q.get("answer")]
-        found = [kb.search(q["question"], top_k=max(counts)) for q in questions]
+        asked = load_questions(args.bench / name / "questions.jsonl")
+        questions = [q for q in asked if q.source and q.answer]
+        found = [kb.search(q.question, top_k=max(counts)) for q in questions]
         kb.close()
         print(f"\n{name}: {len(questions)} answerable questions")
         print("| sources | max chars each | right page | answer words | chars |")
         print("| --- | --- | --- | --- | --- |")
         for sources in counts:
             for chars in caps:
-                rows = [figures(f, q["source"], q["answer"], sources, chars)
+                rows = [figures(f, q.source, q.answer, sources, chars)
                         for f, q in zip(found, questions, strict=True)]  # fmt: skip
                 right = sum(r for r, _, _ in rows) / len(rows)
                 recall = statistics.mean(w for _, w, _ in rows)

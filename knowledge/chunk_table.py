@@ -14,7 +14,7 @@ another thread ingests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,7 @@ from scipy import sparse
 
 from knowledge.fusion import ChunkHit
 from knowledge.rerank import SENTENCE_VECTORS
-from knowledge.store import RESULT_FIELDS
+from knowledge.store import RESULT_FIELDS, rows
 from knowledge.terms import bm25_tokens
 
 #: Milvus's default BM25 parameters (term-frequency saturation, length normalisation).
@@ -44,6 +44,14 @@ class Chunk:
     section: str = ""
     collection: str = ""
     path: str = ""
+
+    @classmethod
+    def of(cls, chunk_id: str, text: str, fields: Mapping[str, object]) -> Chunk:
+        """A chunk from its stored fields (a Milvus row or a node's metadata); a missing field is
+        '', a missing page id is the chunk's own."""
+        found = {name: str(fields.get(name) or "") for name in RESULT_FIELDS}
+        found["doc_id"] = found["doc_id"] or chunk_id
+        return cls(chunk_id, text=text, **found)
 
 
 class ChunkTable:
@@ -73,24 +81,15 @@ class ChunkTable:
     def read(cls, store: MilvusVectorStore, analyzer: str) -> ChunkTable:
         """Every chunk of the store's collection (a few seconds for 10k chunks)."""
         fields = [store.text_key, store.embedding_field, *RESULT_FIELDS, SENTENCE_VECTORS]
-        rows = store.client.query_iterator(
-            store.collection_name, batch_size=_READ_BATCH, filter="", output_fields=fields
-        )
         chunks: list[Chunk] = []
         vectors: list[list[float]] = []
         sentence_vectors: dict[str, str] = {}
-        try:
-            while batch := rows.next():
-                for row in batch:
-                    chunk_id = str(row["id"])
-                    meta = {field: str(row.get(field) or "") for field in RESULT_FIELDS}
-                    meta["doc_id"] = meta["doc_id"] or chunk_id
-                    chunks.append(Chunk(chunk_id, text=str(row.get(store.text_key) or ""), **meta))
-                    vectors.append(row[store.embedding_field])
-                    if blob := row.get(SENTENCE_VECTORS):
-                        sentence_vectors[chunk_id] = str(blob)
-        finally:
-            rows.close()
+        for row in rows(store, fields, batch_size=_READ_BATCH):
+            chunk = Chunk.of(str(row["id"]), str(row.get(store.text_key) or ""), row)
+            chunks.append(chunk)
+            vectors.append(row[store.embedding_field])
+            if blob := row.get(SENTENCE_VECTORS):
+                sentence_vectors[chunk.chunk_id] = str(blob)
         return cls(chunks, np.array(vectors), analyzer=analyzer, sentence_vectors=sentence_vectors)
 
     def __len__(self) -> int:

@@ -31,6 +31,7 @@ class EvalQuestion(BaseModel):
     id: str = ""
     question: str
     source: list[str] = Field(default_factory=list)
+    answer: str = Field("", description="A short reference answer taken from the sources.")
     kind: str = Field("", description="single, section, near_duplicate, multi, numeric...")
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import BaseNode, MetadataMode
+from llama_index.core.schema import MetadataMode
 from llama_index.core.vector_stores.types import (
     FilterOperator,
     MetadataFilter,
@@ -159,7 +159,7 @@ class Retriever:
         rows = zip(result.ids or [], result.nodes or [], result.similarities or [], strict=True)
         hits = []
         for chunk_id, node, score in rows:
-            chunk = _chunk(str(chunk_id), node)
+            chunk = Chunk.of(str(chunk_id), node.get_content(MetadataMode.NONE), node.metadata)
             hits.append((ChunkHit(chunk.chunk_id, chunk.doc_id, score), chunk))
         return hits
 
@@ -171,20 +171,6 @@ def _collection_filter(collections: Sequence[str] | None) -> MetadataFilters | N
         filters=[
             MetadataFilter(key="collection", value=list(collections), operator=FilterOperator.IN)
         ]
-    )
-
-
-def _chunk(chunk_id: str, node: BaseNode) -> Chunk:
-    meta = node.metadata
-    return Chunk(
-        chunk_id=chunk_id,
-        doc_id=str(meta.get("doc_id", chunk_id)),
-        text=node.get_content(MetadataMode.NONE),
-        title=str(meta.get("title", "")),
-        url=str(meta.get("url", "")),
-        section=str(meta.get("section", "")),
-        collection=str(meta.get("collection", "")),
-        path=str(meta.get("path", "")),
     )
 
 

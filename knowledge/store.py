@@ -133,12 +133,19 @@ def chunk_texts(store: MilvusVectorStore) -> Iterator[str]:
 
 def field_values(store: MilvusVectorStore, field: str, *, batch_size: int) -> Iterator[str]:
     """One field of every chunk, read in batches; a chunk without it gives ''."""
+    return (str(row.get(field) or "") for row in rows(store, [field], batch_size=batch_size))
+
+
+def rows(
+    store: MilvusVectorStore, fields: list[str], *, batch_size: int
+) -> Iterator[dict[str, Any]]:
+    """Some fields of every chunk (its id too), read in batches of `batch_size`."""
     pages = store.client.query_iterator(
-        store.collection_name, batch_size=batch_size, filter="", output_fields=[field]
+        store.collection_name, batch_size=batch_size, filter="", output_fields=fields
     )
     try:
         while batch := pages.next():
-            yield from (str(row.get(field) or "") for row in batch)
+            yield from batch
     finally:
         pages.close()
 
