@@ -86,7 +86,12 @@ def main() -> None:
     site = DocsSite(server)
     for n in range(args.pages):
         site.put(f"/hc/articles/{n}", page(n), "2026-11-01")
-    source = Source(name="help", sitemap=site.sitemap_url, requests_per_second=10_000)
+    source = Source(
+        name="help",
+        sitemap=site.sitemap_url,
+        requests_per_second=10_000,
+        allow_private_network=True,
+    )  # the stand-in site is on 127.0.0.1
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, data_dir=Path(tmp), generator="extractive")
         kb = KnowledgeBase(settings)

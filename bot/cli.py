@@ -11,6 +11,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from bot.cli_common import open_knowledge, read_settings
 from bot.cli_eval import eval_app
@@ -30,7 +31,12 @@ app = typer.Typer(
 
 #: Typed as a choice, so a wrong mode is refused before anything loads.
 MODE = typer.Option(help="hybrid, dense or rrf.")
-COLLECTIONS = typer.Option(help="Only these collections (repeatable).", metavar="NAME")
+COLLECTIONS = typer.Option(
+    help="Only these collections (repeatable); default: SUPPORTBOT_DEFAULT_COLLECTIONS, else "
+    "every collection not marked private, as in a channel without a policy.",
+    metavar="NAME",
+)
+NO_LINK = "(no public link)"
 
 
 @app.command()
@@ -63,12 +69,15 @@ def search(
             f" · similarity {source.similarity:.2f}" if source.similarity is not None else ""
         )
         console.print(
-            f"[bold][{number}] {source.title}[/bold]  [dim]{source.collection}{similarity}[/dim]"
+            f"[bold]\\[{number}] {escape(source.title)}[/bold]  "
+            f"[dim]{escape(source.collection)}{similarity}[/dim]"
         )
-        console.print(f"    {source.url}", style="cyan", soft_wrap=True, highlight=False)
+        console.print(f"    {source.url or f'{NO_LINK} {source.path}'}", style="cyan",
+                      soft_wrap=True, highlight=False, markup=False)  # fmt: skip
         body = source.text.split("\n\n", 1)[-1]
         snippet = " ".join(body.split())
-        console.print(f"    {snippet[:240]}{'…' if len(snippet) > 240 else ''}", highlight=False)
+        console.print(f"    {snippet[:240]}{'…' if len(snippet) > 240 else ''}", highlight=False,
+                      markup=False)  # fmt: skip
 
 
 @app.command()
@@ -97,11 +106,14 @@ def ask(
     if as_json:
         console.print_json(answer.model_dump_json())
         return
-    console.print(answer.text, highlight=False)
+    if answer.note:
+        console.print(answer.note, style="italic", highlight=False, markup=False)
+    console.print(answer.text, highlight=False, markup=False)
     if answer.citations:
         console.print("\n[bold]Sources[/bold]")
         for c in answer.citations:
-            console.print(f"[{c.number}] {c.title}: {c.url}", highlight=False, markup=False)
+            console.print(f"[{c.number}] {c.title}: {c.url or NO_LINK}", highlight=False,
+                          markup=False)  # fmt: skip
     t = answer.timings
     console.print(
         f"\n[dim]confidence {answer.confidence} · {answer.model.backend} {answer.model.repo} "

@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 #: Where a source's `notify` may point: the platforms with a notice task beside their adapter.
 NOTIFY_PLATFORMS = ("slack", "discord")
-#: A handed-over job whose worker says nothing for this long has most likely died with it.
-STALLED_S = 15 * 60
 #: A job no worker has started by then: the index is held by something else, or the worker's
 #: threads are all busy. It stays queued; the command stops waiting and says so.
 QUEUED_S = 120
@@ -50,6 +48,7 @@ class Job:
     paths: tuple[Path, ...] = ()
     collection: str | None = None
     base_url: str | None = None
+    private: bool = False
 
     @property
     def name(self) -> str:
@@ -83,18 +82,37 @@ def ingest(
         list[str] | None,
         typer.Option(help="A sitemap URL that doesn't end in .xml (repeatable).", metavar="URL"),
     ] = None,
+    private: Annotated[
+        bool,
+        typer.Option(help="Their collection is private: answered only in channels that name it."),
+    ] = False,
+    private_network: Annotated[
+        bool,
+        typer.Option(
+            help="The site is on a private network: it may be fetched from loopback and "
+            "private addresses (never link-local ones)."
+        ),
+    ] = False,
 ) -> None:
     """Add new and changed documents to the index and drop those removed at their source.
 
     A sitemap is synced: only pages whose lastmod, ETag or text changed are fetched and embedded,
     and pages it no longer lists leave the index."""
+    from knowledge.links import public_link
     from knowledge.sync.sources import is_sitemap_url, site_source
 
+    if base_url and not public_link(base_url):
+        errors.print(f"[red]error:[/red] --base-url {escape(base_url)!r} is not an http(s) URL, "
+                     "such as https://help.example.com")  # fmt: skip
+        raise typer.Exit(2)
     urls = [t for t in targets if is_sitemap_url(t)] + list(sitemap or [])
     paths = tuple(Path(t) for t in targets if not is_sitemap_url(t))
-    jobs = [Job(source=site_source(url, collection)) for url in urls]
+    jobs = [
+        Job(source=site_source(url, collection, private=private, private_network=private_network))
+        for url in urls
+    ]
     if paths:
-        jobs.append(Job(paths=paths, collection=collection, base_url=base_url))
+        jobs.append(Job(paths=paths, collection=collection, base_url=base_url, private=private))
     settings = read_settings()
     failed = [job for job in jobs if not _succeeded(run(settings, job))]
     if failed:
@@ -185,6 +203,14 @@ def run(settings: Settings, job: Job) -> SyncReport | None:
     else:
         try:
             report = _here(settings, kb, job)
+        except Exception as exc:
+            from knowledge.disk import write_failure
+
+            why = write_failure(exc, settings)
+            if not why:
+                raise
+            errors.print(f"[red]error:[/red] {escape(why)}", highlight=False)
+            raise typer.Exit(1) from None
         finally:
             kb.close()
     if report is not None:
@@ -209,7 +235,8 @@ def _here(settings: Settings, kb: KnowledgeBase, job: Job) -> SyncReport:
     else:
         with ingest_progress(console) as counted:
             report = ingest_paths(kb, list(job.paths), collection=job.collection,
-                                  base_url=job.base_url, progress=counted)  # fmt: skip
+                                  base_url=job.base_url, private=job.private,
+                                  progress=counted)  # fmt: skip
     _note(log, lambda found: found.finished(run_id, report))
     return report
 
@@ -250,19 +277,20 @@ def _hand_over(settings: Settings, job: Job) -> SyncReport | None:
             enqueue_sync(app, job.source.model_dump(mode="json"), run_id=run_id)
         else:
             enqueue_ingest(app, [str(p.resolve()) for p in job.paths], collection=job.collection,
-                           base_url=job.base_url, run_id=run_id)  # fmt: skip
+                           base_url=job.base_url, private=job.private, run_id=run_id)  # fmt: skip
     except Exception as exc:
         log.failed(run_id, f"the broker did not take it: {exc}")
         errors.print(f"[red]error:[/red] the broker did not take the job: {exc}")
         raise typer.Exit(2) from exc
     try:
-        return _follow(log, run_id)
+        return _follow(log, run_id, stalled_s=settings.sync_stalled_s)
     except KeyboardInterrupt:
         console.print("Stopped following; the worker goes on (see `supportbot sources`).")
         raise typer.Exit(130) from None
 
 
-def _follow(log: SyncLog, run_id: str) -> SyncReport | None:
+def _follow(log: SyncLog, run_id: str, *, stalled_s: float) -> SyncReport | None:
+    """Until the job ends; a running job whose worker stops beating has died with it."""
     with sync_progress(console) as progress:
         while True:
             status = log.status(run_id)
@@ -277,20 +305,26 @@ def _follow(log: SyncLog, run_id: str) -> SyncReport | None:
                     "running? The job stays queued for it (see `supportbot sources`)."
                 )
                 raise typer.Exit(1)
-            if status.state == "running" and stalled > STALLED_S:
-                errors.print(f"[red]error:[/red] the worker has said nothing for {stalled / 60:.0f}"
-                             " min; it may have stopped (see `supportbot sources`)")  # fmt: skip
+            if status.state == "running" and stalled > stalled_s:
+                errors.print(f"[red]error:[/red] the worker has said nothing for {stalled:.0f} s: "
+                             "it stopped during the job. It is sent again once a worker is "
+                             "running (see `supportbot sources`).")  # fmt: skip
                 raise typer.Exit(1)
             time.sleep(_POLL_S)
     if status is not None and status.report is None:
-        errors.print(f"[red]error:[/red] the job failed in the worker: {escape(status.error)}")
+        errors.print(f"[red]error:[/red] the job failed in the worker: {escape(status.error)}",
+                     highlight=False)  # fmt: skip
         raise typer.Exit(1)
     return status.report if status else None
 
 
 def _print(report: SyncReport) -> None:
     for problem in [*report.problems, *report.ingest.problems]:
-        errors.print(f"[yellow]skipped[/yellow] {problem.path}: {problem.reason}", highlight=False)
+        errors.print(f"[yellow]skipped[/yellow] {escape(problem.path)}: {escape(problem.reason)}",
+                     highlight=False)  # fmt: skip
+    for flag in report.ingest.flagged:
+        errors.print(f"[yellow]flagged[/yellow] {escape(flag.path)}: {escape(flag.reason)}",
+                     highlight=False)  # fmt: skip
     if report.kind == "folder" and not report.error:
         console.print(report.ingest.summary(), highlight=False)
     else:

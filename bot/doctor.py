@@ -7,19 +7,25 @@ that isn't configured is only noted, since a team may use just one of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import typer
+from rich.markup import escape
 
 from bot.console import console
 from bot.discord.settings import DiscordSettings
 from bot.slack.settings import SlackSettings
 from knowledge.models import plural
+from knowledge.scopes import scope
 from knowledge.settings import BadSettingsError, load
 from workers.settings import WorkerSettings
+
+if TYPE_CHECKING:
+    from pymilvus import MilvusClient
 
 Status = Literal["ok", "note", "fail"]
 MARKS = {"ok": "[green]ok  [/green]", "note": "[yellow]note[/yellow]", "fail": "[red]FAIL[/red]"}
@@ -32,16 +38,40 @@ class Check:
     detail: str
 
 
-def index(settings: WorkerSettings) -> Check:
+@contextmanager
+def _milvus(settings: WorkerSettings) -> Iterator[MilvusClient]:
+    """A client of the index, closed (and a Lite file released) afterwards."""
     from pymilvus import MilvusClient
 
     uri = settings.resolved_milvus_uri
+    client = MilvusClient(uri=uri, token=settings.milvus_token.get_secret_value())
+    try:
+        yield client
+    finally:
+        client.close()
+        if settings.uses_milvus_lite:
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(uri)
+
+
+def index(settings: WorkerSettings) -> Check:
+    uri = settings.resolved_milvus_uri
     if settings.uses_milvus_lite and not Path(uri).exists():
         return Check("index", "fail", f"{uri} does not exist yet: run `supportbot ingest DOCS`")
+    name = settings.milvus_collection
     try:
-        client = MilvusClient(uri=uri, token=settings.milvus_token.get_secret_value())
+        with _milvus(settings) as client:
+            if not client.has_collection(name):
+                return Check(
+                    "index",
+                    "fail",
+                    f"{_redacted(uri)} has no collection {name!r}: run "
+                    "`supportbot ingest DOCS` (or check SUPPORTBOT_MILVUS_COLLECTION)",
+                )
+            rows = int(client.get_collection_stats(name).get("row_count", 0))
     except Exception as exc:
-        if settings.uses_milvus_lite and "open local milvus failed" in str(exc).lower():
+        if _held(settings, exc):
             return Check("index", "ok", f"{uri} is open in another process (a running worker)")
         return Check(
             "index",
@@ -49,25 +79,47 @@ def index(settings: WorkerSettings) -> Check:
             f"can't open Milvus at {_redacted(uri)}: {_first_line(exc)}; "
             "check SUPPORTBOT_MILVUS_URI and SUPPORTBOT_MILVUS_TOKEN",
         )
-    try:
-        name = settings.milvus_collection
-        if not client.has_collection(name):
-            return Check(
-                "index",
-                "fail",
-                f"{_redacted(uri)} has no collection {name!r}: run "
-                "`supportbot ingest DOCS` (or check SUPPORTBOT_MILVUS_COLLECTION)",
-            )
-        rows = int(client.get_collection_stats(name).get("row_count", 0))
-    finally:
-        client.close()
-        if settings.uses_milvus_lite:
-            from milvus_lite.server_manager import server_manager_instance
-
-            server_manager_instance.release_server(uri)
     if rows == 0:
         return Check("index", "fail", f"collection {name!r} is empty: run `supportbot ingest DOCS`")
     return Check("index", "ok", f"{_redacted(uri)}, collection {name!r}: {plural(rows, 'chunk')}")
+
+
+def scopes(settings: SlackSettings, discord: DiscordSettings) -> list[Check]:
+    """What each channel with a policy may draw on, then every other channel and DM."""
+    from knowledge.store import collection_privacy
+
+    privacy: dict[str, bool] | None = None
+    if not settings.uses_milvus_lite or Path(settings.resolved_milvus_uri).exists():
+        # held by a worker, or down: the index check says so
+        with suppress(Exception), _milvus(settings) as client:
+            client.load_collection(settings.milvus_collection)  # reading is all it does
+            privacy = collection_privacy(client, settings.milvus_collection)
+    policies = [(f"slack {channel}", policy.collections)
+                for channel, policy in settings.slack_channels.items()]  # fmt: skip
+    policies += [(f"discord {channel}", policy.collections)
+                 for channel, policy in discord.discord_channels.items()]  # fmt: skip
+    policies.append(("other channels and DMs", None))
+    return [_scope(who, named, settings.default_collections, privacy) for who, named in policies]
+
+
+def _scope(
+    who: str, named: list[str] | None, default: list[str], privacy: dict[str, bool] | None
+) -> Check:
+    if privacy is None and named is None and not default:
+        return Check("scope", "ok", f"{who}: every collection not marked private (the index "
+                     "can't be read now to list them)")  # fmt: skip
+    chosen = scope(named, default, privacy or {})
+    shown = ", ".join(f"{c} (private)" if (privacy or {}).get(c) else c for c in chosen)
+    empty = [c for c in chosen if privacy is not None and c not in privacy]
+    if empty:
+        return Check("scope", "note", f"{who}: {shown}; no documents in {', '.join(empty)} "
+                     f"(collections: {', '.join(sorted(privacy or {})) or 'none'})")  # fmt: skip
+    return Check("scope", "ok", f"{who}: {shown or 'nothing'}")
+
+
+def _held(settings: WorkerSettings, exc: Exception) -> bool:
+    """A Milvus Lite file another process (a worker) holds open."""
+    return settings.uses_milvus_lite and "open local milvus failed" in str(exc).lower()
 
 
 def broker(settings: WorkerSettings) -> Check:
@@ -163,11 +215,14 @@ def discord(settings: DiscordSettings) -> Check:
     return platform("discord", settings.missing(), lambda: check_token(settings))
 
 
-def checks(settings: SlackSettings, discord_settings: DiscordSettings) -> list[Callable[[], Check]]:
+def checks(
+    settings: SlackSettings, discord_settings: DiscordSettings
+) -> list[Callable[[], Check | list[Check]]]:
     """Every check, in the order a message travels (`settings` holds all but Discord's)."""
     return [
         lambda: slack(settings),
         lambda: discord(discord_settings),
+        lambda: scopes(settings, discord_settings),
         lambda: broker(settings),
         lambda: database("records", settings.resolved_records_url, "SUPPORTBOT_RECORDS_URL"),
         lambda: index(settings),
@@ -185,11 +240,13 @@ def doctor() -> None:
     failed = False
     for run in checks(settings, discord_settings):
         try:
-            check = run()
+            found = run()
         except Exception as exc:  # a check must report, never crash the others
-            check = Check("?", "fail", f"{type(exc).__name__}: {_first_line(exc)}")
-        failed |= check.status == "fail"
-        console.print(f"{MARKS[check.status]} {check.part:<9} {check.detail}", highlight=False)
+            found = Check("?", "fail", f"{type(exc).__name__}: {_first_line(exc)}")
+        for check in found if isinstance(found, list) else [found]:
+            failed |= check.status == "fail"
+            detail = escape(check.detail)  # it quotes settings and collection names
+            console.print(f"{MARKS[check.status]} {check.part:<9} {detail}", highlight=False)
     if failed:
         raise typer.Exit(1)
 

@@ -10,9 +10,11 @@ from typing import Any
 from knowledge.base import KnowledgeBase
 from knowledge.citations import check_citations
 from knowledge.decline import answerability, decline_text, gather_evidence, should_decline
+from knowledge.focus import focus
 from knowledge.generate.base import Generator, OnText
 from knowledge.generate.extractive import quote_sources
-from knowledge.models import Answer, Draft, ModelInfo, Timings, Turn
+from knowledge.injection import without_instructions
+from knowledge.models import Answer, Draft, ModelInfo, Source, Timings, Turn
 from knowledge.prompt import NOT_IN_DOCS, build_messages, condense_messages, load_voice
 from knowledge.retrieve import clean_question
 from knowledge.settings import Settings
@@ -66,10 +68,11 @@ class Answerer:
         """Retrieve and decide: a decline (an `Answer`) when the docs don't hold the answer,
         else a `Draft` for the model. Raises on an empty question."""
         started = time.perf_counter()
-        text = clean_question(question)
+        focused = focus(question)
+        text = clean_question(focused.text)
         standalone = self.standalone(text, history)
-        sources = self.kb.search(
-            standalone, top_k=self.settings.answer_sources, collections=collections
+        sources = as_data(
+            self.kb.search(standalone, top_k=self.settings.answer_sources, collections=collections)
         )
         evidence = gather_evidence(text, standalone, sources, self.kb.vocabulary())
         retrieve_ms = (time.perf_counter() - started) * 1000
@@ -84,6 +87,7 @@ class Answerer:
             answerability=round(answerability(evidence), 4),
             evidence=evidence,
             decline_text=decline_text(handoff_contact or self.settings.handoff_contact),
+            note=focused.note,
             retrieve_ms=retrieve_ms,
             prepared_at=time.time(),
         )
@@ -102,6 +106,20 @@ class Answerer:
             if rewritten and len(rewritten) <= _MAX_CONDENSED_CHARS:
                 return clean_question(rewritten)
         return clean_question(fallback_standalone(question, history))
+
+
+def as_data(sources: Sequence[Source]) -> list[Source]:
+    """The sources without any passage that gives the bot orders: neither the model nor a quote
+    ever sees one (the ingest leaves them out too; this covers pages indexed before it did)."""
+    cleaned = []
+    for source in sources:
+        text, left_out = without_instructions(source.text)
+        if left_out:
+            logger.warning("Left %d passage(s) addressed to the bot out of %s", len(left_out),
+                           source.doc_id)  # fmt: skip
+            source = source.model_copy(update={"text": text})
+        cleaned.append(source)
+    return cleaned
 
 
 def write(draft: Draft, generator: Generator, on_text: OnText | None = None) -> Answer:
@@ -162,4 +180,5 @@ def _shared(draft: Draft) -> dict[str, Any]:
         "answerability": draft.answerability,
         "evidence": draft.evidence,
         "retrieved": draft.sources,
+        "note": draft.note,
     }

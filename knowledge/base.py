@@ -4,11 +4,16 @@ It loads the embedding model and opens Milvus once; callers (the CLI, a worker) 
 life of the process. With Milvus Lite only one process may hold it open at a time, so that process
 also holds the chunks in memory and searches them there (`chunk_table`), reading them again after
 each ingest.
+
+A search draws on the collections it names; one that names none draws on the default scope
+(see `scopes`), never on everything: a private collection is served only where it is named.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -16,9 +21,14 @@ from knowledge.chunk_table import ChunkTable
 from knowledge.embedding import load_embedding
 from knowledge.models import IngestReport, Progress, Source
 from knowledge.retrieve import Retriever
+from knowledge.scopes import scope
 from knowledge.settings import SearchMode, Settings
-from knowledge.store import chunk_texts, close, collection_names, open_store
+from knowledge.store import chunk_texts, close, collection_names, collection_privacy, open_store
 from knowledge.terms import Vocabulary
+
+logger = logging.getLogger(__name__)
+#: How long a Milvus server's list of private collections is trusted (see `privacy`).
+PRIVACY_TTL_S = 60.0
 
 
 class KnowledgeBase:
@@ -37,6 +47,7 @@ class KnowledgeBase:
             settings.sentence_weight,
         )
         self._vocabulary: Vocabulary | None = None
+        self._privacy: tuple[float, dict[str, bool]] | None = None  # (read at, privacy)
         self._ingesting = threading.Lock()  # a worker's threads: one ingest at a time
         self._read_table()
 
@@ -46,20 +57,22 @@ class KnowledgeBase:
         *,
         collection: str | None = None,
         base_url: str | None = None,
+        private: bool = False,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Add new and changed documents, drop vanished ones; see `knowledge.ingest`."""
+        """Add new and changed documents, drop vanished ones; see `knowledge.ingest`. `private`
+        marks their collection as served only where a channel names it."""
         from knowledge.ingest import Ingestor  # its readers load only when there is ingesting
 
         with self._ingesting:
             ingestor = Ingestor(self.settings, self.embed, self.store)
             try:
-                return ingestor.run(
-                    paths, collection=collection, base_url=base_url, progress=progress
-                )
+                return ingestor.run(paths, collection=collection, base_url=base_url,
+                                    private=private, progress=progress)  # fmt: skip
             finally:
-                self._read_table()  # searches use the old version until the new one is whole
+                self._reread()
                 self._vocabulary = None  # the docs changed: count their words again when next asked
+                self._privacy = None
 
     def vocabulary(self) -> Vocabulary:
         """How often each word stem occurs in the indexed chunks, counted once per process.
@@ -80,17 +93,50 @@ class KnowledgeBase:
         mode: SearchMode | None = None,
         collections: Sequence[str] | None = None,
     ) -> list[Source]:
-        """Ranked pages for a question, each with its best chunk and a citable url."""
+        """Ranked pages for a question, each with its best chunk and a citable url, from the
+        named collections, or from the default scope when none is named (see the module)."""
         return self.retriever.search(
             question,
             top_k=top_k or self.settings.top_k,
             mode=mode or self.settings.search_mode,
-            collections=collections,
+            collections=self.scope(collections),
         )
+
+    def scope(self, collections: Sequence[str] | None) -> list[str]:
+        """The collections a search draws on (see `knowledge.scopes`)."""
+        if collections is not None or self.settings.default_collections:
+            return scope(collections, self.settings.default_collections, {})
+        return scope(None, (), self.privacy())
+
+    def privacy(self) -> dict[str, bool]:
+        """Each collection that holds documents, and whether it is private.
+
+        The owner of a Milvus Lite file reads it from the chunks in memory (always current). With
+        a Milvus server it is read at most once a minute: a collection another process adds is in
+        no default scope until then (it fails closed), one made private there may still be
+        served for that minute."""
+        table = self.retriever.table
+        if table is not None:
+            return table.collections()
+        cached = self._privacy
+        if cached is None or time.monotonic() - cached[0] > PRIVACY_TTL_S:
+            privacy = collection_privacy(self.store.client, self.store.collection_name)
+            cached = self._privacy = (time.monotonic(), privacy)
+        return cached[1]
 
     def collections(self) -> list[str]:
         """The collection tags that hold documents now."""
         return collection_names(self.store)
+
+    def _reread(self) -> None:
+        """After an ingest, even a failed one: searches use the old table until the new one is
+        whole. A table that can't be read (the disk that failed the ingest) keeps the old one,
+        rather than hide why the ingest failed."""
+        try:
+            self._read_table()
+        except Exception:
+            logger.exception("Could not read the index again after an ingest; searches go on "
+                             "with the chunks read before it")  # fmt: skip
 
     def _read_table(self) -> None:
         """Hold the chunks in memory when this process owns a Milvus Lite file (no other process

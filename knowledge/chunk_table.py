@@ -23,7 +23,7 @@ from scipy import sparse
 
 from knowledge.fusion import ChunkHit
 from knowledge.rerank import SENTENCE_VECTORS
-from knowledge.store import RESULT_FIELDS, rows
+from knowledge.store import PRIVATE, RESULT_FIELDS, rows
 from knowledge.terms import bm25_tokens
 
 #: Milvus's default BM25 parameters (term-frequency saturation, length normalisation).
@@ -44,6 +44,7 @@ class Chunk:
     section: str = ""
     collection: str = ""
     path: str = ""
+    private: bool = False
 
     @classmethod
     def of(cls, chunk_id: str, text: str, fields: Mapping[str, object]) -> Chunk:
@@ -51,7 +52,7 @@ class Chunk:
         '', a missing page id is the chunk's own."""
         found = {name: str(fields.get(name) or "") for name in RESULT_FIELDS}
         found["doc_id"] = found["doc_id"] or chunk_id
-        return cls(chunk_id, text=text, **found)
+        return cls(chunk_id, text=text, private=bool(fields.get(PRIVATE)), **found)
 
 
 class ChunkTable:
@@ -75,12 +76,15 @@ class ChunkTable:
         self._collection = np.array(
             [self._collection_codes[c.collection] for c in self.chunks], dtype=np.int32
         )
+        self._privacy: dict[str, bool] = dict.fromkeys(names, False)
+        for chunk in self.chunks:
+            self._privacy[chunk.collection] |= chunk.private
         self._terms, self._weights = _bm25_weights([c.text for c in self.chunks], analyzer)
 
     @classmethod
     def read(cls, store: MilvusVectorStore, analyzer: str) -> ChunkTable:
         """Every chunk of the store's collection (a few seconds for 10k chunks)."""
-        fields = [store.text_key, store.embedding_field, *RESULT_FIELDS, SENTENCE_VECTORS]
+        fields = [store.text_key, store.embedding_field, *RESULT_FIELDS, PRIVATE, SENTENCE_VECTORS]
         chunks: list[Chunk] = []
         vectors: list[list[float]] = []
         sentence_vectors: dict[str, str] = {}
@@ -125,6 +129,10 @@ class ChunkTable:
     def texts(self) -> list[str]:
         return [chunk.text for chunk in self.chunks]
 
+    def collections(self) -> dict[str, bool]:
+        """Each collection and whether it is private (any of its chunks is)."""
+        return dict(self._privacy)
+
     def _best(
         self,
         scores: np.ndarray,
@@ -134,7 +142,7 @@ class ChunkTable:
         keep_zero: bool,
     ) -> list[tuple[ChunkHit, Chunk]]:
         scores = scores.astype(np.float64, copy=True)
-        if collections:
+        if collections is not None:
             wanted = [self._collection_codes[c] for c in collections if c in self._collection_codes]
             scores[~np.isin(self._collection, wanted)] = -np.inf
         if not keep_zero:

@@ -25,7 +25,7 @@ from knowledge.markup import plain_heading, slugify
 
 _PATH_SEP = "\u241e"  # a character no heading contains, so heading text may hold "/"
 _SPECIAL_TOKENS = 2  # [CLS] and [SEP] share the window with the text
-CHUNK_KEYS = ("title", "url", "section", "collection", "path", "scope", "doc_hash")
+CHUNK_KEYS = ("title", "url", "section", "collection", "path", "scope", "doc_hash", "private")
 
 
 def node_id(doc_id: str, doc_hash: str, index: int) -> str:
@@ -35,8 +35,8 @@ def node_id(doc_id: str, doc_hash: str, index: int) -> str:
 
 
 def section_url(url: str, heading: str, is_title: bool) -> str:
-    """Link to the section's anchor, unless the section is the page itself."""
-    if is_title or not heading or "#" in url:
+    """Link to the section's anchor, unless the section is the page itself (or it has no link)."""
+    if is_title or not heading or not url or "#" in url:
         return url
     return f"{url}#{slugify(heading)}"
 

@@ -1,7 +1,13 @@
 """Find and read help-center files into LlamaIndex `Document`s, one clear problem per bad file.
 
 Each document carries what a citation needs (`title`, `url`) and what governance needs
-(`collection`). Reading never raises for a single bad file: it is reported and skipped.
+(`collection`, and `private` for a collection served only where a channel names it). Reading
+never raises for a single bad file: it is reported and skipped.
+
+A file's own words are untrusted: a passage that addresses the bot is left out (see
+`injection`), a title loses its line breaks, and a `url:` that is not a plain http(s) link (or,
+with a base URL, one on another host) is not used; each is flagged in the ingest report. A page
+with no public URL is cited by its title alone.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from llama_index.core import Document
 from llama_index.core.readers.base import BaseReader
 from llama_index.readers.file import FlatReader, PDFReader
 
+from knowledge.injection import without_instructions
+from knowledge.links import plain_title, public_link, same_host
 from knowledge.markup import leading_title, setext_to_atx, split_front_matter, title_from_path
-from knowledge.models import FileProblem
+from knowledge.models import FileProblem, plural
 
 MARKDOWN = {".md", ".markdown", ".mdx"}
 TEXT = {".txt", ".text", ".rst"}
@@ -115,7 +123,17 @@ def _unsupported(path: Path) -> str:
     return f"unsupported file type {path.suffix or '(none)'!r}; supported: {kinds}"
 
 
-def read(source: SourceFile, *, base_url: str | None, max_bytes: int) -> Document:
+@dataclass(frozen=True)
+class Read:
+    """A file read into a Document, and what was flagged in it (the run goes on with it)."""
+
+    document: Document
+    flags: list[str]
+
+
+def read(
+    source: SourceFile, *, base_url: str | None, max_bytes: int, private: bool = False
+) -> Read:
     """Read one file into a Document with citable metadata. Raises `ValueError` with the reason."""
     size = source.path.stat().st_size
     if size > max_bytes:
@@ -132,23 +150,28 @@ def read(source: SourceFile, *, base_url: str | None, max_bytes: int) -> Documen
     if suffix in MARKDOWN:
         meta, text = split_front_matter(text)
     text = setext_to_atx(text.replace("\r\n", "\n")).strip()
+    text, left_out = without_instructions(text)
+    flags = []
+    if left_out:
+        flags.append(f"{plural(len(left_out), 'passage')} addressed to the bot left out of the "
+                     f"index: “{_excerpt(left_out[0])}”")  # fmt: skip
     if not text:
         raise ValueError("document has no text")
     html_title = str(loaded[0].metadata.get("html_title", "")) if loaded else ""
-    title = str(meta.get("title") or leading_title(text) or html_title)
+    title = plain_title(str(meta.get("title") or leading_title(text) or html_title))
     title = title or title_from_path(source.path.stem)
-    url = str(meta.get("url") or _url(source, base_url))
-    return Document(
-        id_=source.doc_id,
-        text=text,
-        metadata={
-            "title": title,
-            "url": url,
-            "collection": source.collection,
-            "path": source.relative,
-            "scope": source.root.name,
-        },
-    )
+    url, why = _citable_url(str(meta.get("url") or ""), source, base_url)
+    flags += [why] if why else []
+    metadata: dict[str, object] = {
+        "title": title,
+        "url": url,
+        "collection": source.collection,
+        "path": source.relative,
+        "scope": source.root.name,
+    }
+    if private:  # only when set: a public page's metadata (so its hash) is as it always was
+        metadata["private"] = True
+    return Read(Document(id_=source.doc_id, text=text, metadata=metadata), flags)
 
 
 def _check_text(path: Path) -> None:
@@ -169,8 +192,24 @@ def _reader(suffix: str) -> BaseReader:
     return FlatReader()
 
 
-def _url(source: SourceFile, base_url: str | None) -> str:
-    if base_url:
-        page = source.relative.rsplit(".", 1)[0]
-        return base_url.rstrip("/") + "/" + quote(page)
-    return source.path.as_uri()
+def _citable_url(given: str, source: SourceFile, base_url: str | None) -> tuple[str, str]:
+    """(the page's link, why the file's own `url:` was not used): the file's own when it is a
+    public link (on the base URL's host, when there is one), else base URL + path, else none."""
+    derived = public_link(f"{base_url.rstrip('/')}/{quote(source.relative.rsplit('.', 1)[0])}"
+                          if base_url else "")  # fmt: skip
+    if not given:
+        return derived, ""
+    instead = f"cited at {derived}" if derived else "cited by its title, without a link"
+    link = public_link(given)
+    if not link:
+        return derived, f"its url “{_excerpt(given)}” is not an http(s) link: {instead}"
+    if base_url and not same_host(link, base_url):
+        return derived, f"its url {_excerpt(link)} is not on the base URL's host: {instead}"
+    return link, ""
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    """A file's own words in a report line: one line, short, no markup that a console or a
+    chat would act on."""
+    flat = " ".join(text.split()).replace("[", "(").replace("]", ")")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

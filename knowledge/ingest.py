@@ -106,6 +106,7 @@ class Ingestor:
         *,
         collection: str | None = None,
         base_url: str | None = None,
+        private: bool = False,
         progress: Progress | None = None,
     ) -> IngestReport:
         started = time.perf_counter()
@@ -115,9 +116,12 @@ class Ingestor:
         documents: list[Document] = []
         for source in files:
             try:
-                documents.append(read(source, base_url=base_url, max_bytes=max_bytes))
+                found = read(source, base_url=base_url, max_bytes=max_bytes, private=private)
             except (ValueError, OSError) as exc:
                 report.problems.append(FileProblem(path=str(source.path), reason=str(exc)))
+                continue
+            documents.append(found.document)
+            report.flagged += [FileProblem(path=str(source.path), reason=f) for f in found.flags]
         docstore = self._load_docstore()
         recorded = {
             doc_id: (docstore.get_document_hash(doc_id) or "", str(doc.metadata.get("scope", "")))
@@ -223,7 +227,10 @@ class Ingestor:
 
 def _record(docstore: SimpleDocumentStore, doc: Document) -> None:
     """Remember the version now searchable: its hash and where it came from, not its text."""
-    keep = {k: doc.metadata.get(k, "") for k in ("scope", "path", "title", "url", "collection")}
+    keep = {
+        k: doc.metadata.get(k, "")
+        for k in ("scope", "path", "title", "url", "collection", "private")
+    }
     docstore.add_documents([Document(id_=doc.id_, text="", metadata=keep)])
     docstore.set_document_hash(doc.id_, doc.hash)
 

@@ -21,10 +21,17 @@ QUIET = {
     # one is missing: nothing anyone can act on.
     "faiss": logging.WARNING,
     "faiss.loader": logging.WARNING,
-    # pymilvus warns that Milvus Lite has no server-side timestamp for iterators, and falls back.
-    "pymilvus": logging.ERROR,
+    # pymilvus warns that Milvus Lite has no server-side timestamp for iterators, and falls back;
+    # its errors (a traceback each) are raised to the caller too, which says them in one line.
+    # pymilvus sets its own level when imported: `store` quiets it again then.
+    "pymilvus": logging.CRITICAL,
     # "MilvusLite server started/stopped": the index is opened and closed in every command.
     "milvus_lite": logging.WARNING,
+    # A traceback when another process holds the file: `store.open_store` says it in one line,
+    # with what to do (a command hands its job to the worker that holds it).
+    "milvus_lite.server_manager": logging.CRITICAL,
+    # A failed write (a full disk) logged with its traceback; the client gets the same error.
+    "milvus_lite.adapter.grpc.servicer": logging.CRITICAL,
     # Alembic lists its plugins and migration context each time the records are opened.
     "alembic": logging.WARNING,
     # Hub downloads: one line per file at INFO.
@@ -40,5 +47,10 @@ def configure(level: str = "INFO", *, compact: bool = False) -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     logging.basicConfig(level=level, format=COMPACT if compact else FORMAT, force=True)
-    for name, threshold in QUIET.items():
-        logging.getLogger(name).setLevel(threshold)
+    quiet(*QUIET)
+
+
+def quiet(*names: str) -> None:
+    """Apply `QUIET`'s thresholds to these loggers (again, after a library set its own)."""
+    for name in names:
+        logging.getLogger(name).setLevel(QUIET[name])

@@ -55,6 +55,11 @@ class IngestReport(BaseModel):
     chunks: int = 0
     changes: list[PageChange] = Field(default_factory=list)
     problems: list[FileProblem] = Field(default_factory=list)
+    flagged: list[FileProblem] = Field(
+        default_factory=list,
+        description="Files ingested with something of theirs left out (text addressed to the "
+        "bot, a url that is no link), and what.",
+    )
     seconds: float = 0.0
 
     @computed_field  # type: ignore[prop-decorator]
@@ -81,7 +86,8 @@ class IngestReport(BaseModel):
         """One line a person reads at the end of a run."""
         return (
             f"{plural(self.documents, 'document')}: {self.added} added, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.deleted} deleted, {len(self.problems)} skipped; "
+            f"{self.unchanged} unchanged, {self.deleted} deleted, {len(self.problems)} skipped"
+            f"{f', {len(self.flagged)} flagged' if self.flagged else ''}; "
             f"{plural(self.chunks, 'chunk')} embedded in {self.seconds:.1f} s"
         )
 
@@ -114,10 +120,11 @@ class SyncReport(BaseModel):
             if self.commit
             else ""
         )
+        flagged = f", {len(self.ingest.flagged)} flagged" if self.ingest.flagged else ""
         return (
             f"{self.source}: {fetched}{self.ingest.added} added, {self.ingest.updated} changed, "
             f"{self.ingest.deleted} removed, {len(self.problems) + len(self.ingest.problems)} "
-            f"problems, in {self.seconds:.1f} s"
+            f"problems{flagged}, in {self.seconds:.1f} s"
         )
 
 
@@ -180,6 +187,9 @@ class Answer(BaseModel):
     question: str
     standalone_question: str = Field(description="The question used for retrieval.")
     text: str
+    note: str = Field(
+        "", description="Told before the answer: which part of a long message was answered."
+    )
     citations: list[Citation] = Field(default_factory=list)
     confidence: Literal["high", "low", "none"]
     declined: bool = False
@@ -204,6 +214,7 @@ class Draft(BaseModel):
     answerability: float
     evidence: Evidence
     decline_text: str = Field(description="What to say if the model finds no answer there.")
+    note: str = Field("", description="Told before the answer (see `Answer.note`).")
     retrieve_ms: float = 0.0
     prepared_at: float = Field(description="Unix time the draft was made (for the queue wait).")
 

@@ -24,14 +24,13 @@ from llama_index.core.vector_stores.types import (
 from llama_index.vector_stores.milvus import MilvusVectorStore
 
 from knowledge.chunk_table import Chunk, ChunkTable
+from knowledge.focus import focus
 from knowledge.fusion import ChunkHit, PageRank, fuse_pages, single_list_pages
 from knowledge.models import Source
 from knowledge.rerank import RERANK_DEPTH, SENTENCE_VECTORS, SentenceReranker
 from knowledge.settings import SearchMode
 from knowledge.store import stored_fields
 
-#: The embedding model reads ~256 tokens; BM25 gains nothing from pages of text either.
-MAX_QUERY_CHARS = 2000
 _CANDIDATES_PER_RESULT = 3
 _MIN_CANDIDATES = 30
 
@@ -41,13 +40,15 @@ class EmptyQuestionError(ValueError):
 
 
 def clean_question(question: str) -> str:
-    """Collapse whitespace and cap the length; refuse an empty question."""
-    text = " ".join(question.split())
+    """Collapse whitespace and, in a long message, keep its question (see `focus`); refuse an
+    empty question. The embedding model reads ~256 tokens; BM25 gains nothing from pages of text
+    either."""
+    text = focus(question).text
     if not text:
         raise EmptyQuestionError(
             "The question is empty: ask something, e.g. 'how do I reset my password?'"
         )
-    return text[:MAX_QUERY_CHARS]
+    return text
 
 
 class Retriever:
@@ -79,7 +80,10 @@ class Retriever:
         mode: SearchMode = "hybrid",
         collections: Sequence[str] | None = None,
     ) -> list[Source]:
+        """Ranked pages, from the named collections only (None: from every one)."""
         text = clean_question(question)
+        if collections is not None and not collections:
+            return []
         table = self.table  # one version for the whole search, whatever an ingest does meanwhile
         width = max(top_k * _CANDIDATES_PER_RESULT, _MIN_CANDIDATES)
         if table is not None and mode != "rrf":
@@ -165,7 +169,7 @@ class Retriever:
 
 
 def _collection_filter(collections: Sequence[str] | None) -> MetadataFilters | None:
-    if not collections:
+    if collections is None:
         return None
     return MetadataFilters(
         filters=[

@@ -13,7 +13,7 @@ from typing import Literal, TypeVar, get_args
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
-from knowledge.env_values import unquote
+from knowledge.env_values import CommaList, unquote
 
 SearchMode = Literal["hybrid", "dense", "rrf"]
 SEARCH_MODES: tuple[SearchMode, ...] = get_args(SearchMode)
@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     chunk_size: int = Field(256, ge=64, description="Tokens per chunk (embedding model's window).")
     chunk_overlap: int = Field(32, ge=0)
     top_k: int = Field(5, ge=1, le=50)
+    default_collections: CommaList = Field(
+        default_factory=list,
+        description="What a channel without a policy (and a DM) may draw on: comma-separated "
+        "collections. Empty: every collection not marked private.",
+    )
     search_mode: SearchMode = "hybrid"
     chunks_per_page: int = Field(
         2, ge=1, le=5, description="Chunks of each page returned: the best, then the next best."
@@ -81,6 +86,12 @@ class Settings(BaseSettings):
         Path("sources.yml"),
         description="Where the docs come from (sites, Git repositories, folders), synced on a "
         "schedule by beat; see `supportbot sources`.",
+    )
+    sync_stalled_s: int = Field(
+        60,
+        ge=5,
+        description="A running sync whose worker has said nothing for this long died with it: "
+        "the sweeper marks it failed and sends it again; a command following it says so.",
     )
 
     # Answers

@@ -13,9 +13,12 @@ from llama_index.core.schema import BaseNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
 from llama_index.vector_stores.milvus import MilvusVectorStore
 from llama_index.vector_stores.milvus.utils import BM25BuiltInFunction
+from pymilvus import MilvusClient
 
+from knowledge import logs
 from knowledge.settings import Settings
 
+logs.quiet("pymilvus")  # importing pymilvus set its own level
 #: BM25 text analysis on a Milvus server. "english" lowercases, stems and drops stop words, so
 #: "starring" finds "star", spelled out as filters on the standard tokenizer. Milvus Lite 3 keeps
 #: only the lowercase words and ignores the stemmer; its owner searches in memory instead, with
@@ -35,6 +38,8 @@ ANALYZERS: dict[str, dict[str, object]] = {
 
 #: What a search returns per chunk (besides its text): enough to cite, nothing to parse.
 RESULT_FIELDS = ("doc_id", "title", "url", "section", "collection", "path")
+#: Set (true) on the chunks of a private collection's documents; absent on all others.
+PRIVATE = "private"
 
 
 class IndexLockedError(RuntimeError):
@@ -93,7 +98,7 @@ def open_store(settings: Settings, dim: int) -> KnowledgeStore:
             hybrid_ranker="RRFRanker",
             upsert_mode=True,
             use_async_client=False,
-            output_fields=list(RESULT_FIELDS),
+            output_fields=[*RESULT_FIELDS, PRIVATE],
             **({"grpc_options": LITE_GRPC} if settings.uses_milvus_lite else {}),
         )
         store.client.load_collection(settings.milvus_collection)
@@ -126,6 +131,17 @@ def collection_names(store: MilvusVectorStore) -> list[str]:
     return sorted(set(field_values(store, "collection", batch_size=10_000)) - {""})
 
 
+def collection_privacy(client: MilvusClient, collection: str) -> dict[str, bool]:
+    """Each collection tag that holds documents, and whether it is private (any of its documents
+    was ingested as private), read from the index itself (any Milvus; a client is enough, so
+    `supportbot doctor` reads it without loading a model)."""
+    found: dict[str, bool] = {}
+    for row in _rows(client, collection, ["collection", PRIVATE], batch_size=10_000):
+        name = str(row.get("collection") or "")
+        found[name] = found.get(name, False) or bool(row.get(PRIVATE))
+    return found
+
+
 def chunk_texts(store: MilvusVectorStore) -> Iterator[str]:
     """Every chunk's text (for the decline signal's vocabulary)."""
     return field_values(store, store.text_key, batch_size=2_000)
@@ -140,8 +156,14 @@ def rows(
     store: MilvusVectorStore, fields: list[str], *, batch_size: int
 ) -> Iterator[dict[str, Any]]:
     """Some fields of every chunk (its id too), read in batches of `batch_size`."""
-    pages = store.client.query_iterator(
-        store.collection_name, batch_size=batch_size, filter="", output_fields=fields
+    return _rows(store.client, store.collection_name, fields, batch_size=batch_size)
+
+
+def _rows(
+    client: MilvusClient, collection: str, fields: list[str], *, batch_size: int
+) -> Iterator[dict[str, Any]]:
+    pages = client.query_iterator(
+        collection, batch_size=batch_size, filter="", output_fields=fields
     )
     try:
         while batch := pages.next():

@@ -64,14 +64,13 @@ def ingest(
     *,
     collection: str | None,
     base_url: str | None,
+    private: bool = False,
     run_id: str,
 ) -> None:
     """Ingest through the worker that owns the index (Milvus Lite is single-process); followed
     in the records' syncs under `run_id`."""
-    app.send_task(
-        names.INGEST,
-        kwargs={"paths": paths, "collection": collection, "base_url": base_url, "run_id": run_id},
-    )
+    kwargs = {"paths": paths, "collection": collection, "base_url": base_url, "private": private}
+    app.send_task(names.INGEST, kwargs=kwargs | {"run_id": run_id})
 
 
 def sync(app: Celery, source: dict[str, Any], *, run_id: str) -> None:

@@ -19,7 +19,8 @@ knows no platform), and `Records.take_delivery` lets one of them post, never two
 
 The same pass tells each question that waits behind others how many are ahead of it (a message
 in its thread, edited as the line moves; `names.place_in_line`), so a burst of questions is not
-met with silence.
+met with silence; and finds the docs syncs whose worker died mid-way (their row stopped beating:
+see `knowledge.records.syncs`), marks them failed, and sends them again for when a worker is back.
 """
 
 from __future__ import annotations
@@ -33,12 +34,16 @@ from celery import shared_task
 
 from knowledge.decline import sorry_text
 from knowledge.models import Answer, ModelInfo
-from knowledge.records.store import DRAFTING, Reply, Waiting
+from knowledge.records.store import DRAFTING, Records, Reply, Waiting
+from knowledge.records.syncs import SyncLog
 from workers import names
 from workers.records import records, settings
+from workers.settings import WorkerSettings
 
 logger = logging.getLogger(__name__)
 Step = Literal["wait", "resend", "apologise"]
+#: A sync whose worker died this many times is not sent again: something in it kills the worker.
+MAX_SYNC_ATTEMPTS = 3
 
 
 def next_step(waiting: Waiting, now: datetime, *, deadline_s: float, resend_after_s: float) -> Step:
@@ -83,6 +88,7 @@ def sweep() -> dict[str, int]:
     config, store = settings(), records()
     now = datetime.now(UTC)
     done = {"resent": 0, "apologised": 0, "told_place": 0}
+    done["syncs_resent"] = _resend_stalled_syncs(config, store, now)
     line = store.waiting(limit=500)
     places = places_in_line(line)
     for waiting in line:
@@ -118,6 +124,32 @@ def sweep() -> dict[str, int]:
         store.swept(key)
         done["apologised" if step == "apologise" else "resent"] += 1
     return done
+
+
+def _resend_stalled_syncs(config: WorkerSettings, store: Records, now: datetime) -> int:
+    """Mark each sync whose worker stopped beating as failed, and send it again (as a new run,
+    up to `MAX_SYNC_ATTEMPTS`), so it runs once a worker is back."""
+    log = SyncLog(store)
+    cutoff = now - timedelta(seconds=config.sync_stalled_s)
+    resent = 0
+    for stalled in log.stalled(cutoff):
+        request = stalled.request or {}
+        kwargs = dict(request.get("kwargs") or {})
+        attempt = int(kwargs.get("attempt", 0)) + 1
+        run_id = f"{stalled.id.split('~', 1)[0]}~{attempt}"
+        again = bool(request.get("task")) and attempt < MAX_SYNC_ATTEMPTS
+        why = (f"the worker stopped during the sync (no word from it for "
+               f"{config.sync_stalled_s} s); " + (f"sent again as run {run_id}" if again
+               else f"not sent again (it stopped the worker {attempt} times)"))  # fmt: skip
+        if not log.abandon(stalled.id, cutoff, why):
+            continue  # its worker spoke meanwhile, or another sweeper took it
+        logger.warning("Sync %s of %s: %s", stalled.id, stalled.source, why)
+        if again:
+            log.queued(run_id, stalled.source)
+            sweep.app.send_task(str(request["task"]),
+                                kwargs=kwargs | {"attempt": attempt, "run_id": run_id})  # fmt: skip
+            resent += 1
+    return resent
 
 
 def _tell_place(waiting: Waiting, reply: Reply, ahead: int, *, expires_s: float) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,6 +16,7 @@ from celery.signals import task_revoked
 from sqlalchemy.exc import OperationalError
 
 from knowledge.answer import write
+from knowledge.disk import write_failure
 from knowledge.generate.hosted import GenerationError
 from knowledge.models import Answer, Draft, ModelInfo, Question, SyncReport
 from knowledge.records.syncs import SyncLog
@@ -176,29 +179,42 @@ def ingest(
     paths: list[str],
     collection: str | None = None,
     base_url: str | None = None,
+    private: bool = False,
     run_id: str = "",
+    attempt: int = 0,
 ) -> dict[str, Any]:
     """`supportbot ingest PATHS` through the worker that owns a Milvus Lite index, reported in
     the records' syncs as it goes."""
 
     def work(progress: SyncProgress) -> SyncReport:
         return ingest_paths(current().kb, [Path(p) for p in paths], collection=collection,
-                            base_url=base_url, progress=ingesting(progress))  # fmt: skip
+                            base_url=base_url, private=private,
+                            progress=ingesting(progress))  # fmt: skip
 
-    return _followed(run_id or self.request.id, INGEST_SOURCE, work).model_dump(mode="json")
+    again = {"paths": paths, "collection": collection, "base_url": base_url, "private": private}
+    request = {"task": names.INGEST, "kwargs": again | {"attempt": attempt}}
+    return _followed(run_id or self.request.id, INGEST_SOURCE, work, request).model_dump(
+        mode="json"
+    )
 
 
 @shared_task(bind=True, name=names.SYNC, acks_late=False)
-def sync(self: Task, *, source: dict[str, Any], run_id: str = "") -> dict[str, Any]:
+def sync(
+    self: Task, *, source: dict[str, Any], run_id: str = "", attempt: int = 0
+) -> dict[str, Any]:
     """Sync one docs source (sent by beat on its schedule, or by `supportbot ingest URL`).
 
     Acknowledged when it starts, not when it ends: a sync can outlast the broker's redelivery
-    timeout, and one cut short by a dead worker is simply run again at the next interval."""
+    timeout. One cut short by a dead worker is sent again by the sweeper (see `records.syncs`)."""
     chosen = Source.model_validate(source)
     run_id = run_id or self.request.id
     previous = _quietly(lambda: _sync_log().previous(chosen.name, run_id))
+    request = {"task": names.SYNC, "kwargs": {"source": source, "attempt": attempt}}
     report = _followed(
-        run_id, chosen.name, lambda progress: run_sync(current().kb, chosen, progress=progress)
+        run_id,
+        chosen.name,
+        lambda progress: run_sync(current().kb, chosen, progress=progress),
+        request,
     )
     if chosen.notify_channel and worth_telling(report, previous.error if previous else ""):
         _tell(self, chosen.notify_channel, report)
@@ -213,12 +229,44 @@ def _tell(task: Task, where: tuple[str, str], report: SyncReport) -> None:
         logger.exception("Could not send the notice of %s's sync to %s", report.source, where[0])
 
 
-def _followed(run_id: str, source: str, work: Callable[[SyncProgress], SyncReport]) -> SyncReport:
-    """Run `work`, keeping its row in the records' syncs up to date for whoever follows it.
+def _followed(
+    run_id: str,
+    source: str,
+    work: Callable[[SyncProgress], SyncReport],
+    request: dict[str, Any],
+) -> SyncReport:
+    """Run `work`, keeping its row in the records' syncs up to date for whoever follows it, and
+    beating while it runs (a row that stops beating belongs to a dead worker).
 
     The records are a courtesy to the follower here: through a records outage the sync still
     runs, and says what it did in the log."""
-    _quietly(lambda: _sync_log().running(run_id, source))
+    _quietly(lambda: _sync_log().running(run_id, source, request))
+    with _beating(run_id):
+        return _run_followed(run_id, source, work)
+
+
+@contextmanager
+def _beating(run_id: str) -> Iterator[None]:
+    """A thread that touches the sync's row a few times per `SUPPORTBOT_SYNC_STALLED_S`."""
+    every_s = max(1.0, settings().sync_stalled_s / 6)
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every_s):
+            _quietly(lambda: _sync_log().beat(run_id))
+
+    thread = threading.Thread(target=beat, name=f"beat {run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _run_followed(
+    run_id: str, source: str, work: Callable[[SyncProgress], SyncReport]
+) -> SyncReport:
     last = 0.0
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -231,7 +279,7 @@ def _followed(run_id: str, source: str, work: Callable[[SyncProgress], SyncRepor
         report = work(progress)
     except Exception as exc:
         logger.exception("Sync %s of %s failed", run_id, source)
-        why = f"{type(exc).__name__}: {exc}"
+        why = write_failure(exc, settings()) or f"{type(exc).__name__}: {exc}"
         _quietly(lambda: _sync_log().failed(run_id, why))
         raise
     logger.info("Synced %s", report.summary())

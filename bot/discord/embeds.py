@@ -4,17 +4,20 @@ bot hands off."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import discord
 
 from bot.discord.buttons import answer_buttons
+from knowledge.links import plain_title, public_link
 from knowledge.models import Answer, Question
 
 FEEDBACK_HINT = "Was this helpful? React with 👍 or 👎."
 COLOUR = 0x5865F2
 _DESCRIPTION_LIMIT = 4096
 _FIELD_LIMIT = 1024
+_MASKED = re.compile(r"\[([^\[\]\n]*)\]\(\s*<?([^()\s<>]*)>?\s*\)")
 
 
 def usage(prefix: str) -> str:
@@ -25,13 +28,24 @@ def usage(prefix: str) -> str:
 
 
 def link(title: str, url: str) -> str:
-    """A markdown link whose title and url can't end it early; the bare title without a url."""
-    title = title.replace("[", "(").replace("]", ")")
-    return f"[{title}]({url.replace(')', '%29').replace(' ', '%20')})" if url else title
+    """A masked link whose title and url can't end it early or carry markdown; the bare title
+    when the url is no public http(s) link."""
+    shown = discord.utils.escape_markdown(plain_title(title)).replace("[", "(").replace("]", ")")
+    url = public_link(url, escaped=True)
+    return f"[{shown}]({url.replace('(', '%28').replace(')', '%29')})" if url else shown
+
+
+def unmasked(text: str) -> str:
+    """An answer's own `[label](url)` shown as `label (url)`: a reader sees where a link in the
+    text goes (a masked one could say one site and open another); only the sources are links."""
+    return _MASKED.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(2) else m.group(1), text)
 
 
 def answer_embed(answer: Answer, *, votes: bool = True) -> discord.Embed:
-    embed = discord.Embed(description=answer.text[:_DESCRIPTION_LIMIT], colour=COLOUR)
+    text = unmasked(answer.text)
+    if answer.note:  # which part of a long message was answered
+        text = f"*{discord.utils.escape_markdown(unmasked(answer.note))}*\n\n{text}"
+    embed = discord.Embed(description=text[:_DESCRIPTION_LIMIT], colour=COLOUR)
     if answer.citations:
         lines: list[str] = []
         for citation in answer.citations:

@@ -15,7 +15,9 @@ from bot.reactions import correction_text, vote_value
 from knowledge.models import Feedback, Question, Turn
 
 _USER_MENTION = re.compile(r"<@!?\d+>")
-MAX_QUESTION_CHARS = 4000
+#: A whole message (Slack allows 40,000 characters): the answer pipeline finds the question in a
+#: long one (`knowledge.focus`) instead of losing its end.
+MAX_QUESTION_CHARS = 40_000
 THREAD_NAME_CHARS = 90  # Discord allows 100
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from knowledge.links import plain_title, public_link
 from knowledge.models import Answer
 
 FEEDBACK_HINT = "Was this helpful? React with :thumbsup: or :thumbsdown:."
@@ -20,8 +21,11 @@ def escape(text: str) -> str:
 
 
 def link(title: str, url: str) -> str:
-    """A mrkdwn link whose title can't end it early; the bare title when there is no url."""
-    return f"<{url}|{escape(title).replace('|', '/')}>" if url else escape(title)
+    """A mrkdwn link whose title and url can't end it early or carry markup (`<!channel>`); the
+    bare title when the url is no public http(s) link."""
+    shown = escape(plain_title(title)).replace("|", "/")
+    url = public_link(url, escaped=True)
+    return f"<{url.replace('&', '&amp;')}|{shown}>" if url else shown
 
 
 def answer_blocks(answer: Answer, *, votes: bool = True) -> list[dict[str, Any]]:
@@ -32,6 +36,9 @@ def answer_blocks(answer: Answer, *, votes: bool = True) -> list[dict[str, Any]]
             "text": {"type": "mrkdwn", "text": escape(answer.text)[:_SECTION_LIMIT]},
         }
     ]
+    if answer.note:  # which part of a long message was answered
+        blocks.insert(0, {"type": "context", "elements": [
+            {"type": "mrkdwn", "text": f"_{escape(answer.note)[:_SECTION_LIMIT]}_"}]})  # fmt: skip
     if answer.citations:
         links = "\n".join(f"[{c.number}] {link(c.title, c.url)}" for c in answer.citations)
         blocks.append(

@@ -13,7 +13,9 @@ from bot.reactions import correction_text, vote_value
 from knowledge.models import Feedback, Question, Turn
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
-MAX_QUESTION_CHARS = 4000
+#: A whole message (Slack allows 40,000 characters): the answer pipeline finds the question in a
+#: long one (`knowledge.focus`) instead of losing its end.
+MAX_QUESTION_CHARS = 40_000
 
 
 @dataclass(frozen=True)

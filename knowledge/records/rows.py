@@ -31,7 +31,7 @@ def question_of(asked: AskedQuestion) -> Question:
 
 def answer_row(question: Question, answer: Answer) -> StoredAnswer:
     return StoredAnswer(
-        platform=question.platform, text=answer.text,
+        platform=question.platform, text=answer.text, note=answer.note,
         standalone_question=answer.standalone_question,
         citations=[c.model_dump() for c in answer.citations],
         retrieved=[s.model_dump() for s in answer.retrieved],
@@ -45,6 +45,7 @@ def answer_row(question: Question, answer: Answer) -> StoredAnswer:
 def answer_of(row: StoredAnswer) -> Answer:
     return Answer(
         question=row.question.text, standalone_question=row.standalone_question, text=row.text,
+        note=row.note or "",
         citations=[Citation.model_validate(c) for c in row.citations],
         confidence=row.confidence,  # type: ignore[arg-type]
         declined=row.declined, retrieved=[Source.model_validate(s) for s in row.retrieved],

@@ -1,11 +1,16 @@
 """Syncs in the records: asked for by `supportbot ingest` / `sync` or by beat, run and reported by
 the worker that owns the index, read back by the command that waits and by `supportbot sources`.
+
+A running sync's worker touches its row every few seconds (`beat`). A row nobody has touched for
+`SUPPORTBOT_SYNC_STALLED_S` belongs to a worker that died: the sweeper marks it failed
+(`abandon`, once, whoever else looks) and sends its `request` again for when a worker is back.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +35,7 @@ class SyncStatus:
     updated_at: datetime
     report: SyncReport | None
     error: str
+    request: dict[str, Any] | None = None
 
 
 class SyncLog:
@@ -45,9 +51,45 @@ class SyncLog:
             except IntegrityError:
                 session.rollback()
 
-    def running(self, run_id: str, source: str) -> None:
+    def running(self, run_id: str, source: str, request: dict[str, Any] | None = None) -> None:
+        """The sync has started; `request` (the task and its arguments) sends it again if its
+        worker dies."""
         self.queued(run_id, source)
-        self._set(run_id, state="running", stage="", done=0, total=0)
+        self._set(run_id, state="running", stage="", done=0, total=0,
+                  **({"request": request} if request else {}))  # fmt: skip
+
+    def beat(self, run_id: str) -> None:
+        """The worker is still on it (the row of a finished sync is left as it is)."""
+        with self.sessions() as session:
+            session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id, SyncRun.state == "running")
+                .values(updated_at=utcnow())
+            )
+            session.commit()
+
+    def stalled(self, before: datetime) -> list[SyncStatus]:
+        """Running syncs whose worker has said nothing since `before`."""
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(SyncRun)
+                .where(SyncRun.state == "running", SyncRun.updated_at < before)
+                .order_by(SyncRun.requested_at)
+            )
+            return [_status(row) for row in rows]
+
+    def abandon(self, run_id: str, before: datetime, why: str) -> bool:
+        """Mark a stalled sync failed; False when its worker spoke meanwhile, or another sweeper
+        got there first (so only one sends it again)."""
+        with self.sessions() as session:
+            result = session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id, SyncRun.state == "running",
+                       SyncRun.updated_at < before)
+                .values(state="failed", error=why, updated_at=utcnow())
+            )  # fmt: skip
+            session.commit()
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def progress(self, run_id: str, stage: str, done: int, total: int) -> None:
         self._set(run_id, stage=stage, done=done, total=total)
@@ -112,4 +154,5 @@ def _status(row: SyncRun) -> SyncStatus:
         updated_at=utc(row.updated_at),
         report=SyncReport.model_validate(row.report) if row.report else None,
         error=row.error,
+        request=row.request,
     )

@@ -91,6 +91,7 @@ class StoredAnswer(Base):
         String(255), nullable=True, index=True, doc="the thread it was posted in"
     )
     text: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="", doc="told before the answer")
     standalone_question: Mapped[str] = mapped_column(Text, default="")
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     retrieved: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -165,3 +166,6 @@ class SyncRun(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str] = mapped_column(Text, default="")
+    request: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, nullable=True, doc="the task and its arguments, to send it again if its worker dies"
+    )

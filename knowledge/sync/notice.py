@@ -24,12 +24,13 @@ def worth_telling(report: SyncReport, previous_error: str) -> bool:
 def change_notice(report: SyncReport, link: Link, *, limit: int) -> str:
     """The notice, at most `limit` characters, cut between whole links (a cut link is a broken
     one). Removed pages are named, not linked: their links lead nowhere now."""
-    if report.error:
-        text = f"Docs sync of {report.source} failed: {report.error}. The bot keeps answering " \
-               "from the previous version."  # fmt: skip
+    source = link(report.source, "")  # a bare title: escaped for the platform
+    if report.error:  # the error quotes what the site sent: escaped as a title is
+        text = f"Docs sync of {source} failed: {link(report.error, '')}. The bot keeps " \
+               "answering from the previous version."  # fmt: skip
         return text[:limit]
     ingest = report.ingest
-    lines = [f"Docs sync of {report.source}: {ingest.added} added, {ingest.updated} changed, "
+    lines = [f"Docs sync of {source}: {ingest.added} added, {ingest.updated} changed, "
              f"{ingest.deleted} removed."]  # fmt: skip
     kept = len(report.problems) + len(ingest.problems)
     footer = (

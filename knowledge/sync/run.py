@@ -27,11 +27,13 @@ def ingest_paths(
     *,
     collection: str | None,
     base_url: str | None,
+    private: bool = False,
     progress: Progress | None = None,
 ) -> SyncReport:
     """A plain `supportbot ingest PATH…`, reported as a sync of the source `ingest`."""
     report = SyncReport(source=INGEST_SOURCE, kind="folder", started_at=datetime.now(UTC))
-    report.ingest = kb.ingest(paths, collection=collection, base_url=base_url, progress=progress)
+    report.ingest = kb.ingest(paths, collection=collection, base_url=base_url, private=private,
+                              progress=progress)  # fmt: skip
     report.seconds = report.ingest.seconds
     return report
 
@@ -64,9 +66,8 @@ def _sync(kb: KnowledgeBase, source: Source, progress: SyncProgress | None) -> S
     except (SiteSyncError, GitSyncError) as exc:
         report.error = str(exc)
     else:
-        report.ingest = kb.ingest(
-            paths, collection=collection, base_url=base_url, progress=ingesting(progress)
-        )
+        report.ingest = kb.ingest(paths, collection=collection, base_url=base_url,
+                                  private=source.private, progress=ingesting(progress))  # fmt: skip
     report.seconds = time.perf_counter() - started
     return report
 
@@ -81,6 +82,7 @@ def _gather(
     """The folder to ingest, its collection and base URL, once the source's pages are in it."""
     if source.kind == "sitemap":
         with Fetcher(
+            allowed=source.allowed(),
             requests_per_second=source.requests_per_second,
             timeout_s=source.timeout_s,
             max_bytes=int(kb.settings.max_file_mb * 1_000_000),

@@ -1,6 +1,8 @@
 """A website source, mirrored as markdown files from its sitemap.
 
 Each sync reads the sitemap (and the sitemaps it lists), then for each page:
+- leaves it out when it is not on the source's hosts (nor is a child sitemap that isn't): one
+  line per host in the report;
 - skips it without a request when the sitemap's `lastmod` is the one seen last time;
 - else asks for it with the previous ETag / Last-Modified (a 304 costs no body);
 - writes the mirror file only when the page's text changed.
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from knowledge.files import write_whole
 from knowledge.models import FileProblem
+from knowledge.sync.allowed import host_key, shown
 from knowledge.sync.fetch import Fetcher
 from knowledge.sync.pages import mirror_path, page_markdown
 from knowledge.sync.sitemap import Listed, SitemapError, parse_sitemap
@@ -88,6 +91,7 @@ def _read_sitemaps(
     counts once); and the child sitemaps that failed."""
     listed: dict[str, tuple[Listed, str]] = {}
     failed: set[str] = set()
+    refused = _Refused()
     todo, seen = [url], set[str]()
     while todo and len(seen) < _MAX_SITEMAPS:
         current = todo.pop(0)
@@ -98,19 +102,48 @@ def _read_sitemaps(
         try:
             if fetched.status != "changed":
                 raise SitemapError(fetched.reason or "no body")
-            found = parse_sitemap(fetched.body)
+            found = parse_sitemap(fetched.body, max_bytes=fetcher.max_bytes)
         except SitemapError as exc:
             if current == url:
                 raise SiteSyncError(f"the sitemap {url} could not be read: {exc}") from exc
             failed.add(current)
             report.problems.append(FileProblem(path=current, reason=f"sitemap: {exc}"))
             continue
-        todo += found.sitemaps
+        for child in found.sitemaps:
+            if why := fetcher.allowed.url_refusal(child):
+                refused.add(child, why, "sitemap")
+            else:
+                todo.append(child)
         for page in found.pages:
-            listed.setdefault(page.url, (page, current))
+            if why := fetcher.allowed.url_refusal(page.url):
+                refused.add(page.url, why, "page")
+            else:
+                listed.setdefault(page.url, (page, current))
+    report.problems += refused.problems()
     if not listed and not failed:
         raise SiteSyncError(f"the sitemap {url} lists no pages; the index is left as it was")
     return listed, failed
+
+
+class _Refused:
+    """Listed URLs left out, counted per host and reason: a sitemap listing 10,000 pages on an
+    internal host is one line of the report, not 10,000."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str, str], tuple[str, int]] = {}
+
+    def add(self, url: str, why: str, kind: str) -> None:
+        key = host_key(url)
+        where = shown(key) if key else url.split(":", 1)[0]
+        first, count = self._seen.get((where, why, kind), (url, 0))
+        self._seen[(where, why, kind)] = (first, count + 1)
+
+    def problems(self) -> list[FileProblem]:
+        found = []
+        for (_, why, kind), (first, count) in self._seen.items():
+            what = kind if count == 1 else f"{count} {kind}s like it"
+            found.append(FileProblem(path=first, reason=f"{what} not fetched ({why})"))
+        return found
 
 
 def _sync_page(
@@ -142,7 +175,7 @@ def _sync_page(
     digest = hashlib.sha256(fetched.body).hexdigest()
     if not (before and before.sha256 == digest and file.exists()):
         try:
-            text = page_markdown(fetched.body, page.url)
+            text = page_markdown(fetched.body, fetched.url or page.url)
         except ValueError as exc:
             report.problems.append(FileProblem(path=page.url, reason=str(exc)))
             return

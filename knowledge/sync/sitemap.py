@@ -2,17 +2,18 @@
 
 Both kinds of file are read: a `<urlset>` of pages and a `<sitemapindex>` of further sitemaps
 (help centers with many articles split them), gzipped or not. XML is parsed with defusedxml, as
-a sitemap comes from the network.
+a sitemap comes from the network, and a gzipped one is inflated no further than the size limit.
 """
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
+
+from knowledge.sync.inflate import GZIP_MAGIC, BrokenError, TooLargeError, inflate
 
 
 class SitemapError(ValueError):
@@ -33,12 +34,15 @@ class Sitemap:
     sitemaps: list[str] = field(default_factory=list)
 
 
-def parse_sitemap(body: bytes) -> Sitemap:
-    """Pages and child sitemaps of one sitemap file. Raises `SitemapError`."""
-    if body[:2] == b"\x1f\x8b":
+def parse_sitemap(body: bytes, *, max_bytes: int) -> Sitemap:
+    """Pages and child sitemaps of one sitemap file (at most `max_bytes` once inflated).
+    Raises `SitemapError`."""
+    if body[:2] == GZIP_MAGIC:
         try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError) as exc:
+            body = inflate(body, "gzip", max_bytes)
+        except TooLargeError as exc:
+            raise SitemapError(f"a gzip file that {exc}, the size limit") from exc
+        except BrokenError as exc:
             raise SitemapError(f"a broken gzip file: {exc}") from exc
     try:
         root = ElementTree.fromstring(body)

@@ -4,6 +4,7 @@
 sources:
   - name: help-center
     sitemap: https://help.example.com/sitemap.xml
+    hosts: [cdn.example.com]      # other hosts its pages and redirects may be on
     every_minutes: 60
     notify: slack:C0123456789     # told which pages each sync added, changed or removed
   - name: product-docs
@@ -13,6 +14,7 @@ sources:
   - name: handbook
     folder: /srv/handbook
     base_url: https://handbook.example.com
+    private: true                 # answered only in channels that name its collection
 ```
 """
 
@@ -25,6 +27,9 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from knowledge.links import public_link
+from knowledge.sync.allowed import Allowed, listed_host
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _CHANNEL = re.compile(r"^[a-z]+:[A-Za-z0-9_-]+$")
@@ -59,6 +64,21 @@ class Source(BaseModel):
         description="A chat channel told which pages each sync added, changed or removed: "
         "slack:CHANNEL_ID or discord:CHANNEL_ID.",
     )
+    hosts: list[str] = Field(
+        default_factory=list,
+        description="A site's other hosts (name or name:port): where its pages, redirects and "
+        "sitemaps may also be. Anything else a sitemap or a redirect names is not fetched.",
+    )
+    allow_private_network: bool = Field(
+        False,
+        description="A site on a private network (an intranet wiki): its hosts may resolve to "
+        "loopback and private addresses. Link-local (cloud metadata) addresses never.",
+    )
+    private: bool = Field(
+        False,
+        description="Its collection is private: answered only in channels whose policy names "
+        "it, never by default.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -73,6 +93,21 @@ class Source(BaseModel):
         if url and urlsplit(url).scheme not in ("http", "https"):
             raise ValueError("a sitemap is an http(s) URL")
         return url
+
+    @field_validator("base_url")
+    @classmethod
+    def _public_url(cls, url: str) -> str:
+        if url and not public_link(url):
+            raise ValueError("a base URL is an http(s) URL, such as https://docs.example.com")
+        return url
+
+    @field_validator("hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        bad = [h for h in hosts if listed_host(h) is None]
+        if bad:
+            raise ValueError(f"not a host name: {', '.join(bad)} (write docs.example.com[:PORT])")
+        return hosts
 
     @field_validator("notify")
     @classmethod
@@ -105,6 +140,10 @@ class Source(BaseModel):
     @property
     def target_collection(self) -> str:
         return self.collection or self.name
+
+    def allowed(self) -> Allowed:
+        """Where a site source may fetch from (see `knowledge.sync.allowed`)."""
+        return Allowed.site(self.sitemap, self.hosts, private_network=self.allow_private_network)
 
 
 class SourcesFile(BaseModel):
@@ -141,8 +180,11 @@ def is_sitemap_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and parts.path.endswith((".xml", ".xml.gz"))
 
 
-def site_source(url: str, collection: str | None) -> Source:
+def site_source(
+    url: str, collection: str | None, *, private: bool = False, private_network: bool = False
+) -> Source:
     """The source for a one-off `supportbot ingest SITEMAP_URL`: named after the host, so a re-run
     finds its mirror and fetches only what changed."""
     host = urlsplit(url).hostname or "site"
-    return Source(name=host, sitemap=url, collection=collection or "")
+    return Source(name=host, sitemap=url, collection=collection or "", private=private,
+                  allow_private_network=private_network)  # fmt: skip

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import resource
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.conftest import SAMPLE_DOCS
 
 runner = CliRunner()
 
@@ -87,7 +91,36 @@ def test_ask_reads_a_long_question_from_standard_input(tmp_path, env):
         env={**env, "SUPPORTBOT_GENERATOR": "extractive"},
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert '"url": "file://' in result.output and "14 days" in result.output
+    assert "14 days" in result.output
+    assert '"url": ""' in result.output and "file://" not in result.output  # no server paths
+
+
+def test_a_write_the_machine_refuses_is_one_line_and_the_index_keeps_what_it_had(tmp_path, env):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "refunds.md").write_text("# Refunds\nYearly plans are refunded within 14 days.")
+    assert runner.invoke(app, ["ingest", str(docs)], env=env).exit_code == 0
+
+    def small_files() -> None:  # the kernel refuses to grow any file past 100 kB: EFBIG
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    refused = subprocess.run(
+        [str(Path(sys.executable).parent / "supportbot"), "ingest", str(SAMPLE_DOCS)],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
+        preexec_fn=small_files,  # the limit is what the test is about
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"error: the data folder {env['SUPPORTBOT_DATA_DIR']} refused a write: File too large "
+        "(errno 27). Free some space (or fix the folder) and run it again; the index keeps "
+        "what it had."
+    )
+    assert "Traceback" not in refused.stderr + refused.stdout
+    found = runner.invoke(app, ["search", "refund on a yearly plan", "-k", "1"], env=env)
+    assert "[1] Refunds" in found.output
+    again = runner.invoke(app, ["ingest", str(SAMPLE_DOCS)], env=env)  # space again: it heals
+    assert again.exit_code == 0 and "33 added" in again.output
 
 
 def test_a_held_index_file_gets_a_plain_explanation(tmp_path, env):

@@ -3,6 +3,7 @@ services (Redis, PostgreSQL, Milvus Lite) and local stand-ins for Slack's and Di
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.base import KnowledgeBase
+from tests.conftest import make_settings
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.databases import POSTGRES
 from tests.support.discord_api import DiscordStandIn
@@ -37,10 +40,11 @@ def doctor(tmp_path: Path, **env: str) -> tuple[int, dict[str, tuple[str, str]]]
         [SUPPORTBOT, "doctor"], cwd=tmp_path, env={**clean, **env}, capture_output=True,
         text=True, timeout=300, check=False,
     )  # fmt: skip
-    parts = {}
+    parts: dict[str, tuple[str, str]] = {}
     for line in done.stdout.splitlines():
         status, part, detail = line.split(maxsplit=2)
-        parts[part] = (status, detail)
+        repeated = sum(key.split("#")[0] == part for key in parts)
+        parts[f"{part}#{repeated + 1}" if repeated else part] = (status, detail)  # scope, scope#2
     return done.returncode, parts
 
 
@@ -60,7 +64,8 @@ def test_a_working_setup_is_all_ok(tmp_path, stand_ins):
         SUPPORTBOT_DISCORD_API_URL=discord.api_url,
     )
     assert code == 0, parts
-    assert list(parts) == ["slack", "discord", "broker", "records", "index", "model"]
+    assert list(parts) == ["slack", "discord", "scope", "broker", "records", "index", "model"]
+    assert parts["scope"] == ("ok", "other channels and DMs: docs")
     assert {status for status, _ in parts.values()} == {"ok"}
     assert "collection 'supportbot': 1 chunk" in parts["index"][1]
     assert "signed in as" in parts["slack"][1] and "signed in as" in parts["discord"][1]
@@ -104,3 +109,29 @@ def test_auto_notes_that_it_will_quote_when_the_model_cannot_be_had(tmp_path):
     assert status == "note" and "will quote the docs" in detail
     assert code == 1  # only because nothing was ingested
     assert [p for p, (s, _) in parts.items() if s == "FAIL"] == ["index"]
+
+
+def test_each_channels_scope_is_listed_and_a_private_collection_only_where_named(tmp_path):
+    ingest_small_docs(tmp_path / "data")  # collection "docs"
+    (tmp_path / "internal").mkdir()
+    (tmp_path / "internal" / "codes.md").write_text("# Refund codes\nAgents use RF-7731.\n")
+    kb = KnowledgeBase(make_settings(tmp_path / "data"))
+    kb.ingest([tmp_path / "internal"], private=True)
+    kb.close()
+    slack = {"C0STAFF": {"collections": ["internal"]}, "C0OLD": {"collections": ["biling"]}}
+    _, parts = doctor(
+        tmp_path,
+        SUPPORTBOT_DATA_DIR=str(tmp_path / "data"),
+        SUPPORTBOT_GENERATOR="extractive",
+        SUPPORTBOT_SLACK_CHANNELS=json.dumps(slack),
+        SUPPORTBOT_DISCORD_CHANNELS=json.dumps({"42": {"handoff": "<@&7>"}}),
+    )
+    assert [value for key, value in parts.items() if key.startswith("scope")] == [
+        ("ok", "slack C0STAFF: internal (private)"),
+        ("note", "slack C0OLD: biling; no documents in biling (collections: docs, internal)"),
+        ("ok", "discord 42: docs"),  # a policy that names no collection: the default scope
+        ("ok", "other channels and DMs: docs"),
+    ]
+    _, limited = doctor(tmp_path, SUPPORTBOT_DATA_DIR=str(tmp_path / "data"),
+                        SUPPORTBOT_DEFAULT_COLLECTIONS="docs,internal")  # fmt: skip
+    assert limited["scope"] == ("ok", "other channels and DMs: docs, internal (private)")

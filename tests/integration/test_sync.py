@@ -1,5 +1,6 @@
 """Syncing docs sources into a real index: a site by its sitemap on 127.0.0.1, and a local Git
-repository, with pages added, changed, removed and failing between syncs."""
+repository, with pages added, changed, removed and failing between syncs; and a hostile site
+that tries to send the sync to a second server on 127.0.0.1 standing for an internal host."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from git import Actor, Repo
+from pytest_httpserver import HTTPServer
 
 from knowledge.base import KnowledgeBase
 from knowledge.sync.run import sync
 from knowledge.sync.sources import Source
 from tests.conftest import make_settings
-from tests.support.docs_site import DocsSite, article
+from tests.support.docs_site import DocsSite, article, gzip_bomb
 
 pytestmark = pytest.mark.slow
 
@@ -40,6 +42,21 @@ def site(httpserver) -> Iterator[DocsSite]:
 
 
 @pytest.fixture
+def internal() -> Iterator[DocsSite]:
+    """Another host (another port of 127.0.0.1): an admin page nobody should see in chat."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    admin = DocsSite(server)
+    admin.put("/admin/salaries", article(
+        "Salary bands", ("Support", "Support agents earn between 41,000 and 55,000 a year."),
+    ), "2026-11-01")  # fmt: skip
+    yield admin
+    admin.close()
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
 def kb(tmp_path: Path) -> Iterator[KnowledgeBase]:
     knowledge = KnowledgeBase(make_settings(tmp_path / "data", max_file_mb=0.05))
     yield knowledge
@@ -47,7 +64,9 @@ def kb(tmp_path: Path) -> Iterator[KnowledgeBase]:
 
 
 def site_source(docs: DocsSite) -> Source:
-    return Source(name="help", sitemap=docs.sitemap_url, requests_per_second=1000, timeout_s=1)
+    """The site on 127.0.0.1: a private address, which the source must allow."""
+    return Source(name="help", sitemap=docs.sitemap_url, requests_per_second=1000, timeout_s=1,
+                  allow_private_network=True)  # fmt: skip
 
 
 def best(kb: KnowledgeBase, question: str):
@@ -124,6 +143,106 @@ def test_robots_txt_is_honoured(kb, site):
     assert [p.reason for p in report.problems] == ["robots.txt disallows it"]
     assert site.requests["/hc/articles/export"] == 0
     assert report.ingest.added == 2
+
+
+def salaries_found(kb: KnowledgeBase) -> bool:
+    return any("41,000" in s.text for s in kb.search("support agent salary bands", top_k=10))
+
+
+def test_pages_and_sitemaps_a_sitemap_lists_on_other_hosts_are_never_fetched(kb, site, internal):
+    site.listed_elsewhere = [
+        internal.url("/admin/salaries"),
+        internal.url("/admin/other"),
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",  # cloud metadata
+    ]
+    site.child_sitemaps = [internal.sitemap_url]  # a sitemap index naming the internal sitemap
+    report = sync(kb, site_source(site))
+
+    assert report.error == "" and report.ingest.added == 3  # the site's own pages
+    assert sum(internal.requests.values()) == 0  # not one request reached the other host
+    host = internal.url("/").split("//")[1].rstrip("/")
+    why = {p.path: p.reason for p in report.problems}
+    assert why == {
+        internal.url("/admin/salaries"):
+            f"2 pages like it not fetched (on {host}, not one of the source's hosts (sources.yml: "
+            "`hosts:`))",
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/":
+            "page not fetched (on 169.254.169.254, not one of the source's hosts (sources.yml: "
+            "`hosts:`))",
+        internal.sitemap_url:
+            f"sitemap not fetched (on {host}, not one of the source's hosts (sources.yml: "
+            "`hosts:`))",
+    }  # fmt: skip
+    assert not salaries_found(kb)
+
+
+def test_a_redirect_is_checked_at_every_hop_and_the_page_cited_where_it_landed(kb, site, internal):
+    site.redirects["/hc/articles/salaries"] = internal.url("/admin/salaries")  # another host
+    site.redirects["/hc/old-export"] = site.url("/hc/articles/moved-export")  # same host: fine
+    site.put("/hc/articles/moved-export", article(
+        "Export to PDF", ("Print a board", "Choose Board, then Print, then Save as PDF."),
+    ), "2026-11-01")  # fmt: skip
+    site.unlisted.add("/hc/articles/moved-export")
+    site.redirects["/hc/articles/staff"] = internal.url("/admin/salaries")
+    listed_host = internal.url("/").split("//")[1].rstrip("/")
+    internal.robots = "User-agent: *\nDisallow: /\n"  # a host the source lists, closed to robots
+    source = site_source(site).model_copy(update={"hosts": [listed_host]})
+    del site.redirects["/hc/articles/salaries"]
+
+    report = sync(kb, source)
+
+    why = {urlsplit(p.path).path: p.reason for p in report.problems}
+    assert why["/hc/articles/staff"] == (
+        f"redirected to {internal.url('/admin/salaries')}: robots.txt disallows it"
+    )
+    assert internal.requests["/admin/salaries"] == 0 and internal.requests["/robots.txt"] == 1
+    pdf = best(kb, "how do I save a board as a PDF")
+    assert pdf.url.startswith(site.url("/hc/articles/moved-export"))  # where the text lives
+
+    site.redirects["/hc/articles/salaries"] = internal.url("/admin/salaries")
+    again = sync(kb, site_source(site))  # the other host not listed this time
+    why = {urlsplit(p.path).path: p.reason for p in again.problems}
+    assert why["/hc/articles/salaries"] == (
+        f"redirected to {internal.url('/admin/salaries')}: on {listed_host}, not one of the "
+        "source's hosts (sources.yml: `hosts:`)"
+    )
+    assert internal.requests["/admin/salaries"] == 0
+    assert not salaries_found(kb)
+
+
+def test_a_gzip_bomb_is_abandoned_at_the_size_limit(kb, site):
+    site.raw["/sitemap.xml.gz"] = (gzip_bomb(30), {"Content-Type": "application/x-gzip"})
+    bombed = Source(name="bombed", sitemap=site.url("/sitemap.xml.gz"), timeout_s=5,
+                    allow_private_network=True)  # fmt: skip
+    report = sync(kb, bombed)
+    assert report.error == (
+        f"the sitemap {site.url('/sitemap.xml.gz')} could not be read: a gzip file that inflates "
+        "to more than 0.05 MB, the size limit"
+    )
+    site.raw["/hc/articles/encoded"] = (
+        gzip_bomb(30),
+        {"Content-Type": "text/html", "Content-Encoding": "gzip"},
+    )
+    site.put("/hc/articles/encoded", "listed", "2026-11-01")  # listed; served from `raw`
+    report = sync(kb, site_source(site))
+    why = {urlsplit(p.path).path: p.reason for p in report.problems}
+    assert why["/hc/articles/encoded"] == "over the 0.05 MB limit once decompressed"
+    assert report.ingest.added == 3
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_site_on_a_private_address_is_refused_unless_its_source_allows_it(kb, site, host):
+    sitemap = f"http://{host}:{site.server.port}/sitemap.xml"
+    refused = sync(kb, Source(name="intranet", sitemap=sitemap, timeout_s=5))
+    assert refused.error == (
+        f"the sitemap {sitemap} could not be read: not connecting to {host}: 127.0.0.1 is a "
+        "loopback address; a source reaches one only with allow_private_network: true"
+    )
+    assert sum(site.requests.values()) == 0  # checked where the connection is made: none made
+    pages_on = f"localhost:{site.server.port}"  # the site's own links name it so
+    allowed = sync(kb, Source(name="intranet", sitemap=sitemap, timeout_s=5, hosts=[pages_on],
+                              allow_private_network=True))  # fmt: skip
+    assert allowed.error == "" and allowed.ingest.added == 3
 
 
 def commit(repo: Repo, files: dict[str, str | None], message: str) -> None:

@@ -4,6 +4,7 @@ schedule, so an edit at the source reaches the answers."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -57,7 +58,8 @@ def test_ingest_of_a_site_is_handed_to_the_worker_which_answers_meanwhile(
              "URL of the identity provider on the Security page.")), "2026-11-01")  # fmt: skip
     site.hanging.add("/hc/slow")  # holds the sync in the worker until the test lets it go
     records = Records(settings_from(WorkerSettings, env).resolved_records_url)
-    cli = subprocess.Popen([*CLI, "ingest", site.sitemap_url], env=env, cwd=tmp_path,
+    cli = subprocess.Popen([*CLI, "ingest", site.sitemap_url, "--private-network"], env=env,
+                           cwd=tmp_path,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     try:
         wait_until(lambda: site.requests["/hc/slow"], "the worker's sync to reach the slow page")
@@ -117,3 +119,50 @@ def test_beat_syncs_a_source_and_an_edit_reaches_the_answers(env, worker, tmp_pa
         beat.stop()
     report = log.latest()["handbook"].report
     assert report is not None and report.ingest.problems == []
+
+
+def test_a_sync_whose_worker_dies_is_marked_failed_told_and_sent_again_once_a_worker_is_back(
+    env, httpserver, tmp_path
+):
+    env = env | {"SUPPORTBOT_SYNC_STALLED_S": "5", "SUPPORTBOT_SWEEP_EVERY_S": "1"}
+    site = DocsSite(httpserver)
+    for n in range(6):
+        site.put(f"/hc/page-{n}", article(f"Page {n}", ("Body", f"Setting number {n} is on.")),
+                 "2026-11-01")  # fmt: skip
+    site.hanging.add("/hc/page-3")  # the worker is mid-sync when it dies
+    records = Records(settings_from(WorkerSettings, env).resolved_records_url)
+    log = SyncLog(records)
+    first = Worker(env, tmp_path / "worker.log")
+    first.wait_ready()
+    cli = subprocess.Popen([*CLI, "ingest", site.sitemap_url, "--private-network"], env=env,
+                           cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)  # fmt: skip
+    beat = Beat(env, tmp_path / "beat.log")
+    sweeper = Worker(env, tmp_path / "delivery.log", app="bot.worker", queue="delivery,feedback")
+    try:
+        wait_until(lambda: site.requests["/hc/page-3"], "the sync to reach the page that hangs")
+        first.kill()
+        output, _ = cli.communicate(timeout=120)  # the follower says so within the minute
+        assert cli.returncode == 1
+        assert re.search(r"the worker has said nothing for \d+ s: it stopped during the job|"
+                         r"the worker stopped during the sync", output), output  # fmt: skip
+        (run,) = [s for s in log.latest().values()]
+        dead = wait_until(lambda: (s := log.status(run.id.split("~")[0])) and s.state == "failed"
+                          and s, "the sweeper to mark the dead sync failed")  # fmt: skip
+        assert dead.error.startswith("the worker stopped during the sync (no word from it for 5 s)")
+        again = dead.error.rsplit("sent again as run ", 1)[1]
+        assert log.status(again).state == "queued"  # waiting for a worker
+        site.hanging.clear()
+        site.close()
+        second = Worker(env, tmp_path / "worker-again.log")
+        try:
+            done = wait_until(lambda: (s := log.status(again)) and s.state == "done" and s,
+                              "the sync sent again to run on the new worker")  # fmt: skip
+            assert done.report is not None and done.report.ingest.added == 6
+        finally:
+            second.stop()
+    finally:
+        cli.kill()
+        beat.stop()
+        sweeper.stop()
+        first.stop()

@@ -12,13 +12,16 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
 from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
 from tests.support.observe import wait_until
+
+if TYPE_CHECKING:
+    from waitress.server import BaseWSGIServer
 
 BOT_USER = "U0BOT"
 PAYLOADS = Path(__file__).parents[1] / "unit" / "slack" / "payloads"
@@ -228,3 +231,39 @@ class SocketModeStandIn:
         if self._loop and self._runner:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
             self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+def http_env(api_url: str, secret: str) -> dict[str, str]:
+    """The Slack adapter's settings in HTTP Events mode, its Web API the stand-in at `api_url`."""
+    return {
+        "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SUPPORTBOT_SLACK_SIGNING_SECRET": secret,
+        "SUPPORTBOT_SLACK_MODE": "http",
+        "SUPPORTBOT_SLACK_API_URL": api_url,
+    }
+
+
+@dataclass
+class Served:
+    """The real Bolt app served over HTTP (waitress) on 127.0.0.1, in this process."""
+
+    server: BaseWSGIServer
+    url: str
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def serve_bolt(env: dict[str, str], **options: Any) -> Served:
+    """The adapter an `env` configures, answering Events API requests on a free port, enqueuing
+    on that env's broker and claiming in its records (`options`: `make_http_server`'s)."""
+    from bot.slack.app import create_app, make_http_server
+    from bot.slack.settings import SlackSettings
+    from knowledge.records.store import Records
+    from tests.support.processes import client_app, settings_from
+
+    settings = settings_from(SlackSettings, env)
+    app = create_app(settings, client_app(env), Records(settings.resolved_records_url))
+    server = make_http_server(app, settings, "127.0.0.1", 0, **options)
+    threading.Thread(target=server.run, daemon=True).start()
+    return Served(server, f"http://127.0.0.1:{server.effective_port}/slack/events")

@@ -116,3 +116,13 @@ def test_sentence_vectors_are_given_for_the_chunks_that_have_them():
     chunks = [Chunk("c0", "p", "a"), Chunk("c1", "p", "b")]
     kept = ChunkTable(chunks, np.eye(2), analyzer="english", sentence_vectors={"c1": "AAEC"})
     assert kept.sentence_vectors(["c0", "c1", "c9"]) == {"c1": "AAEC"}
+
+
+def test_a_private_chunk_makes_its_collection_private_and_an_empty_scope_finds_nothing():
+    chunks = [Chunk("c0", "p0", "refund codes", collection="internal", private=True),
+              Chunk("c1", "p1", "refunds policy", collection="internal"),
+              Chunk("c2", "p2", "refunds policy", collection="billing")]  # fmt: skip
+    found = ChunkTable(chunks, np.array([unit(1, 0), unit(1, 0), unit(1, 0)]), analyzer="english")
+    assert found.collections() == {"billing": False, "internal": True}
+    assert found.dense(unit(1, 0), 3, []) == []
+    assert [c.chunk_id for _, c in found.dense(unit(1, 0), 3, ["billing"])] == ["c2"]

@@ -52,3 +52,19 @@ def test_a_failure_is_told_once_not_at_every_interval():
     assert not worth_telling(failed, previous_error=failed.error)
     assert worth_telling(report(page("changed", 1)), previous_error=failed.error)
     assert not worth_telling(report(), previous_error="")
+
+
+def test_what_a_site_wrote_is_escaped_for_the_platform():
+    failed = report(error="the sitemap could not be read: not a sitemap (<!channel> <@U1>)")
+    assert "<!channel>" not in change_notice(failed, slack_link, limit=3000)
+    assert "&lt;!channel&gt;" in change_notice(failed, slack_link, limit=3000)
+    forged = page("added", 1, "Reset\n<!here> now")
+    forged.url = "https://help.example.com/1> <!channel> <https://evil.example/login"
+    notice = change_notice(report(forged), slack_link, limit=3000)
+    assert notice.splitlines()[1] == (
+        "Added: <https://help.example.com/1%3E%20%3C!channel%3E%20%3Chttps://evil.example/login"
+        "|Reset &lt;!here&gt; now>"
+    )
+    on_discord = change_notice(report(forged), discord_link, limit=3000)
+    assert on_discord.splitlines()[1].startswith("Added: [Reset <!here> now](https://help.")
+    assert " " not in on_discord.splitlines()[1].split("](")[1]

@@ -11,6 +11,8 @@ from knowledge.sync.sitemap import SitemapError, parse_sitemap
 from knowledge.sync.sources import SourceError, is_sitemap_url, load_sources, site_source
 from tests.support.docs_site import article
 
+LIMIT = 1_000_000
+
 URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
   <url><loc> https://help.example.com/a </loc><lastmod>2026-11-01</lastmod></url>
@@ -20,19 +22,19 @@ URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_a_urlset_lists_pages_with_their_lastmod():
-    found = parse_sitemap(URLSET)
+    found = parse_sitemap(URLSET, max_bytes=LIMIT)
     assert [(p.url, p.lastmod) for p in found.pages] == [
         ("https://help.example.com/a", "2026-11-01"),
         ("https://help.example.com/b", ""),
     ]
     assert found.sitemaps == []
-    assert parse_sitemap(gzip.compress(URLSET)).pages == found.pages
+    assert parse_sitemap(gzip.compress(URLSET), max_bytes=LIMIT).pages == found.pages
 
 
 def test_a_sitemap_index_lists_sitemaps():
     index = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
              b"<sitemap><loc>https://h/s1.xml</loc></sitemap></sitemapindex>")  # fmt: skip
-    assert parse_sitemap(index).sitemaps == ["https://h/s1.xml"]
+    assert parse_sitemap(index, max_bytes=LIMIT).sitemaps == ["https://h/s1.xml"]
 
 
 @pytest.mark.parametrize(
@@ -46,7 +48,7 @@ def test_a_sitemap_index_lists_sitemaps():
 )
 def test_what_is_not_a_sitemap_says_why(body, why):
     with pytest.raises(SitemapError, match=why):
-        parse_sitemap(body)
+        parse_sitemap(body, max_bytes=LIMIT)
 
 
 @pytest.mark.parametrize(
@@ -112,6 +114,8 @@ def test_sources_file(tmp_path):
         ("{name: '../etc', folder: x}", "sources.0.name"),
         ("{name: a, folder: x, every_minutes: 0}", "every_minutes"),
         ("{name: a, folder: x, notify: '#docs'}", "PLATFORM:CHANNEL_ID"),
+        ("{name: a, folder: x, base_url: 'docs.example.com'}", "a base URL is an http"),
+        ("{name: a, sitemap: 'https://h/s.xml', hosts: ['a b']}", "not a host name: a b"),
     ],
 )
 def test_a_wrong_source_is_named(tmp_path, entry, why):

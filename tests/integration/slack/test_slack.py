@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +15,6 @@ from typing import Any
 import pytest
 import redis
 
-from bot.slack.app import create_app, make_http_server
 from bot.slack.settings import SlackSettings
 from knowledge.records.store import Records
 from knowledge.records.syncs import SyncLog
@@ -24,7 +22,7 @@ from tests.integration.test_worker import ingest_small_docs
 from tests.support.answers import wait_stored
 from tests.support.observe import wait_idle, wait_until, watching
 from tests.support.processes import client_app, settings_from, start_answering
-from tests.support.slack_api import SlackStandIn, app_mention, post_event
+from tests.support.slack_api import SlackStandIn, app_mention, http_env, post_event, serve_bolt
 
 SECRET = "test-signing-secret"  # noqa: S105 - the stand-in's, not a real one
 REDIS = "redis://127.0.0.1:6379/12"
@@ -60,10 +58,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         "SUPPORTBOT_DATA_DIR": str(data_dir),
         "SUPPORTBOT_GENERATOR": "extractive",
         "SUPPORTBOT_BROKER_URL": REDIS,
-        "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SUPPORTBOT_SLACK_SIGNING_SECRET": SECRET,
-        "SUPPORTBOT_SLACK_MODE": "http",
-        "SUPPORTBOT_SLACK_API_URL": slack.url,
+        **http_env(slack.url, SECRET),
         "C_FORCE_ROOT": "1",
     }
     knowledge, delivery = start_answering(env, root)
@@ -71,13 +66,9 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     try:
         knowledge.wait_ready()
         delivery.wait_ready()
-        settings = settings_from(SlackSettings, env)
-        app = create_app(settings, client_app(env), Records(settings.resolved_records_url))
-        server = make_http_server(app, settings, "127.0.0.1", 0, idle_timeout_s=IDLE_S)
-        threading.Thread(target=server.run, daemon=True).start()
-        feedback = Records(settings.resolved_records_url)
-        url = f"http://127.0.0.1:{server.effective_port}/slack/events"
-        yield Bot(url, slack, feedback, env)
+        server = serve_bolt(env, idle_timeout_s=IDLE_S)
+        feedback = Records(settings_from(SlackSettings, env).resolved_records_url)
+        yield Bot(server.url, slack, feedback, env)
     finally:
         if server:
             server.close()
@@ -159,15 +150,11 @@ def test_idle_connections_neither_starve_the_server_nor_stay_open(bot):
 
 def test_when_the_queue_is_down_the_asker_is_told_and_the_claim_given_back(bot):
     down = {**bot.env, "SUPPORTBOT_BROKER_URL": "redis://127.0.0.1:1/0"}  # nothing listens
-    settings = settings_from(SlackSettings, down)
-    records = Records(settings.resolved_records_url)
-    server = make_http_server(create_app(settings, client_app(down), records), settings,
-                              "127.0.0.1", 0)  # fmt: skip
-    threading.Thread(target=server.run, daemon=True).start()
+    records = Records(settings_from(SlackSettings, down).resolved_records_url)
+    server = serve_bolt(down)
     try:
-        url = f"http://127.0.0.1:{server.effective_port}/slack/events"
         payload = app_mention("EvDown", "refund?", "1700000011.1")
-        assert post_event(url, payload, secret=SECRET, timeout=30)[0] == 200
+        assert post_event(server.url, payload, secret=SECRET, timeout=30)[0] == 200
         (told,) = bot.slack.wait_posts("1700000011.1")
         assert "can't take questions right now" in told.args["text"]
         assert records.state("slack:T0001:EvDown") is None  # a later try is taken
@@ -286,16 +273,10 @@ def test_a_vote_given_while_the_queue_is_down_is_recorded_all_the_same(bot):
     assert bot.send(app_mention("EvQ", "how long do refunds take?", "1700000013.1"))[0] == 200
     _, ts = stored(bot, "EvQ").message_ref.split("/")
     down = {**bot.env, "SUPPORTBOT_BROKER_URL": "redis://127.0.0.1:1/0"}  # nothing listens
-    settings = settings_from(SlackSettings, down)
-    server = make_http_server(
-        create_app(settings, client_app(down), Records(settings.resolved_records_url)),
-        settings, "127.0.0.1", 0,
-    )  # fmt: skip
-    threading.Thread(target=server.run, daemon=True).start()
+    server = serve_bolt(down)
     try:
-        url = f"http://127.0.0.1:{server.effective_port}/slack/events"
         vote = reaction("reaction_added", "EvQ1", ts, "+1", on=ts, by="U0VOTER")
-        assert post_event(url, vote, secret=SECRET, timeout=30)[0] == 200
+        assert post_event(server.url, vote, secret=SECRET, timeout=30)[0] == 200
         answer = stored(bot, "EvQ", lambda a: len(a.votes) == 1)
         assert [(v.user, v.value) for v in answer.votes] == [("U0VOTER", 1)]
     finally:

@@ -70,7 +70,7 @@ def test_an_answer_becomes_an_embed_with_working_numbered_links_and_no_pings():
     (embed,) = body["embeds"]
     assert embed["description"] == "Yearly plans are refunded within 14 days [1]."
     assert embed["fields"] == [
-        {"name": "Sources", "value": "[1] [Refunds (yearly)](https://h/refund%20(1%29#a)",
+        {"name": "Sources", "value": "[1] [Refunds (yearly)](https://h/refund%20%281%29#a)",
          "inline": False}
     ]  # fmt: skip
     assert embed["footer"]["text"] == "Was this helpful? React with 👍 or 👎."
