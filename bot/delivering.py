@@ -5,7 +5,11 @@ how to post and which errors are permanent; this says everything else:
 
 - `Records.take_delivery` lets one delivery post in the thread (the chain's, or the sweeper's
   resend or apology), and lets a retry of that same delivery go on, but not a second copy of it
-  while the first is posting (`pause_delivery` ends a failed post before its retry);
+  while the first is posting (`pause_delivery` ends a failed post before its retry). A post can
+  be held inside a platform client's own retries for longer than the broker's visibility timeout
+  or the sweeper's patience (discord.py retries a 5xx for ~25 s, then our retry follows): while
+  it is, a thread renews its lease (`hold_delivery`), so neither a redelivered copy nor the
+  sweeper's resend posts a second time;
 - a platform outage is retried for SUPPORTBOT_DELIVERY_RETRY_FOR_S (`workers.retrying`), a
   permanent refusal (no access, channel gone) ends it, noted as undeliverable;
 - a records outage after the post is retried for SUPPORTBOT_RECORDS_RETRY_FOR_S with the post
@@ -27,8 +31,9 @@ from typing import Any
 from celery import Task
 from sqlalchemy.exc import OperationalError
 
-from knowledge.records.store import DRAFTING, Posted
-from workers.records import records
+from knowledge.records.store import DRAFTING, POSTING_RENEW, Posted
+from workers.heartbeat import beating
+from workers.records import records, settings
 from workers.retrying import retry_later, through_records_outage
 
 logger = logging.getLogger(__name__)
@@ -64,7 +69,9 @@ def deliver_once(
                         "not posting again", key)  # fmt: skip
             return None
         try:
-            done = post()
+            every_s = min(POSTING_RENEW.total_seconds(), settings().resend_after_s / 3)
+            with beating(every_s, lambda: _hold(key, delivery_id), name=f"posting {key}"):
+                done = post()
         except Exception as exc:
             reason = permanent(exc)
             if reason is None:
@@ -86,6 +93,13 @@ def deliver_once(
         what = f"The records did not take the post of {key}"
         raise through_records_outage(task, exc, what, kwargs) from exc
     return done
+
+
+def _hold(key: str, delivery_id: str) -> None:
+    try:
+        records().hold_delivery(key, delivery_id)
+    except OperationalError:  # the records are down: the lease may lapse
+        logger.warning("Could not renew the post of %s: the records are unreachable", key)
 
 
 def _pause(key: str, delivery_id: str) -> None:

@@ -17,6 +17,7 @@ from celery.signals import setup_logging
 
 from knowledge import logs
 from workers import names
+from workers.redis_transport import TRANSPORT
 from workers.settings import WorkerSettings
 
 
@@ -55,6 +56,8 @@ def create_app(settings: WorkerSettings) -> Celery:
         beat_schedule_filename=str((settings.data_dir / "beat-schedule").resolve()),
         worker_hijack_root_logger=False,
     )
+    if settings.resolved_broker_url.startswith("redis://"):
+        app.conf.broker_transport = TRANSPORT  # a worker that outlives a Redis drop
     if settings.resolved_broker_url.startswith(("redis", "rediss")):
         app.conf.broker_transport_options = {
             "visibility_timeout": settings.visibility_timeout_s,

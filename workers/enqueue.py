@@ -44,18 +44,26 @@ def ask(
             return None
     except OperationalError as exc:
         raise QueueUnavailableError(f"the records did not take question {question.key}") from exc
-    answer = app.signature(
-        names.ANSWER,
-        kwargs={"question": question.model_dump(mode="json")},
-        options={"expires": expires_s},
-    )
     try:
-        if then is not None:
-            return (answer | then.set(expires=expires_s)).apply_async()
-        return answer.apply_async()
+        return send_answer(app, question, expires_s=expires_s, then=then)
     except Exception as exc:
         records.release(question.key)
         raise QueueUnavailableError(f"the broker did not take question {question.key}") from exc
+
+
+def send_answer(
+    app: Celery, question: Question, *, expires_s: float, then: Signature | None
+) -> AsyncResult:
+    """The question's `answer` task (its id: `names.answer_id`), chained to its delivery. Sent
+    by `ask`, and again by the sweeper for a question whose task the broker lost."""
+    answer = app.signature(
+        names.ANSWER,
+        kwargs={"question": question.model_dump(mode="json")},
+        options={"expires": expires_s, "task_id": names.answer_id(question.key)},
+    )
+    if then is not None:
+        return (answer | then.set(expires=expires_s)).apply_async()
+    return answer.apply_async()
 
 
 def ingest(

@@ -13,10 +13,18 @@ KNOWLEDGE_QUEUE = "knowledge"
 #: Drafts waiting for the model: generation workers (`workers.generation`) scale apart from
 #: the index's owner, which never waits for a model.
 GENERATE_QUEUE = "generate"
+#: Where a question's task can be while it is not answered yet.
+ANSWER_QUEUES = (KNOWLEDGE_QUEUE, GENERATE_QUEUE)
 #: Deliveries to Slack and Discord run in the adapters' own worker, beside their clients.
 DELIVERY_QUEUE = "delivery"
 #: Reactions, corrections and the sweep: quick database work that never waits behind answers.
 FEEDBACK_QUEUE = "feedback"
+
+
+def answer_id(question_key: str) -> str:
+    """The id of a question's `answer` task (and of the `generate` task that replaces it): one
+    per question, so the sweeper can ask the broker whether the question's task still exists."""
+    return f"answer:{question_key}"
 
 
 def notice(platform: str) -> str:

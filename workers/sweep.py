@@ -7,6 +7,9 @@ anywhere: it just stops. The records know every question that is still waiting, 
 pass (`celery beat` sends it every SUPPORTBOT_SWEEP_EVERY_S) catches all of them the same way:
 
 - failed (retries used up, a bug, expired unstarted): apologise in the thread now;
+- claimed, and its task is in no queue and in no worker's hands (Redis lost it, or a worker was
+  killed as it took it: see `workers.broker`): send it again, so it is answered, not apologised
+  for (with a broker that can't be read this way, the deadline below);
 - claimed, with no answer by the answer deadline (expiry + visibility timeout + 1 min: no worker
   can still be on it): noted as failed, then apologise;
 - answered but not posted after SUPPORTBOT_RESEND_AFTER_S: hand the answer to delivery again;
@@ -37,17 +40,27 @@ from knowledge.models import Answer, ModelInfo
 from knowledge.records.store import DRAFTING, Records, Reply, Waiting
 from knowledge.records.syncs import SyncLog
 from workers import names
+from workers.broker import task_ids
+from workers.enqueue import send_answer
 from workers.records import records, settings
 from workers.settings import WorkerSettings
 
 logger = logging.getLogger(__name__)
-Step = Literal["wait", "resend", "apologise"]
+Step = Literal["wait", "resend", "apologise", "requeue"]
 #: A sync whose worker died this many times is not sent again: something in it kills the worker.
 MAX_SYNC_ATTEMPTS = 3
 
 
-def next_step(waiting: Waiting, now: datetime, *, deadline_s: float, resend_after_s: float) -> Step:
-    """What the sweeper does for one waiting question now (a pure decision)."""
+def next_step(
+    waiting: Waiting,
+    now: datetime,
+    *,
+    deadline_s: float,
+    resend_after_s: float,
+    lost: bool = False,
+) -> Step:
+    """What the sweeper does for one waiting question now (a pure decision); `lost`: the broker
+    holds no task for it."""
     if waiting.reply is None:  # asked where no reply can go (the CLI): nothing to post
         return "wait"
     if waiting.swept_at and now - waiting.swept_at < timedelta(seconds=resend_after_s):
@@ -56,6 +69,8 @@ def next_step(waiting: Waiting, now: datetime, *, deadline_s: float, resend_afte
         return "resend" if waiting.answered else "apologise"
     if waiting.state == "claimed" and now - waiting.asked_at > timedelta(seconds=deadline_s):
         return "apologise"
+    if waiting.state == "claimed" and lost:
+        return "requeue"
     idle = now - waiting.updated_at > timedelta(seconds=resend_after_s)
     if waiting.state == "answered" and idle:
         return "resend"
@@ -87,13 +102,20 @@ def sweep() -> dict[str, int]:
     """One pass over the waiting questions."""
     config, store = settings(), records()
     now = datetime.now(UTC)
-    done = {"resent": 0, "apologised": 0, "told_place": 0}
+    done = {"resent": 0, "apologised": 0, "told_place": 0, "requeued": 0}
     done["syncs_resent"] = _resend_stalled_syncs(config, store, now)
     line = store.waiting(limit=500)
     places = places_in_line(line)
+    lost = _lost(line, now, after_s=2 * config.sweep_every_s)
     for waiting in line:
         step = next_step(waiting, now, deadline_s=config.answer_deadline_s,
-                         resend_after_s=config.resend_after_s)  # fmt: skip
+                         resend_after_s=config.resend_after_s,
+                         lost=waiting.question.key in lost)  # fmt: skip
+        if step == "requeue" and waiting.reply is not None:
+            _requeue(waiting, waiting.reply, expires_s=config.task_expiry_s)
+            store.swept(waiting.question.key)
+            done["requeued"] += 1
+            continue
         ahead = places.get(waiting.question.key, 0)
         if step == "wait" and waiting.reply is not None and worth_telling(waiting, ahead):
             _tell_place(waiting, waiting.reply, ahead, expires_s=config.sweep_every_s)
@@ -124,6 +146,25 @@ def sweep() -> dict[str, int]:
         store.swept(key)
         done["apologised" if step == "apologise" else "resent"] += 1
     return done
+
+
+def _lost(line: Sequence[Waiting], now: datetime, *, after_s: float) -> set[str]:
+    """The keys of questions claimed more than `after_s` ago whose task the broker no longer
+    holds (none when it can't tell): a question just claimed may be on its way into a queue."""
+    claimed = [w for w in line if w.state == "claimed" and w.reply is not None
+               and now - w.asked_at > timedelta(seconds=after_s)]  # fmt: skip
+    present = task_ids(sweep.app, names.ANSWER_QUEUES) if claimed else None
+    if present is None:
+        return set()
+    return {w.question.key for w in claimed if names.answer_id(w.question.key) not in present}
+
+
+def _requeue(waiting: Waiting, reply: Reply, *, expires_s: float) -> None:
+    """Send a lost question's task again, chained to its delivery, as the adapter first did."""
+    logger.warning("The task of question %s is gone from the broker (a worker died holding it, "
+                   "or Redis lost it); sending it again", waiting.question.key)  # fmt: skip
+    deliver = sweep.app.signature(reply.task, kwargs=reply.to)
+    send_answer(sweep.app, waiting.question, expires_s=expires_s, then=deliver)
 
 
 def _resend_stalled_syncs(config: WorkerSettings, store: Records, now: datetime) -> int:

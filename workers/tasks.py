@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +24,7 @@ from knowledge.sync.run import SyncProgress, ingest_paths, ingesting
 from knowledge.sync.run import sync as run_sync
 from knowledge.sync.sources import INGEST_SOURCE, Source
 from workers import enqueue, names
+from workers.heartbeat import beating
 from workers.records import records, settings
 from workers.retrying import retry_later, through_records_outage
 from workers.runtime import current, generator
@@ -241,27 +240,9 @@ def _followed(
     The records are a courtesy to the follower here: through a records outage the sync still
     runs, and says what it did in the log."""
     _quietly(lambda: _sync_log().running(run_id, source, request))
-    with _beating(run_id):
-        return _run_followed(run_id, source, work)
-
-
-@contextmanager
-def _beating(run_id: str) -> Iterator[None]:
-    """A thread that touches the sync's row a few times per `SUPPORTBOT_SYNC_STALLED_S`."""
     every_s = max(1.0, settings().sync_stalled_s / 6)
-    stop = threading.Event()
-
-    def beat() -> None:
-        while not stop.wait(every_s):
-            _quietly(lambda: _sync_log().beat(run_id))
-
-    thread = threading.Thread(target=beat, name=f"beat {run_id}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
+    with beating(every_s, lambda: _quietly(lambda: _sync_log().beat(run_id)), name=run_id):
+        return _run_followed(run_id, source, work)
 
 
 def _run_followed(

@@ -10,6 +10,7 @@ interaction) is logged, not retried (`bot.delivering`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -56,6 +57,13 @@ def configure(rest: DiscordRest, *, retry_for_s: float) -> None:
     _rest, _retry_for_s = rest, retry_for_s
 
 
+def nonce(key: str, apology: bool) -> str:
+    """The post's nonce: Discord creates one message per nonce (`enforce_nonce`, for a few
+    minutes), so a post retried after Discord took it but the reply was lost posts nothing new.
+    At most 25 characters; an apology is another message than the answer."""
+    return hashlib.sha256(f"{key}|{'apology' if apology else 'answer'}".encode()).hexdigest()[:25]
+
+
 def transient(exc: Exception) -> bool:
     """A failure an outage explains (5xx, 429, a lost connection), worth trying again later."""
     if isinstance(exc, HTTPException):
@@ -92,7 +100,8 @@ def deliver(
         if isinstance(where, FollowUp):
             sent = rest.call(lambda http: _follow_up(http, where, body))
         else:
-            sent = rest.call(lambda http: _in_thread(http, where, body))
+            once = body | {"nonce": nonce(question.key, apology), "enforce_nonce": True}
+            sent = rest.call(lambda http: _in_thread(http, where, once))
         return Posted(f"{sent['channel_id']}/{sent['id']}", str(sent["channel_id"]))
 
     done = deliver_once(

@@ -32,8 +32,14 @@ class DiscordRest:
         threading.Thread(target=self._loop.run_forever, name="discord-rest", daemon=True).start()
 
     def call(self, work: Callable[[HTTPClient], Awaitable[T]], timeout: float = 300) -> T:
-        """Run `work(http)` on the client's loop and wait for its result (or its error)."""
-        return asyncio.run_coroutine_threadsafe(self._run(work), self._loop).result(timeout)
+        """Run `work(http)` on the client's loop and wait for its result (or its error). One
+        that outlasts `timeout` is cancelled, so it can't post after its caller gave up on it."""
+        running = asyncio.run_coroutine_threadsafe(self._run(work), self._loop)
+        try:
+            return running.result(timeout)
+        except TimeoutError:
+            running.cancel()
+            raise
 
     async def _run(self, work: Callable[[HTTPClient], Awaitable[T]]) -> T:
         async with self._login:

@@ -53,8 +53,10 @@ from knowledge.records.tables import (
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrating = threading.Lock()
 #: A post that began this long ago and never ended died with its worker: its delivery may retry.
-#: Well above the platforms' HTTP timeouts (Slack's client: 30 s).
+#: A live post renews it every `POSTING_RENEW` (a platform client's own retries can hold one
+#: for minutes), so only a dead one lets it pass.
 POSTING_LEASE = timedelta(minutes=2)
+POSTING_RENEW = timedelta(seconds=15)
 #: `ahead` of a question whose answer is being written into its placeholder message (streamed):
 #: the sweeper no longer tells it a place in line.
 DRAFTING = -1
@@ -249,6 +251,19 @@ class Records:
                 )
             ).rowcount  # type: ignore[attr-defined]
         return bool(taken)
+
+    def hold_delivery(self, key: str, delivery_id: str) -> bool:
+        """The delivery is still posting (its platform client may be retrying for minutes):
+        renew its lease, and keep the sweeper from taking the question back as stalled."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            held = session.execute(
+                update(AskedQuestion)
+                .where(AskedQuestion.key == key, AskedQuestion.delivery_id == delivery_id,
+                       AskedQuestion.state == "delivering")
+                .values(posting_since=now, updated_at=now)
+            ).rowcount  # type: ignore[attr-defined]  # fmt: skip
+        return bool(held)
 
     def pause_delivery(self, key: str, delivery_id: str) -> None:
         """The delivery's post failed and it will try again later: its next try may take it."""

@@ -11,18 +11,23 @@ from pathlib import Path
 
 import pytest
 import redis
+from kombu import Connection, Exchange, Producer, Queue
 
+from bot.discord.delivery import TASK as DISCORD_TASK
+from bot.discord.translate import InThread
 from bot.slack.delivery import TASK
-from knowledge.models import Feedback
+from knowledge.models import Feedback, Question
 from knowledge.records.store import Posted, Records, Reply
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.answers import answered, asked
 from tests.support.databases import fresh_postgres, postgres_ready
+from tests.support.discord_api import CHANNEL_ID, GUILD_ID, DiscordStandIn
 from tests.support.observe import log_lines, wait_idle, wait_until
-from tests.support.processes import Worker, client_app
+from tests.support.processes import Beat, Worker, client_app
 from tests.support.proxy import Proxy
 from tests.support.slack_api import SlackStandIn
 from workers import enqueue
+from workers.redis_transport import TRANSPORT
 
 REDIS_DB = 5
 REDIS = f"redis://127.0.0.1:6379/{REDIS_DB}"
@@ -100,8 +105,8 @@ def test_deliveries_in_flight_outlast_a_broker_drop_and_post_once(rig):
     wait_until(lambda: log_lines(rig.delivery.log, "trying again") >= 3, "retrying deliveries")
     rig.broker.cut()
     wait_until(lambda: log_lines(rig.delivery.log, "Connection to broker lost"), "the drop seen")
-    wait_until(lambda: log_lines(rig.delivery.log, "handing the task back") >= 1,
-               "a retry the broker refused")  # fmt: skip
+    # down long enough for the retries in hand to come due and fail to reconnect, twice
+    wait_until(lambda: log_lines(rig.delivery.log, "Cannot connect to") >= 2, "an outage")
     rig.broker.restore()
     rig.slack.outage["chat.postMessage"] = 0
     for ts in threads:
@@ -111,6 +116,29 @@ def test_deliveries_in_flight_outlast_a_broker_drop_and_post_once(rig):
     wait_idle(REDIS)
     assert rig.delivery.process.poll() is None  # the worker lived through it
     assert [len(landed(rig.slack, ts)) for ts in threads] == [1, 1, 1]
+
+
+@pytest.mark.parametrize("transport", ["redis", TRANSPORT])
+def test_a_channel_whose_connection_went_away_leaves_its_messages_for_redis(transport):
+    """What celery 5.7 does when Redis drops: it closes a connection already collected, so the
+    task channel closes with messages in hand and no transport. The stock transport raises an
+    AttributeError there, and the worker exits; ours leaves them in `unacked` for a worker to
+    hand back after the visibility timeout."""
+    redis.Redis.from_url(REDIS).flushdb()
+    with Connection(REDIS, transport=transport) as connection:
+        channel = connection.channel()
+        queue = Queue("probe", Exchange("probe", "direct"), "probe")
+        Producer(channel).publish({"n": 1}, exchange=queue.exchange, routing_key="probe",
+                                  declare=[queue])  # fmt: skip
+        assert channel.basic_get("probe", no_ack=False) is not None  # in hand, unacknowledged
+        channel.connection.client = None  # what collecting the connection did to the transport
+        channel._pool = None  # and to its Redis connections
+        if transport == "redis":
+            with pytest.raises(AttributeError, match="hostname"):
+                channel.close()
+            return
+        channel.close()
+    assert redis.Redis.from_url(REDIS).hlen("unacked") == 1
 
 
 def test_votes_and_a_post_outlast_a_records_outage(rig):
@@ -136,6 +164,47 @@ def test_votes_and_a_post_outlast_a_records_outage(rig):
                timeout=180)  # fmt: skip
     wait_idle(REDIS)
     assert len(landed(rig.slack, ts2)) == 1
+
+
+@pytest.mark.visibility(10)  # Redis hands the held delivery out again after 10 s
+def test_a_post_held_in_discords_own_retries_past_every_clock_is_posted_once(rig, tmp_path):
+    discord = DiscordStandIn().start()
+    env = rig.env | {
+        "SUPPORTBOT_DISCORD_TOKEN": "discord-faults-token",
+        "SUPPORTBOT_DISCORD_API_URL": discord.api_url,
+        "SUPPORTBOT_RESEND_AFTER_S": "10",  # the sweeper takes back a delivery silent for 10 s
+        "SUPPORTBOT_SWEEP_EVERY_S": "1",
+    }
+    rig.delivery.stop()
+    delivery = Worker(env, tmp_path / "discord-delivery.log", app="bot.worker",
+                      queue="delivery,feedback")  # fmt: skip
+    beat = Beat(env, tmp_path / "beat.log")
+    try:
+        delivery.wait_ready()
+        question = Question(platform="discord", workspace=GUILD_ID, channel=CHANNEL_ID,
+                            text="refund?", event_id="EvDiscordDown")  # fmt: skip
+        reply = {"reply": InThread(channel_id=CHANNEL_ID, message_id="1300000000000999001",
+                                   thread_name="q", start_thread=True).model_dump()}  # fmt: skip
+        rig.records.claim(question, Reply(DISCORD_TASK, reply))
+        rig.records.record_answer(question, answered())
+        discord.outage["*"] = 10**9  # every method: 500; discord.py retries each call ~25 s
+        result = {"question": question.model_dump(mode="json"),
+                  "answer": answered().model_dump(mode="json")}  # fmt: skip
+        client_app(env).send_task(DISCORD_TASK, args=(result,), kwargs=reply)
+        # held past the visibility timeout (a copy came back) and the resend delay (10 s each)
+        wait_until(lambda: log_lines(delivery.log, "Discord did not take the answer") >= 1
+                   and log_lines(delivery.log, "by another task; not posting again") >= 1,
+                   "a post held in discord.py's retries", timeout=180)  # fmt: skip
+        discord.outage["*"] = 0
+        wait_until(lambda: rig.records.state(question.key) == "delivered", "the post recorded")
+        wait_idle(REDIS)
+        created = [c for c in discord.named("create_message") if not c.refused]
+        assert len(created) == 1  # nothing else even tried once Discord was back
+        assert sum(len(m) for m in discord.messages.values()) == 1
+    finally:
+        beat.stop()
+        delivery.stop()
+        discord.stop()
 
 
 def landed(slack: SlackStandIn, ts: str) -> list:

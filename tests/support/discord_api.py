@@ -118,8 +118,8 @@ class Call:
 
 @dataclass
 class DiscordStandIn:
-    """Program `rate_limit` (429s to send first, by call name), `outage` (500s to send first),
-    `errors` (name -> (status, body))
+    """Program `rate_limit` (429s to send first, by call name), `outage` (500s to send first;
+    `"*"`: every call), `errors` (name -> (status, body))
     and `messages` (channel id -> stored messages, for history and fetches).
 
     The gateway keeps every event it dispatched: `drop()` closes the connections (and, with
@@ -267,8 +267,9 @@ class DiscordStandIn:
             return _json(
                 RATE_LIMITED, status=429, headers={"Retry-After": "1", "Via": "1.1 google"}
             )
-        if self.outage.get(name, 0) > 0:  # Discord down: 500 for the next N calls
-            self.outage[name] -= 1
+        down = next((key for key in (name, "*") if self.outage.get(key, 0) > 0), None)
+        if down is not None:  # Discord down: 500 for the next N calls (of every kind, for "*")
+            self.outage[down] -= 1
             call.refused = True
             return _json({"message": "Internal Server Error", "code": 0}, status=500)
         if name in self.errors:
@@ -316,8 +317,13 @@ class DiscordStandIn:
             return _json(created)
         if name in {"create_message", "follow_up"}:
             channel_id = parts[1] if name == "create_message" else CHANNEL_ID
+            nonce = (body or {}).get("nonce") if (body or {}).get("enforce_nonce") else None
+            for earlier in self.messages.get(channel_id, []) if nonce else []:
+                if earlier.get("nonce") == nonce:  # Discord: the same nonce, the same message
+                    return _json(earlier)
             posted = message("", channel_id=channel_id, author=BOT) | (body or {})
             posted.pop("allowed_mentions", None)
+            posted.pop("enforce_nonce", None)
             self.messages.setdefault(channel_id, []).append(posted)
             return _json(posted)
         if name == "history":

@@ -41,6 +41,8 @@ class Process:
 
 #: The Procfile's knowledge worker: one process whose threads answer while another syncs.
 KNOWLEDGE_THREADS = 4
+#: The Procfile's delivery worker: threads that wait on Slack and Discord.
+DELIVERY_THREADS = 8
 
 
 class Worker(Process):
@@ -58,8 +60,9 @@ class Worker(Process):
     ):
         """`cwd` is the checkout whose code runs (a benchmark compares with an older one)."""
         self.log = log
-        if concurrency is None and app == "workers.main":
-            concurrency = KNOWLEDGE_THREADS
+        if concurrency is None:
+            concurrency = {"workers.main": KNOWLEDGE_THREADS,
+                           "bot.worker": DELIVERY_THREADS}.get(app)  # fmt: skip
         threads = ["--concurrency", str(concurrency)] if concurrency else []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queue,

@@ -38,8 +38,8 @@ class Call:
 
 @dataclass
 class SlackStandIn:
-    """Program it with `rate_limit` (429s to send first), `outage` (500s to send first) and
-    `replies` (thread history)."""
+    """Program it with `rate_limit` (429s to send first), `outage` (500s to send first; `"*"`:
+    every method) and `replies` (thread history)."""
 
     calls: list[Call] = field(default_factory=list)
     rate_limit: dict[str, int] = field(default_factory=dict)
@@ -91,8 +91,9 @@ class SlackStandIn:
                 self.rate_limit[method] -= 1
                 call.refused = True
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
-            if self.outage.get(method, 0) > 0:  # Slack down: 500 for the next N calls
-                self.outage[method] -= 1
+            down = next((key for key in (method, "*") if self.outage.get(key, 0) > 0), None)
+            if down is not None:  # Slack down: 500 for the next N calls (every method: "*")
+                self.outage[down] -= 1
                 call.refused = True
                 return 500, {"ok": False, "error": "internal_error"}, {}
             if method in self.errors:

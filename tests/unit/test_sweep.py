@@ -40,6 +40,15 @@ def test_an_unanswered_question_waits_until_no_worker_can_still_answer_it():
     assert step(waiting("claimed", age_s=961)) == "apologise"
 
 
+def test_a_question_whose_task_the_broker_lost_is_sent_again_not_apologised_for():
+    lost = waiting("claimed", age_s=90)
+    assert next_step(lost, NOW, deadline_s=960, resend_after_s=300, lost=True) == "requeue"
+    again = waiting("claimed", age_s=90, swept_s=30)  # sent again lately: give it its time
+    assert next_step(again, NOW, deadline_s=960, resend_after_s=300, lost=True) == "wait"
+    late = waiting("claimed", age_s=961)
+    assert next_step(late, NOW, deadline_s=960, resend_after_s=300, lost=True) == "apologise"
+
+
 def test_an_answer_not_posted_is_handed_on_again_after_a_while():
     assert step(waiting("answered", age_s=299, answered=True)) == "wait"
     assert step(waiting("answered", age_s=301, answered=True)) == "resend"
