@@ -446,7 +446,9 @@ def run_rows(
                     started = time.monotonic()
                     print(f"... {clocks}: {run.__name__}", file=sys.stderr, flush=True)
                     found = run(rig, seconds)
-                    rows += [(clocks, r) for r in (found if isinstance(found, list) else [found])]
+                    for row in found if isinstance(found, list) else [found]:
+                        rows.append((clocks, row))
+                        print(f"    {line(clocks, row)}", file=sys.stderr, flush=True)
                     print(f"    {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
         finally:
             rig.close()
@@ -495,11 +497,14 @@ def main() -> None:
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for clocks, r in rows:
-        votes = f"{r.votes_sent} | {r.votes_stored}" if r.votes_sent else " | "
-        print(
-            f"| {clocks} | {r.fault} | {r.outage} | {r.asked} | {r.answered_once} | {r.told} "
-            f"| {r.lost} | {r.duplicated} | {r.to_outcome} | {votes} |"
-        )
+        print(line(clocks, r))
+
+
+def line(clocks: str, r: Row) -> str:
+    """One row of the table, as markdown."""
+    votes = f"{r.votes_sent} | {r.votes_stored}" if r.votes_sent else " | "
+    return (f"| {clocks} | {r.fault} | {r.outage} | {r.asked} | {r.answered_once} | {r.told} "
+            f"| {r.lost} | {r.duplicated} | {r.to_outcome} | {votes} |")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,15 +1,18 @@
 """kombu's Redis transport, with a worker that survives losing Redis while it holds messages.
 
 Celery 5.7's consumer, on a lost broker connection, collects the connection (which drops the
-transport) and then closes it again; that second close closes the task channel, whose QoS tries
-to hand its unacknowledged messages back to Redis through the transport that is gone:
-`AttributeError: 'NoneType' object has no attribute 'hostname'`, which is no connection error, so
-the worker stops ("Unrecoverable error"). It happens whenever Redis drops while a delivery waits
-out a retry countdown or is running (celery 5.6 did not close twice; no release fixes it yet).
+transport) and then closes it again, and restarts with a new one. Whatever the old channel still
+does with its messages then goes through a transport that is gone: handing its unacknowledged
+messages back as it closes, or acknowledging (or rejecting) a task that finishes after the drop.
+Each fails with an `AttributeError` ('NoneType' object has no attribute 'hostname' or 'client'),
+which is no connection error, so the worker stops ("Unrecoverable error"). It happens whenever
+Redis drops while a delivery runs or waits out a retry countdown (celery 5.6 did not close twice;
+no release fixes it yet).
 
-Here that hand-back is skipped when the connection is already gone. Nothing is lost: the
-messages stay in Redis's `unacked` set, and any worker hands them back to their queue once the
-visibility timeout has passed, as it does for a worker that was killed.
+Here such a channel leaves its messages where they are. Nothing is lost: they stay in Redis's
+`unacked` set, and any worker hands them back to their queue once the visibility timeout has
+passed, as it does for a worker that was killed. A task acknowledged this way may run again;
+every task here is idempotent (the records decide what is posted).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from kombu.transport import redis
+from kombu.transport import redis, virtual
 
 logger = logging.getLogger(__name__)
 #: For `broker_transport`: kombu takes a class by its import path.
@@ -25,9 +28,14 @@ TRANSPORT = f"{__name__}:Transport"
 
 
 class QoS(redis.QoS):
+    def _gone(self) -> bool:
+        """The channel's connection was closed under it (Redis dropped, the consumer moved on)."""
+        transport = self.channel.connection
+        return transport is None or transport.client is None
+
     def restore_unacked(self, client: Any = None) -> None:
         held = self._delivered
-        if client is None and held is not None and self.channel.connection.client is None:
+        if client is None and held is not None and self._gone():
             logger.warning(
                 "Redis went away holding %d unacknowledged message(s): they come back to their "
                 "queue after the visibility timeout",
@@ -36,6 +44,26 @@ class QoS(redis.QoS):
             held.clear()
             return
         super().restore_unacked(client)
+
+    def ack(self, delivery_tag: str) -> None:
+        if self._gone():
+            logger.warning(
+                "Redis went away before a task's acknowledgement: it comes back after the "
+                "visibility timeout, to be done again (every task is idempotent)"
+            )
+            virtual.QoS.ack(self, delivery_tag)
+            return
+        super().ack(delivery_tag)
+
+    def reject(self, delivery_tag: str, requeue: bool = False) -> None:
+        if self._gone():
+            logger.warning(
+                "Redis went away before a task was handed back: it comes back after the "
+                "visibility timeout"
+            )
+            virtual.QoS.ack(self, delivery_tag)
+            return
+        super().reject(delivery_tag, requeue=requeue)
 
 
 class Channel(redis.Channel):
