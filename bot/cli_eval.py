@@ -158,6 +158,15 @@ def eval_answers(
         "questions; the configured row is SUPPORTBOT_DECLINE_THRESHOLD.",
         highlight=False,
     )
+    removed = ", ".join(f"{n} {why}" for why, n in figures.removed_why.items()) or "none"
+    console.print(
+        f"Posted by {generator.info.backend}: {figures.posted} answers, {figures.posted_cited} "
+        f"with a valid citation; a right page cited for {figures.right_page_of_answerable:.0%} "
+        f"of answerable questions (declines count as misses). Sentences written by the model: "
+        f"{figures.sentences_written}, left out {figures.sentences_removed} ({removed}); "
+        f"quoted instead of the model's answer: {figures.quoted_instead}.",
+        highlight=False,
+    )
     if save is not None:
         report = {"questions": str(questions), "out_of_scope": str(out_of_scope)}
         save.write_text(json.dumps({**report, **figures.model_dump()}, indent=2) + "\n", "utf-8")

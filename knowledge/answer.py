@@ -10,17 +10,29 @@ from typing import Any
 from knowledge.base import KnowledgeBase
 from knowledge.citations import check_citations
 from knowledge.decline import answerability, decline_text, gather_evidence, should_decline
+from knowledge.embedding import closeness
 from knowledge.focus import focus
 from knowledge.generate.base import Generator, OnText
 from knowledge.generate.extractive import quote_sources
+from knowledge.grounding import Similarity, ground, split_sentences
 from knowledge.injection import without_instructions
-from knowledge.models import Answer, Draft, ModelInfo, Source, Timings, Turn
+from knowledge.models import (
+    Answer,
+    Draft,
+    Grounding,
+    ModelInfo,
+    RemovedSentence,
+    Source,
+    Timings,
+    Turn,
+)
 from knowledge.prompt import NOT_IN_DOCS, build_messages, condense_messages, load_voice
 from knowledge.retrieve import clean_question
 from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 _MAX_CONDENSED_CHARS = 400
+QUOTED_BECAUSE = "no sentence of the model's answer was supported by a source it cites"
 
 
 def fallback_standalone(question: str, history: Sequence[Turn]) -> str:
@@ -39,6 +51,7 @@ class Answerer:
         self.generator = generator
         self.settings = settings
         self.voice = load_voice(settings.voice_file)
+        self.similarity = closeness(kb.embed)
 
     def answer(
         self,
@@ -55,7 +68,7 @@ class Answerer:
                                 handoff_contact=handoff_contact)  # fmt: skip
         if isinstance(prepared, Answer):
             return prepared
-        return write(prepared, self.generator)
+        return write(prepared, self.generator, similarity=self.similarity)
 
     def prepare(
         self,
@@ -122,18 +135,31 @@ def as_data(sources: Sequence[Source]) -> list[Source]:
     return cleaned
 
 
-def write(draft: Draft, generator: Generator, on_text: OnText | None = None) -> Answer:
-    """The model's answer to a draft, its citations checked; quoted from the sources when the
-    backend can't write; a decline when the model finds no answer in them. `on_text` is told
-    the answer so far as the model writes it, once there is something a person should see."""
+def write(
+    draft: Draft,
+    generator: Generator,
+    on_text: OnText | None = None,
+    similarity: Similarity | None = None,
+) -> Answer:
+    """The model's answer to a draft, each sentence checked against the sources it cites
+    (`knowledge.grounding`, with `similarity` from the embedding model where one is loaded);
+    quoted from the sources when the backend can't write or nothing it wrote holds up; a decline
+    when the model finds no answer in them. `on_text` is told the answer so far as the model
+    writes it: only whole sentences that passed the check."""
     started = time.perf_counter()
     queued_ms = max(0.0, (time.time() - draft.prepared_at) * 1000)
+    texts = [source.text for source in draft.sources]
     shown = None
     if on_text is not None:
+        last = [""]
 
         def shown(text: str) -> None:
-            if showable(text):
-                on_text(text.strip())
+            if not showable(text):
+                return
+            checked = ground(whole_sentences(text), texts, similarity)
+            if checked.cited and checked.text != last[0]:
+                last[0] = checked.text
+                on_text(checked.text)
 
     reply = generator.chat(draft.messages, max_new_tokens=draft.max_new_tokens, on_text=shown)
     generate_ms = (time.perf_counter() - started) * 1000
@@ -146,7 +172,20 @@ def write(draft: Draft, generator: Generator, on_text: OnText | None = None) -> 
     if reply and reply.strip().strip(".").upper() == NOT_IN_DOCS:  # the model's own judgement
         return declined(draft, generator.info, timings)
     cited = draft.sources
-    if not reply:  # no model: quote, each link pointing at the section quoted
+    grounding = None
+    if reply:
+        grounded = ground(reply, texts, similarity)
+        grounding = Grounding(
+            sentences=grounded.sentences,
+            removed=[RemovedSentence(sentence=r.sentence, why=r.why) for r in grounded.removed],
+        )
+        if grounded.cited:
+            reply = grounded.text
+        else:
+            grounding.quoted_because = QUOTED_BECAUSE
+            logger.info("Quoting the docs: %s (%d sentences)", QUOTED_BECAUSE, grounded.sentences)
+            reply = ""
+    if not reply:  # no model, or nothing it wrote holds up: quote, each link at its section
         quoted = quote_sources(draft.standalone_question, draft.sources)
         reply, cited = quoted.text, quoted.sources
     checked = check_citations(reply, cited)
@@ -157,7 +196,20 @@ def write(draft: Draft, generator: Generator, on_text: OnText | None = None) -> 
         confidence="high" if checked.citations else "low",
         model=generator.info,
         timings=timings,
+        grounding=grounding,
     )
+
+
+def whole_sentences(written: str) -> str:
+    """The sentences of an answer being written that are finished (pure): the last one may
+    still be growing."""
+    pairs = split_sentences(written)
+    ended = written[-1:] == "\n" or (
+        written[-1:].isspace() and pairs and pairs[-1][0].rstrip()[-1:] in (".", "!", "?")
+    )
+    if pairs and not ended:
+        pairs = pairs[:-1]
+    return "".join(s + gap for s, gap in pairs)
 
 
 def showable(written: str) -> bool:

@@ -78,3 +78,33 @@ class LengthSorted(TransformComponent):
 
     def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[BaseNode]:
         return sorted(nodes, key=lambda node: len(node.get_content(MetadataMode.EMBED)))
+
+
+def closeness(embed: BaseEmbedding, keep: int = 20_000) -> Callable[[str, Sequence[str]], float]:
+    """How close a sentence comes, in meaning, to the closest of some passages (cosine), for the
+    grounding check. Every sentence of an answer is held against the same sources, so each text
+    is embedded once (up to `keep` texts remembered)."""
+    import threading
+
+    import numpy as np
+
+    vectors: dict[str, Any] = {}
+    lock = threading.Lock()  # a generation worker's threads share it
+
+    def similarity(sentence: str, passages: Sequence[str]) -> float:
+        with lock:
+            return _closest(sentence, passages)
+
+    def _closest(sentence: str, passages: Sequence[str]) -> float:
+        missing = [t for t in dict.fromkeys([sentence, *passages]) if t not in vectors]
+        if missing:
+            if len(vectors) + len(missing) > keep:
+                vectors.clear()
+                missing = list(dict.fromkeys([sentence, *passages]))
+            found = np.asarray(embed.get_text_embedding_batch(missing), dtype=np.float32)
+            found /= np.maximum(np.linalg.norm(found, axis=1, keepdims=True), 1e-12)
+            vectors.update(zip(missing, found, strict=True))
+        mine = vectors[sentence]
+        return max((float(vectors[p] @ mine) for p in passages), default=0.0)
+
+    return similarity

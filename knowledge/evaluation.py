@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from pydantic import BaseModel, Field, ValidationError
@@ -207,6 +209,17 @@ class AnswerFigures(BaseModel):
     )
     p50_ms: float
     p95_ms: float
+    posted: int = Field(0, description="Answers posted (not declined), over both sets.")
+    posted_cited: int = Field(0, description="Posted answers with at least one valid citation.")
+    right_page_of_answerable: float = Field(
+        0.0, description="Answerable questions whose answer cites a gold page (declines count 0)."
+    )
+    sentences_written: int = Field(0, description="Sentences the model wrote.")
+    sentences_removed: int = Field(0, description="Of those, left out by the grounding check.")
+    removed_why: dict[str, int] = Field(default_factory=dict)
+    quoted_instead: int = Field(
+        0, description="Model answers with nothing supported left: the docs were quoted."
+    )
 
 
 def cited_sources(answer: Answer) -> list[Source]:
@@ -238,4 +251,21 @@ def evaluate_answers(
         cited_right_page=right / (len(answered) or 1),
         p50_ms=statistics.median(latencies or [0.0]),
         p95_ms=percentile(latencies, 0.95),
+        **grounding_figures([*inside, *out_of_scope]),
+        right_page_of_answerable=right / (len(inside) or 1),
     )
+
+
+def grounding_figures(answers: Sequence[Answer]) -> dict[str, Any]:
+    """What was posted and what the grounding check did to the model's answers (pure)."""
+    posted = [a for a in answers if not a.declined]
+    checked = [a.grounding for a in posted if a.grounding is not None]
+    why = Counter(r.why.split(" [", 1)[0] for g in checked for r in g.removed)
+    return {
+        "posted": len(posted),
+        "posted_cited": sum(bool(a.citations) for a in posted),
+        "sentences_written": sum(g.sentences for g in checked),
+        "sentences_removed": sum(len(g.removed) for g in checked),
+        "removed_why": dict(why.most_common()),
+        "quoted_instead": sum(bool(g.quoted_because) for g in checked),
+    }

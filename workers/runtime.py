@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 from knowledge.answer import Answerer
 from knowledge.base import KnowledgeBase
+from knowledge.embedding import closeness, load_embedding
 from knowledge.generate import Generator, load_generator
 from knowledge.generate.extractive import ExtractiveGenerator
+from knowledge.grounding import Similarity
 from workers import owner
 from workers.settings import WorkerSettings
 
@@ -38,6 +40,7 @@ class Runtime:
 
 _current: Runtime | None = None
 _generator: Generator | None = None
+_similarity: Similarity | None = None
 
 
 def start(settings: WorkerSettings) -> Runtime:
@@ -58,8 +61,9 @@ def start(settings: WorkerSettings) -> Runtime:
 
 def start_generation(settings: WorkerSettings) -> Generator:
     """Load the model (or reach the hosted one); raises `ModelLoadError` naming what to fix."""
-    global _generator
+    global _generator, _similarity
     _generator = load_generator(settings)
+    _similarity = closeness(load_embedding(settings))  # the grounding check's sense of meaning
     logger.info("Answering with %s", _generator.info.model_dump(exclude_defaults=True))
     return _generator
 
@@ -87,10 +91,16 @@ def generator() -> Generator:
     return _generator
 
 
+def similarity() -> Similarity | None:
+    """The embedding model's similarity, for checking a model's answer against its sources."""
+    return _similarity
+
+
 def stop() -> None:
-    global _current, _generator
+    global _current, _generator, _similarity
     if _current is not None:
         owner.release(_current.settings)
         _current.kb.close()
         _current = None
     _generator = None
+    _similarity = None

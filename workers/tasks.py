@@ -27,7 +27,7 @@ from workers import enqueue, names
 from workers.heartbeat import beating
 from workers.records import records, settings
 from workers.retrying import retry_later, through_records_outage
-from workers.runtime import current, generator
+from workers.runtime import current, generator, similarity
 from workers.streaming import Throttle, drafts
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ def generate(
     if stored is not None:
         return stored
     try:
-        reply = write(Draft.model_validate(draft), generator(), _streamed(self, asked))
+        reply = write(Draft.model_validate(draft), generator(), _streamed(self, asked),
+                      similarity())  # fmt: skip
     except GenerationError as exc:  # the model server is down or overloaded: a few tries
         raise retry_later(self, exc, transient=True, window_s=GENERATION_RETRY_FOR_S,
                           what=f"The model did not answer {asked.key}") from exc  # fmt: skip

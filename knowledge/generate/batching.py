@@ -80,9 +80,18 @@ class Batcher:
     """One thread that owns the model and runs every `generate`; callers wait on a future."""
 
     def __init__(
-        self, model: Any, *, pad: int, stop: set[int], max_batch: int = 16, window_s: float = 0.01
+        self,
+        model: Any,
+        *,
+        pad: int,
+        stop: set[int],
+        max_batch: int = 16,
+        window_s: float = 0.01,
+        decoding: dict[str, Any] | None = None,
     ) -> None:
+        """`decoding`: more `generate` options (no_repeat_ngram_size, repetition_penalty)."""
         self.model = model
+        self.decoding = decoding or {}
         self.pad = pad
         self.stop = stop
         self.max_batch = max_batch
@@ -138,6 +147,7 @@ class Batcher:
                     do_sample=False,
                     pad_token_id=self.pad,
                     streamer=RowStreamer(batch, self.stop) if followed else None,
+                    **self.decoding,
                 )
             rows = output[:, len(ids[0]) :].tolist()
         except BaseException as exc:  # every caller hears of it; the thread goes on

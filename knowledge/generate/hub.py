@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from knowledge.generate import gguf
 from knowledge.generate.base import Message, ModelLoadError, OnText
 from knowledge.generate.batching import Batcher
 from knowledge.models import ModelInfo
@@ -38,6 +39,31 @@ def fetch(repo: str, revision: str, settings: Settings) -> Path:
     )
 
 
+def base_folder(settings: Settings) -> Path:
+    """The base model as a folder transformers loads: a Hub snapshot, a local folder, or a GGUF
+    file converted once into the model cache (`knowledge.generate.gguf`)."""
+    if gguf.is_gguf(settings.base_model):
+        file = gguf.gguf_file(settings.base_model, settings.base_revision, settings)
+        return gguf.converted(file, settings.resolved_model_cache_dir)
+    return fetch(settings.base_model, settings.base_revision, settings)
+
+
+def locate_gguf(settings: Settings) -> str:
+    """Where a GGUF base model would load from, for `doctor` (the file is read for its digest)."""
+    try:
+        file = gguf.gguf_file(
+            settings.base_model, settings.base_revision,
+            settings.model_copy(update={"hf_offline": True}),
+        )  # fmt: skip
+    except Exception as exc:
+        raise ModelLoadError(
+            f"GGUF model {settings.base_model!r}: {why(exc)} (SUPPORTBOT_BASE_MODEL)"
+        ) from exc
+    folder = gguf.converted_folder(file, settings.resolved_model_cache_dir)
+    state = "converted" if (folder / "config.json").is_file() else "converted at first start"
+    return f"{file} (GGUF, {file.stat().st_size / 1e6:.0f} MB; {state}: {folder})"
+
+
 def locate(settings: Settings) -> str:
     """Where the base model (and adapter) would load from, found without downloading anything.
     Raises `ModelLoadError` (saying what to change) when one can't be had."""
@@ -46,6 +72,9 @@ def locate(settings: Settings) -> str:
 
     found = []
     parts = [("BASE", settings.base_model, settings.base_revision)]
+    if gguf.is_gguf(settings.base_model):
+        found.append(locate_gguf(settings))
+        parts = []
     if settings.adapter_model:
         parts.append(("ADAPTER", settings.adapter_model, settings.adapter_revision))
     for setting, repo, revision in parts:
@@ -122,6 +151,8 @@ class HubGenerator:
         *,
         max_batch: int = 16,
         window_s: float = 0.01,
+        no_repeat_ngram: int = 0,
+        repetition_penalty: float = 1.0,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -132,7 +163,13 @@ class HubGenerator:
             pad = tokenizer.eos_token_id
         eos = model.generation_config.eos_token_id
         stop = {pad, *(eos if isinstance(eos, list) else [eos])} - {None}
-        self.batcher = Batcher(model, pad=pad, stop=stop, max_batch=max_batch, window_s=window_s)
+        decoding: dict[str, Any] = {}
+        if no_repeat_ngram:
+            decoding["no_repeat_ngram_size"] = no_repeat_ngram
+        if repetition_penalty != 1.0:
+            decoding["repetition_penalty"] = repetition_penalty
+        self.batcher = Batcher(model, pad=pad, stop=stop, max_batch=max_batch, window_s=window_s,
+                               decoding=decoding)  # fmt: skip
 
     @classmethod
     def load(cls, settings: Settings) -> HubGenerator:
@@ -142,13 +179,15 @@ class HubGenerator:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
-            base_dir = fetch(repo, revision, settings)
+            base_dir = base_folder(settings)
             tokenizer = AutoTokenizer.from_pretrained(base_dir)
             if not tokenizer.chat_template:
                 raise ValueError("its tokenizer has no chat template; use an instruct model")
             device = pick_device(settings.device)
             dtype = torch.float32 if device == "cpu" else "auto"
             model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=dtype)
+            if gguf.is_gguf(repo):  # the converted folder is named by the file's digest
+                revision = f"sha256:{base_dir.name.rsplit('-', 1)[-1]}"
             info = ModelInfo(
                 backend="hub", repo=repo, revision=resolved_revision(base_dir, revision)
             )
@@ -176,6 +215,8 @@ class HubGenerator:
             info,
             max_batch=settings.generate_batch,
             window_s=settings.generate_window_ms / 1000,
+            no_repeat_ngram=settings.no_repeat_ngram,
+            repetition_penalty=settings.repetition_penalty,
         )
 
     def chat(

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from knowledge.models import Answer, Citation, ModelInfo, Question, Source, Timings, Turn
+from knowledge.models import (
+    Answer,
+    Citation,
+    Grounding,
+    ModelInfo,
+    Question,
+    Source,
+    Timings,
+    Turn,
+)
 from knowledge.records.tables import AskedQuestion, StoredAnswer, utcnow
 
 
@@ -39,6 +48,7 @@ def answer_row(question: Question, answer: Answer) -> StoredAnswer:
         model_backend=answer.model.backend, model_repo=answer.model.repo,
         model_revision=answer.model.revision, adapter_repo=answer.model.adapter_repo,
         adapter_revision=answer.model.adapter_revision, timings=answer.timings.model_dump(),
+        grounding=answer.grounding.model_dump() if answer.grounding else None,
     )  # fmt: skip
 
 
@@ -53,6 +63,7 @@ def answer_of(row: StoredAnswer) -> Answer:
                         revision=row.model_revision, adapter_repo=row.adapter_repo,
                         adapter_revision=row.adapter_revision),
         timings=Timings.model_validate(row.timings),
+        grounding=Grounding.model_validate(row.grounding) if row.grounding else None,
     )  # fmt: skip
 
 

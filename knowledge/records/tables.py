@@ -103,6 +103,9 @@ class StoredAnswer(Base):
     adapter_repo: Mapped[str] = mapped_column(String(255), default="")
     adapter_revision: Mapped[str] = mapped_column(String(64), default="")
     timings: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    grounding: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, nullable=True, doc="what the grounding check left out of the model's answer"
+    )
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 

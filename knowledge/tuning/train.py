@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from knowledge.generate.hub import fetch, pick_device, resolved_revision
+from knowledge.generate.hub import base_folder, fetch, pick_device, resolved_revision
 from knowledge.settings import Settings
 from knowledge.tuning.data import TuningData, TuningDataError, as_prompt_completion
 from knowledge.tuning.voice import voice_score
@@ -70,7 +70,7 @@ def tune(settings: Settings, data: TuningData, options: TuneOptions) -> TuneResu
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     torch.manual_seed(options.seed)
-    base_dir = fetch(settings.base_model, settings.base_revision, settings)
+    base_dir = base_folder(settings)
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 from collections.abc import Iterator
@@ -173,7 +172,9 @@ def test_the_hosted_backend_sends_the_prompt_and_its_citations_are_checked(
     answer = Answerer(sample_kb, load_generator(settings), settings).answer(
         "if we upgrade mid-month do we pay the full price?"
     )
-    assert answer.text == "Upgrades take effect at once and are prorated [1]. Made up."
+    assert answer.text == "Upgrades take effect at once and are prorated [1]."
+    (made_up,) = answer.grounding.removed  # no source says it: never posted
+    assert made_up.sentence == "Made up [7]." and made_up.why == "uncited and unsupported"
     assert [c.title for c in answer.citations] == ["Upgrade or downgrade your plan"]
     assert answer.model.backend == "hosted" and answer.model.repo == "acme/voice"
     (request,) = ChatStandIn.requests
@@ -361,21 +362,27 @@ def test_a_draft_written_in_another_process_gives_the_answer_of_one_process(quot
         retrieving.answer("how do webhooks retry?")
 
 
-def test_an_answer_is_followed_as_it_is_written_on_either_backend(
-    tmp_path, chat_server, tiny_hub, sample_kb
+def test_an_answer_is_followed_as_it_is_written_sentence_by_checked_sentence(
+    tmp_path, chat_server, sample_kb
 ):
-    """What the thread is shown while the model writes: growing text that ends as the answer."""
-    hosted = make_settings(tmp_path / "data", generator="hosted", hosted_url=chat_server)
-    for settings in (hosted, hub_settings(tmp_path, tiny_hub)):
-        generator = load_generator(settings)
-        prepared = Answerer(sample_kb, None, settings).prepare("how do upgrades get billed?")
-        assert isinstance(prepared, Draft)
-        shown: list[str] = []
-        answer = write(prepared, generator, shown.append)
-        assert shown, f"{generator.info.backend}: nothing shown while writing"
-        assert all(b.startswith(a) for a, b in itertools.pairwise(shown))
-        assert len(shown) >= 2  # it grew as it came, not all at the end
-        assert answer.text.startswith(shown[-1][:20])  # the final text, citations checked
-        assert answer == write(prepared, generator).model_copy(update={"timings": answer.timings})
+    """What the thread is shown while a hosted model streams: each whole sentence once its
+    source holds it, never the made-up one (the Hub backend: tests/integration/test_small_model)."""
+    ChatStandIn.reply = (
+        "Upgrades take effect at once [1]. You pay a prorated amount for the rest of the "
+        "billing period [1]. Made up [7]."
+    )
+    settings = make_settings(tmp_path / "data", generator="hosted", hosted_url=chat_server)
+    generator = load_generator(settings)
+    prepared = Answerer(sample_kb, None, settings).prepare("how do upgrades get billed?")
+    assert isinstance(prepared, Draft)
+    shown: list[str] = []
+    answer = write(prepared, generator, shown.append)
+    assert shown == [
+        "Upgrades take effect at once [1].",  # shown once the next sentence began
+        "Upgrades take effect at once [1]. You pay a prorated amount for the rest of the "
+        "billing period [1].",
+    ]
+    assert answer.text == shown[-1]  # the final text, checked the same way
+    assert answer == write(prepared, generator).model_copy(update={"timings": answer.timings})
     assert ChatStandIn.requests[0]["body"]["stream"] is True
     assert "stream" not in ChatStandIn.requests[1]["body"]  # nobody following: one response

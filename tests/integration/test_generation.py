@@ -44,10 +44,15 @@ REDIS = "redis://127.0.0.1:6379/6"
 GENERATION_THREADS = 2
 
 
+FIRST = "Yearly plans are refunded in full [1]."
+MORE = "The refund is made within 14 days of purchase [1]."
+
+
 class HeldModel(BaseHTTPRequestHandler):
     """A chat endpoint that takes each request and answers it only once the test releases it;
-    streamed, it writes its first words at once and the rest once released (with `more` set,
-    a few more words once that is set, before the rest)."""
+    streamed, it writes its first sentence at once and the rest once released (with `more` set,
+    another sentence once that is set, before the rest). Only whole sentences that the docs
+    hold are shown while an answer is written, so each part is one."""
 
     questions: ClassVar[list[str]] = []
     release: ClassVar[threading.Event] = threading.Event()
@@ -58,14 +63,13 @@ class HeldModel(BaseHTTPRequestHandler):
         type(self).questions.append(body["messages"][-1]["content"])
         if body.get("stream"):
             stream_start(self)
-            self.wfile.write(chunk_event("Yearly plans are refunded"))
+            self.wfile.write(chunk_event(f"{FIRST} "))
             self.wfile.flush()
-            rest = " within 14 days [1]."
+            rest = "They are refunded within 14 days [1]."
             if (more := type(self).more) is not None:
                 more.wait(timeout=600)
-                self.wfile.write(chunk_event(" within"))
+                self.wfile.write(chunk_event(f"{MORE} "))
                 self.wfile.flush()
-                rest = " 14 days [1]."
             type(self).release.wait(timeout=600)
             self.wfile.write(chunk_event(rest, last=True) + DONE)
             return
@@ -148,7 +152,7 @@ def test_questions_waiting_for_the_model_never_hold_up_the_index_and_are_posted_
         lambda: (found := drafts_so_far(split)) and len(found) == GENERATION_THREADS and found,
         "the drafts of the two being written",
     )
-    assert all(c.args["text"] == "Yearly plans are refunded …" for c in drafts)
+    assert all(c.args["text"] == f"{FIRST} …" for c in drafts)
     assert {c.args["thread_ts"] for c in drafts} < {ts for _, ts in asked}
 
     # a question the docs don't answer is declined by the knowledge worker itself, at once,

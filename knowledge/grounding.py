@@ -1,0 +1,228 @@
+"""Only what the sources say is posted: each sentence of a model's answer is checked against them.
+
+A small model cites nothing, repeats one sentence until it runs out of tokens, and describes
+features the docs never mention. Before an answer is shown, each of its sentences must be
+supported by the source it cites (or, citing none, by one of the sources, which it then cites):
+every number in it appears there, most of its telling words do, and, where an embedding model is
+at hand, its meaning is close to one of the source's sentences. A sentence that repeats one
+already kept is dropped, and so is one that says nothing checkable apart from a short greeting
+or sign-off. The caller decides what to do with an answer that has no supported, cited sentence
+left (the pipeline quotes the docs instead).
+
+Pure: the similarity is passed in, so the rules are tested without a model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from knowledge.citations import cited_numbers
+from knowledge.terms import english_information, terms
+
+#: `similarity(sentence, passages)`: the best cosine similarity of the sentence to any passage.
+Similarity = Callable[[str, Sequence[str]], float]
+
+#: Share of a sentence's telling words (weighted by how rare they are in English) that the
+#: source must hold. Help articles and their paraphrases share most of their rare words; an
+#: invented feature brings its own.
+MIN_COVERAGE = 0.6
+#: Below this, the sentence is about something else than any sentence of the source (the
+#: bundled MiniLM scores a paraphrase 0.6-0.9, another topic of the same product 0.2-0.5).
+MIN_SIMILARITY = 0.5
+#: A sentence whose words are all this common in English (Zipf >= 5) and that names no number
+#: is a greeting or a connective ("Hi there!", "Hope that helps."), kept without a source.
+_COMMON = 3.0
+_MAX_PHATIC_WORDS = 3
+
+_MARKERS = re.compile(r"\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\]")
+_LEADING_MARKERS = re.compile(r"^((?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+[.!?]?)\s*")
+_BREAK = re.compile(r"((?<=[.!?])[ \t]+|\s*\n\s*)")
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+_SOURCE_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SIGN_OFF = re.compile(r"^[—–-]{1,2}\s*\S.{0,40}$")
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nothing|cannot|can't|can’t|won't|won’t|don't|don’t|doesn't|"
+    r"doesn’t|isn't|isn’t|aren't|aren’t|without|unable)\b|n['’]t\b",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+#: Two sentences sharing this much of their telling words say the same thing twice.
+_SAME = 0.75
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A sentence left out of the answer, and why."""
+
+    sentence: str
+    why: str  # "repeated", "says nothing", "uncited and unsupported", "not in source [n]"
+
+
+@dataclass(frozen=True)
+class Grounded:
+    """The answer with only its supported sentences, and what was taken out."""
+
+    text: str
+    sentences: int
+    removed: list[Removed] = field(default_factory=list)
+
+    @property
+    def cited(self) -> bool:
+        """Whether a sentence left in the answer cites a source."""
+        return bool(_MARKERS.search(self.text))
+
+
+def split_sentences(text: str) -> list[tuple[str, str]]:
+    """Each sentence with the whitespace after it (pure). A citation written after the full
+    stop ("… plan. [1]") stays with its sentence."""
+    parts = _BREAK.split(text.strip())
+    pairs: list[tuple[str, str]] = []
+    for i in range(0, len(parts), 2):
+        sentence, gap = parts[i], parts[i + 1] if i + 1 < len(parts) else ""
+        leading = _LEADING_MARKERS.match(sentence)
+        if pairs and leading:  # "… plan. [1] Next sentence": the marker is the plan's
+            before, before_gap = pairs.pop()
+            pairs.append((f"{before}{before_gap}{leading.group(1)}", " "))
+            sentence = sentence[leading.end() :]
+        if sentence.strip():
+            pairs.append((sentence, gap))
+        elif pairs:
+            pairs[-1] = (pairs[-1][0], gap)
+    return pairs
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers a text states, citation markers left out (pure)."""
+    return set(_NUMBER.findall(_MARKERS.sub(" ", text)))
+
+
+def coverage(sentence: str, source: str) -> float:
+    """Share of the sentence's telling words that the source uses, each weighted by how rare it
+    is in English (pure): "refund" and "yearly" count, "get" and "use" barely."""
+    said = terms(_MARKERS.sub(" ", sentence))
+    if not said:
+        return 1.0
+    held = set(terms(source))
+    weights = {t: max(english_information(t), 0.5) for t in said}
+    return sum(w for t, w in weights.items() if t in held) / sum(weights.values())
+
+
+def phatic(sentence: str, last: bool) -> bool:
+    """A greeting, connective or sign-off: nothing in it that a source could confirm (pure)."""
+    bare = _MARKERS.sub(" ", sentence).strip()
+    if _NUMBER.search(bare):
+        return False
+    if last and _SIGN_OFF.match(bare):
+        return True
+    words = terms(bare)
+    return len(words) <= _MAX_PHATIC_WORDS and all(english_information(w) <= _COMMON for w in words)
+
+
+def source_sentences(text: str) -> list[str]:
+    """A source's sentences (and lines), for the similarity check (pure)."""
+    return [s.strip() for s in _SOURCE_SENTENCE.split(text) if len(s.strip()) > 3]
+
+
+def negated(text: str) -> bool:
+    """Whether a sentence says that something is not so (pure)."""
+    return bool(_NEGATION.search(text))
+
+
+def same_polarity(sentence: str, source: str) -> bool:
+    """A sentence saying something is not so needs a source sentence that says "not" about the
+    same things (pure): a small model turns "you can export as CSV" into "you cannot export"."""
+    if not negated(sentence):
+        return True
+    return any(
+        negated(line) and coverage(sentence, line) >= MIN_COVERAGE
+        for line in source_sentences(source)
+    )
+
+
+def supports(sentence: str, source: str, similarity: Similarity | None) -> bool:
+    """Whether one source says what the sentence says: its numbers, its telling words, whether
+    it says "not", and (with an embedding model) its meaning."""
+    if not numbers(sentence) <= numbers(source):
+        return False
+    if coverage(sentence, source) < MIN_COVERAGE:
+        return False
+    if not same_polarity(sentence, source):
+        return False
+    if similarity is None:
+        return True
+    bare = _MARKERS.sub(" ", sentence).strip()
+    return similarity(bare, source_sentences(source) or [source]) >= MIN_SIMILARITY
+
+
+def repeats(sentence: str, earlier: Sequence[str]) -> bool:
+    """Whether a sentence says again what an earlier one said (pure): the same telling words,
+    or nearly, or only a piece of it ("… without a token [1]." after the whole sentence)."""
+    mine = set(terms(_MARKERS.sub(" ", sentence)))
+    for before in earlier:
+        theirs = set(terms(_MARKERS.sub(" ", before)))
+        if not mine:
+            if _words(sentence) == _words(before):
+                return True
+            continue
+        if mine <= theirs or len(mine & theirs) / len(mine | theirs) >= _SAME:
+            return True
+    return False
+
+
+def _words(sentence: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", _MARKERS.sub(" ", sentence).casefold()))
+
+
+def ground(text: str, sources: Sequence[str], similarity: Similarity | None = None) -> Grounded:
+    """The answer with every sentence that its sources don't support, and every repeat, taken
+    out (pure, given `similarity`). `sources` are the texts numbered [1], [2], … in the prompt.
+    An uncited sentence that one source supports gains that source's marker."""
+    pairs = split_sentences(text)
+    kept: list[list[str]] = []  # [sentence, the whitespace after it]
+    removed: list[Removed] = []
+
+    def remove(sentence: str, gap: str, why: str) -> None:
+        removed.append(Removed(sentence, why))
+        if kept and "\n" in gap:  # a paragraph's end outlives its last sentence
+            kept[-1][1] = gap
+
+    for index, (sentence, gap) in enumerate(pairs):
+        if not _WORDS.search(_MARKERS.sub(" ", sentence)):  # "7 [1].": nothing to read
+            remove(sentence, gap, "says nothing")
+            continue
+        if repeats(sentence, [s for s, _ in kept]):
+            remove(sentence, gap, "repeated")
+            continue
+        cited = [n for n in dict.fromkeys(cited_numbers(sentence)) if 1 <= n <= len(sources)]
+        last = index == len(pairs) - 1
+        if not cited_numbers(sentence) and phatic(sentence, last):
+            kept.append([sentence, gap])
+            continue
+
+        if cited:  # several sources may each give part of what one sentence says
+            together = "\n".join(sources[n - 1] for n in cited)
+            if not supports(sentence, together, similarity):
+                marks = "".join(f"[{n}]" for n in cited)
+                remove(sentence, gap, f"not in source {marks}")
+                continue
+        else:  # no marker, or only markers of sources that don't exist
+            found = next(
+                (n for n, s in enumerate(sources, 1) if supports(sentence, s, similarity)), None
+            )
+            if found is None:
+                remove(sentence, gap, "uncited and unsupported")
+                continue
+            sentence = _cite(sentence, found)
+        kept.append([sentence, gap])
+    text = "".join(s + gap for s, gap in kept).strip()
+    return Grounded(text=text, sentences=len(pairs), removed=removed)
+
+
+def _cite(sentence: str, number: int) -> str:
+    """The sentence with a marker before its closing punctuation (pure)."""
+    stripped = sentence.rstrip()
+    if stripped and stripped[-1] in ".!?:":
+        return f"{stripped[:-1]} [{number}]{stripped[-1]}"
+    return f"{stripped} [{number}]"
