@@ -161,6 +161,16 @@ def tune(
     )
     if result.current_loss is not None:
         console.print(f"current adapter {result.current_adapter}: loss {result.current_loss:.4f}")
+    before, after = result.checks_before, result.checks_after
+    console.print(
+        "held-out answers, before -> after: content F1 "
+        f"{before['content']:.2f} -> {after['content']:.2f}; say nothing {before['empty']:.0f} "
+        f"-> {after['empty']:.0f}; cite a source {before['cited']:.0%} -> {after['cited']:.0%}; "
+        f"unsupported sentences {before['unsupported']:.0%} -> {after['unsupported']:.0%}",
+        highlight=False,
+    )
+    for reason in result.refused:
+        errors.print(f"[red]refused:[/red] {reason}", highlight=False)
     if push:
         from knowledge.tuning.publish import RefusedError, push_adapter
 

@@ -151,14 +151,16 @@ def write(
     texts = [source.text for source in draft.sources]
     shown = None
     if on_text is not None:
-        last = [""]
+        checked_so_far, shown_so_far = [""], [""]
 
         def shown(text: str) -> None:
-            if not showable(text):
-                return
-            checked = ground(whole_sentences(text), texts, similarity)
-            if checked.cited and checked.text != last[0]:
-                last[0] = checked.text
+            finished = whole_sentences(text)
+            if not showable(text) or finished == checked_so_far[0]:
+                return  # checked once per finished sentence, not once per token
+            checked_so_far[0] = finished
+            checked = ground(finished, texts, similarity)
+            if checked.cited and checked.text != shown_so_far[0]:
+                shown_so_far[0] = checked.text
                 on_text(checked.text)
 
     reply = generator.chat(draft.messages, max_new_tokens=draft.max_new_tokens, on_text=shown)

@@ -91,7 +91,10 @@ def converted(path: Path, cache: Path) -> Path:
         path.parent, gguf_file=path.name, dtype=torch.float32
     )
     tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
-    model = AutoModelForCausalLM.from_config(read.config, dtype=torch.float32)
+    config = read.config
+    if hasattr(config, "quantization_config"):  # the weights are dequantised: plain float32,
+        del config.quantization_config  # which the Trainer would otherwise refuse to tune
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     model.load_state_dict(read.state_dict())
     model.generation_config = read.generation_config
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=cache))

@@ -75,6 +75,10 @@ def push_dataset(api: Any, path: Path, report: ExportReport, repo_id: str) -> st
 def push_adapter(api: Any, result: TuneResult, repo_id: str, *, force: bool = False) -> str:
     """Upload the adapter folder as a new commit (private repo); its sha, the revision to serve.
     Refuses when the held-out loss is worse than the adapter served now, unless forced."""
+    if result.refused and not force:
+        raise RefusedError(
+            f"Not published: {'; '.join(result.refused)}. Use --force to publish anyway."
+        )
     if not result.improved and not force:
         reference = result.current_adapter or "the base model"
         raise RefusedError(

@@ -3,6 +3,8 @@ preference pairs) + PEFT, checked on the held-out split before and after, writte
 
 The loss before training is the base model's (a fresh LoRA adds nothing until trained); the
 current adapter's held-out loss is measured too, so a worse adapter is never published unasked.
+Loss is not enough: the answers to the held-out prompts are generated before and after and
+checked for what they say (`knowledge.tuning.gate`); an adapter that lost content is refused.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, Literal
 from knowledge.generate.hub import base_folder, fetch, pick_device, resolved_revision
 from knowledge.settings import Settings
 from knowledge.tuning.data import TuningData, TuningDataError, as_prompt_completion
-from knowledge.tuning.voice import voice_score
+from knowledge.tuning.gate import check_answers, refusals
 
 logger = logging.getLogger(__name__)
 Method = Literal["sft", "dpo"]
@@ -56,12 +58,16 @@ class TuneResult:
     current_adapter: str = ""
     current_loss: float | None = None
     notes: list[str] = field(default_factory=list)
+    checks_before: dict[str, float] = field(default_factory=dict)
+    checks_after: dict[str, float] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)
 
     @property
     def improved(self) -> bool:
-        """Better on held-out data than what is served now (the base, with no adapter yet)."""
+        """Better on held-out data than what is served now (the base, with no adapter yet), and
+        its answers say no less (`refused` is empty)."""
         reference = self.current_loss if self.current_loss is not None else self.loss_before
-        return self.loss_after <= reference
+        return self.loss_after <= reference and not self.refused
 
 
 def tune(settings: Settings, data: TuningData, options: TuneOptions) -> TuneResult:
@@ -90,11 +96,16 @@ def tune(settings: Settings, data: TuningData, options: TuneOptions) -> TuneResu
     started = time.perf_counter()
     trainer = _trainer(options, base_model(), tokenizer, train, test, device, peft_config=lora)
     loss_before = _held_out_loss(trainer, options)
-    prompts = [row["prompt"] for row in test.select(range(min(options.voice_samples, len(test))))]
-    voice_before = voice_score(_generate(trainer.model, tokenizer, prompts, options.voice_tokens))
+    held_out = test.select(range(min(options.voice_samples, len(test))))
+    prompts = [row["prompt"] for row in held_out]
+    references = [reference_answer(row) for row in held_out]
+    answers_before = _generate(trainer.model, tokenizer, prompts, options.voice_tokens)
     trainer.train()
     loss_after = _held_out_loss(trainer, options)
-    voice_after = voice_score(_generate(trainer.model, tokenizer, prompts, options.voice_tokens))
+    answers_after = _generate(trainer.model, tokenizer, prompts, options.voice_tokens)
+    checks_before = check_answers(answers_before, references, prompts)
+    checks_after = check_answers(answers_after, references, prompts)
+    voice_before, voice_after = checks_before.voice, checks_after.voice
     options.output_dir.mkdir(parents=True, exist_ok=True)
     trainer.save_model(str(options.output_dir))
     result = TuneResult(
@@ -105,7 +116,11 @@ def tune(settings: Settings, data: TuningData, options: TuneOptions) -> TuneResu
         test_examples=len(test), steps=int(trainer.state.global_step),
         seconds=time.perf_counter() - started, loss_before=loss_before, loss_after=loss_after,
         voice_before=voice_before, voice_after=voice_after,
+        checks_before=checks_before.as_dict(), checks_after=checks_after.as_dict(),
+        refused=refusals(checks_before, checks_after),
     )  # fmt: skip
+    for before, after in zip(answers_before, answers_after, strict=True):
+        logger.info("held-out answer before: %r\nafter: %r", before, after)
     if settings.adapter_model:
         current = fetch(settings.adapter_model, settings.adapter_revision, settings)
         served = PeftModel.from_pretrained(base_model(), current)
@@ -116,6 +131,14 @@ def tune(settings: Settings, data: TuningData, options: TuneOptions) -> TuneResu
         )
     write_card(options.output_dir, result)
     return result
+
+
+def reference_answer(row: dict[str, Any]) -> str:
+    """The answer a held-out example teaches: the SFT completion, or DPO's chosen one (pure)."""
+    wanted = row.get("completion") or row.get("chosen") or ""
+    if isinstance(wanted, list):
+        return str(wanted[-1]["content"]) if wanted else ""
+    return str(wanted)
 
 
 def _held_out_loss(trainer: Any, options: TuneOptions) -> float:
@@ -221,10 +244,20 @@ A LoRA adapter for `{result.base_repo}` at revision `{result.base_revision}`, tr
 | base model (before) | {result.loss_before:.4f} | {result.voice_before:.2f} |
 {current}| this adapter (after) | {result.loss_after:.4f} | {result.voice_after:.2f} |
 
+Held-out answers, before -> after: {_checks(result)}
+{"".join(f"{chr(10)}Refused: {reason}." for reason in result.refused)}
+
 Serve it with `SUPPORTBOT_ADAPTER_MODEL` and `SUPPORTBOT_ADAPTER_REVISION`, then restart the worker.
 """
     ModelCard(content).save(folder / "README.md")
     (folder / "supportbot_tune.json").write_text(_json(result))
+
+
+def _checks(result: TuneResult) -> str:
+    before, after = result.checks_before, result.checks_after
+    if not before or not after:
+        return "not checked"
+    return ", ".join(f"{name} {before[name]:.2f} -> {after[name]:.2f}" for name in before)
 
 
 def _json(result: TuneResult) -> str:

@@ -4,6 +4,7 @@ writes is checked against the docs before anyone sees it."""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from pathlib import Path
 
@@ -58,6 +59,7 @@ def test_a_gguf_file_is_converted_once_and_named_by_its_digest(model, small_mode
     cache = Path(small_model["model_cache_dir"])
     (folder,) = [p for p in cache.iterdir() if not p.name.startswith(".")]  # no staging left
     assert (folder / "config.json").is_file() and (folder / "tokenizer.json").is_file()
+    assert "quantization_config" not in json.loads((folder / "config.json").read_text())
     settings = make_settings(tmp_path / "data", **small_model)
     assert "GGUF" in locate(settings) and f"converted: {folder}" in locate(settings)
     again = HubGenerator.load(settings)  # a second process: the folder, not the file

@@ -3,6 +3,7 @@ dropped, that loads through the serving path; publishing asserted at huggingface
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,6 +13,8 @@ from typing import Any
 import pytest
 
 from knowledge.generate.hub import HubGenerator
+from knowledge.models import Source
+from knowledge.prompt import build_messages
 from knowledge.records.export import ExportReport, export
 from knowledge.records.store import Posted, Records
 from knowledge.tuning.data import load_local
@@ -164,3 +167,33 @@ def test_publishing_the_data_set_uploads_both_splits_and_a_card(export_file):
     assert paths == ["data/train.jsonl", "data/test.jsonl", "README.md"]
     card = commit["operations"][2].path_or_fileobj.decode()
     assert "| train examples | 40 |" in card and "split: test" in card
+
+
+def test_an_adapter_that_learned_only_the_form_is_refused(tiny_hub, tmp_path):
+    """Issue 24's adapter: it answers every question with the greeting and a citation, nothing
+    between. The gate, reading what the answers say, refuses it. (On SmolLM2-135M, whose voice
+    score then rises: benchmarks/tuning_gate.py; training it takes minutes on two cores.)"""
+    pages = sorted(SAMPLE_DOCS.rglob("*.md"))
+    rows = []
+    for n, page in enumerate(pages):
+        text = page.read_text(encoding="utf-8").split("---", 2)[2].strip()
+        first = text.split("\n\n")[1][:200]  # the first paragraph under the title
+        source = Source(doc_id=page.stem, title=page.stem, url=f"https://help.example/{n}",
+                        text=first, score=1.0)  # fmt: skip
+        prompt = build_messages(f"what about {page.stem.replace('-', ' ')}?", [source],
+                                voice=VOICE)  # fmt: skip
+        rows.append((prompt, f"{first.split('. ')[0]} [1]."))
+    form_only = [{"messages": [*p, {"role": "assistant", "content": "Hi there! [1]"}]}
+                 for p, _ in rows[:24]]  # fmt: skip
+    held_out = [{"messages": [*p, {"role": "assistant", "content": a}]} for p, a in rows[24:28]]
+    for name, lines in (("sft.jsonl", form_only), ("sft.heldout.jsonl", held_out)):
+        (tmp_path / name).write_text("".join(json.dumps(line) + "\n" for line in lines))
+    settings = make_settings(tmp_path / "data", base_model=tiny_hub.base_repo, hf_offline=True,
+                             hf_cache_dir=tiny_hub.cache_dir)  # fmt: skip
+    result = tune(settings, load_local(tmp_path / "sft.jsonl"),
+                  options(tmp_path, epochs=6, voice_samples=4, voice_tokens=16))  # fmt: skip
+    assert result.checks_after["empty"] == 4 > result.checks_before["empty"]  # the form, learnt
+    assert any("say nothing" in reason for reason in result.refused) and not result.improved
+    with pytest.raises(RefusedError, match="say nothing"):
+        push_adapter(RecordingHub(), result, "acme/voice")
+    assert "Refused:" in (Path(result.output_dir) / "README.md").read_text()
