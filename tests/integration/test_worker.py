@@ -105,7 +105,7 @@ class SlowModel(BaseHTTPRequestHandler):
             type(self).release.wait(timeout=600)
         # the worker that asked may have been killed meanwhile: that is the test
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            send_completion(self, "Within 14 days [1].")
+            send_completion(self, "Yearly plans are refunded within 14 days [1].")
 
     def log_message(self, *args: object) -> None:
         pass
@@ -142,7 +142,7 @@ def test_a_generation_worker_killed_mid_answer_is_replaced_and_the_question_answ
         second.wait_ready()
         key = Question(**asked).key
         answer = wait_until(lambda: records.stored_answer(key), "the answer", timeout=90)
-        assert answer.text == "Within 14 days [1]."
+        assert answer.text == "Yearly plans are refunded within 14 days [1]."
         assert answer.model.backend == "hosted"
         assert len(SlowModel.calls) == 2  # asked again by the second worker, exactly once
         # retrieved once: the knowledge worker handed the prompt over and was done with it
