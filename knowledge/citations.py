@@ -57,6 +57,11 @@ def check_citations(text: str, sources: Sequence[Source]) -> CheckedAnswer:
     return CheckedAnswer(text=cleaned.strip(), citations=citations)
 
 
+def without_markers(text: str) -> str:
+    """The text with its citation markers blanked out (for reading what a sentence says)."""
+    return _MARKER.sub(" ", text)
+
+
 def cited_numbers(text: str) -> list[int]:
     """Every number cited in a text, in order, repeats included (for tests and evaluation)."""
     return [int(n) for m in _MARKER.finditer(text) for n in re.split(r"[,;]", m.group(1))]

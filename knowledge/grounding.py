@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from knowledge.citations import cited_numbers
+from knowledge.citations import cited_numbers, without_markers
 from knowledge.terms import english_information, terms
 
 #: `similarity(sentence, passages)`: the best cosine similarity of the sentence to any passage.
@@ -36,7 +36,6 @@ MIN_SIMILARITY = 0.5
 _COMMON = 3.0
 _MAX_PHATIC_WORDS = 3
 
-_MARKERS = re.compile(r"\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\]")
 _LEADING_MARKERS = re.compile(r"^((?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+[.!?]?)\s*")
 _BREAK = re.compile(r"((?<=[.!?])[ \t]+|\s*\n\s*)")
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
@@ -71,7 +70,7 @@ class Grounded:
     @property
     def cited(self) -> bool:
         """Whether a sentence left in the answer cites a source."""
-        return bool(_MARKERS.search(self.text))
+        return bool(cited_numbers(self.text))
 
 
 def split_sentences(text: str) -> list[tuple[str, str]]:
@@ -95,13 +94,13 @@ def split_sentences(text: str) -> list[tuple[str, str]]:
 
 def numbers(text: str) -> set[str]:
     """The numbers a text states, citation markers left out (pure)."""
-    return set(_NUMBER.findall(_MARKERS.sub(" ", text)))
+    return set(_NUMBER.findall(without_markers(text)))
 
 
 def coverage(sentence: str, source: str) -> float:
     """Share of the sentence's telling words that the source uses, each weighted by how rare it
     is in English (pure): "refund" and "yearly" count, "get" and "use" barely."""
-    said = terms(_MARKERS.sub(" ", sentence))
+    said = terms(without_markers(sentence))
     if not said:
         return 1.0
     held = set(terms(source))
@@ -111,7 +110,7 @@ def coverage(sentence: str, source: str) -> float:
 
 def phatic(sentence: str, last: bool) -> bool:
     """A greeting, connective or sign-off: nothing in it that a source could confirm (pure)."""
-    bare = _MARKERS.sub(" ", sentence).strip()
+    bare = without_markers(sentence).strip()
     if _NUMBER.search(bare):
         return False
     if last and _SIGN_OFF.match(bare):
@@ -152,16 +151,16 @@ def supports(sentence: str, source: str, similarity: Similarity | None) -> bool:
         return False
     if similarity is None:
         return True
-    bare = _MARKERS.sub(" ", sentence).strip()
+    bare = without_markers(sentence).strip()
     return similarity(bare, source_sentences(source) or [source]) >= MIN_SIMILARITY
 
 
 def repeats(sentence: str, earlier: Sequence[str]) -> bool:
     """Whether a sentence says again what an earlier one said (pure): the same telling words,
     or nearly, or only a piece of it ("… without a token [1]." after the whole sentence)."""
-    mine = set(terms(_MARKERS.sub(" ", sentence)))
+    mine = set(terms(without_markers(sentence)))
     for before in earlier:
-        theirs = set(terms(_MARKERS.sub(" ", before)))
+        theirs = set(terms(without_markers(before)))
         if not mine:
             if _words(sentence) == _words(before):
                 return True
@@ -172,7 +171,7 @@ def repeats(sentence: str, earlier: Sequence[str]) -> bool:
 
 
 def _words(sentence: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"\w+", _MARKERS.sub(" ", sentence).casefold()))
+    return tuple(re.findall(r"\w+", without_markers(sentence).casefold()))
 
 
 def ground(text: str, sources: Sequence[str], similarity: Similarity | None = None) -> Grounded:
@@ -189,15 +188,16 @@ def ground(text: str, sources: Sequence[str], similarity: Similarity | None = No
             kept[-1][1] = gap
 
     for index, (sentence, gap) in enumerate(pairs):
-        if not _WORDS.search(_MARKERS.sub(" ", sentence)):  # "7 [1].": nothing to read
+        if not _WORDS.search(without_markers(sentence)):  # "7 [1].": nothing to read
             remove(sentence, gap, "says nothing")
             continue
         if repeats(sentence, [s for s, _ in kept]):
             remove(sentence, gap, "repeated")
             continue
-        cited = [n for n in dict.fromkeys(cited_numbers(sentence)) if 1 <= n <= len(sources)]
+        marked = cited_numbers(sentence)
+        cited = [n for n in dict.fromkeys(marked) if 1 <= n <= len(sources)]
         last = index == len(pairs) - 1
-        if not cited_numbers(sentence) and phatic(sentence, last):
+        if not marked and phatic(sentence, last):
             kept.append([sentence, gap])
             continue
 

@@ -45,25 +45,23 @@ class QoS(redis.QoS):
             return
         super().restore_unacked(client)
 
+    def _left_in_redis(self, delivery_tag: str, what: str) -> bool:
+        """On a channel whose connection is gone: forget the message here only (it stays in
+        Redis's `unacked` set and comes back after the visibility timeout); True if so."""
+        if not self._gone():
+            return False
+        logger.warning("Redis went away before %s: it comes back after the visibility "
+                       "timeout (every task is idempotent)", what)  # fmt: skip
+        virtual.QoS.ack(self, delivery_tag)
+        return True
+
     def ack(self, delivery_tag: str) -> None:
-        if self._gone():
-            logger.warning(
-                "Redis went away before a task's acknowledgement: it comes back after the "
-                "visibility timeout, to be done again (every task is idempotent)"
-            )
-            virtual.QoS.ack(self, delivery_tag)
-            return
-        super().ack(delivery_tag)
+        if not self._left_in_redis(delivery_tag, "a task's acknowledgement"):
+            super().ack(delivery_tag)
 
     def reject(self, delivery_tag: str, requeue: bool = False) -> None:
-        if self._gone():
-            logger.warning(
-                "Redis went away before a task was handed back: it comes back after the "
-                "visibility timeout"
-            )
-            virtual.QoS.ack(self, delivery_tag)
-            return
-        super().reject(delivery_tag, requeue=requeue)
+        if not self._left_in_redis(delivery_tag, "a task was handed back"):
+            super().reject(delivery_tag, requeue=requeue)
 
 
 class Channel(redis.Channel):

@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from knowledge.citations import cited_numbers
+from knowledge.citations import cited_numbers, without_markers
 from knowledge.grounding import ground, phatic, split_sentences
 from knowledge.terms import terms
 from knowledge.tuning.voice import voice_score
@@ -31,7 +31,6 @@ from knowledge.tuning.voice import voice_score
 #: Content agreement may fall by this much (noise over a few held-out answers) and still pass.
 CONTENT_SLACK = 0.02
 _SOURCE = re.compile(r'<source id="(\d+)"[^>]*>\n?(.*?)\n?</source>', re.DOTALL)
-_MARKERS = re.compile(r"\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\]")
 
 
 @dataclass(frozen=True)
@@ -58,10 +57,8 @@ def prompt_sources(prompt: Sequence[dict[str, str]]) -> list[str]:
 def substance(answer: str) -> str:
     """An answer without its greeting, sign-off and citation markers: what it says (pure)."""
     pairs = split_sentences(answer)
-    said = [
-        s for i, (s, _) in enumerate(pairs) if not phatic(_MARKERS.sub(" ", s), i == len(pairs) - 1)
-    ]
-    return _MARKERS.sub(" ", " ".join(said)).strip()
+    said = [s for i, (s, _) in enumerate(pairs) if not phatic(s, last=i == len(pairs) - 1)]
+    return without_markers(" ".join(said)).strip()
 
 
 def content_f1(answer: str, reference: str) -> float:
