@@ -25,6 +25,10 @@ SAVE = typer.Option(
 )
 
 
+#: What `--json` keeps of each answer: enough to read it as posted and see what was left out.
+ANSWER_FIELDS = {"question", "text", "citations", "declined", "answerability", "grounding"}
+
+
 def _load(path: Path):  # -> list[EvalQuestion]
     from knowledge.evaluation import load_questions
 
@@ -103,8 +107,19 @@ def eval_answers(
         ),
     ],
     save: Annotated[Path | None, SAVE] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Questions answered at once, as a worker's threads would (a model batches them; "
+            "times then include the wait).",
+        ),
+    ] = 1,
 ) -> None:
     """Answer every question as the bot would: declines per signal and in all, right citations."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from rich.progress import track
     from rich.table import Table
 
@@ -124,10 +139,14 @@ def eval_answers(
     try:
         generator = load_generator(settings)
         answerer = Answerer(kb, generator, settings)
-        steps = track(
-            [*answerable, *outside], description="answering", console=errors, transient=True
-        )
-        answers = [answerer.answer(q.question) for q in steps]
+        asked = [q.question for q in (*answerable, *outside)]
+        with ThreadPoolExecutor(concurrency) as pool:
+            answers = list(
+                track(
+                    pool.map(answerer.answer, asked), total=len(asked),
+                    description="answering", console=errors, transient=True,
+                )
+            )  # fmt: skip
     except ModelLoadError as exc:
         errors.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
@@ -169,4 +188,8 @@ def eval_answers(
     )
     if save is not None:
         report = {"questions": str(questions), "out_of_scope": str(out_of_scope)}
-        save.write_text(json.dumps({**report, **figures.model_dump()}, indent=2) + "\n", "utf-8")
+        given = [a.model_dump(mode="json", include=ANSWER_FIELDS) for a in answers]
+        save.write_text(
+            json.dumps({**report, **figures.model_dump(), "answers": given}, indent=2) + "\n",
+            "utf-8",
+        )

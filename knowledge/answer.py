@@ -180,6 +180,7 @@ def write(
         grounding = Grounding(
             sentences=grounded.sentences,
             removed=[RemovedSentence(sentence=r.sentence, why=r.why) for r in grounded.removed],
+            recited=grounded.recited,
         )
         if grounded.cited:
             reply = grounded.text

@@ -220,6 +220,9 @@ class AnswerFigures(BaseModel):
     quoted_instead: int = Field(
         0, description="Model answers with nothing supported left: the docs were quoted."
     )
+    sentences_recited: int = Field(
+        0, description="Sentences cited to the source that holds them, not the one the model named."
+    )
 
 
 def cited_sources(answer: Answer) -> list[Source]:
@@ -268,4 +271,5 @@ def grounding_figures(answers: Sequence[Answer]) -> dict[str, Any]:
         "sentences_removed": sum(len(g.removed) for g in checked),
         "removed_why": dict(why.most_common()),
         "quoted_instead": sum(bool(g.quoted_because) for g in checked),
+        "sentences_recited": sum(g.recited for g in checked),
     }

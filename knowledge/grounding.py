@@ -47,6 +47,7 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[^\W\d_]{2,}")
+UNSUPPORTED = "uncited and unsupported"
 #: Two sentences sharing this much of their telling words say the same thing twice.
 _SAME = 0.75
 
@@ -66,6 +67,8 @@ class Grounded:
     text: str
     sentences: int
     removed: list[Removed] = field(default_factory=list)
+    #: Sentences that cited a source not holding them, cited to the one that does.
+    recited: int = 0
 
     @property
     def cited(self) -> bool:
@@ -143,16 +146,30 @@ def same_polarity(sentence: str, source: str) -> bool:
 def supports(sentence: str, source: str, similarity: Similarity | None) -> bool:
     """Whether one source says what the sentence says: its numbers, its telling words, whether
     it says "not", and (with an embedding model) its meaning."""
+    return support(sentence, source, similarity) is not None
+
+
+def support(sentence: str, source: str, similarity: Similarity | None) -> float | None:
+    """How closely a source says what the sentence says (its similarity, or without a model its
+    word coverage), or None where it doesn't: a number, telling words or a "not" missing."""
     if not numbers(sentence) <= numbers(source):
-        return False
-    if coverage(sentence, source) < MIN_COVERAGE:
-        return False
-    if not same_polarity(sentence, source):
-        return False
+        return None
+    covered = coverage(sentence, source)
+    if covered < MIN_COVERAGE or not same_polarity(sentence, source):
+        return None
     if similarity is None:
-        return True
+        return covered
     bare = without_markers(sentence).strip()
-    return similarity(bare, source_sentences(source) or [source]) >= MIN_SIMILARITY
+    closeness = similarity(bare, source_sentences(source) or [source])
+    return closeness if closeness >= MIN_SIMILARITY else None
+
+
+def best_source(sentence: str, sources: Sequence[str], similarity: Similarity | None) -> int | None:
+    """The number of the source that says the sentence most closely, or None if none does. A
+    small model cites [1] for everything; the link shown should be the page that holds it."""
+    scored = [(support(sentence, s, similarity), n) for n, s in enumerate(sources, 1)]
+    held = [(score, n) for score, n in scored if score is not None]
+    return max(held, key=lambda pair: (pair[0], -pair[1]))[1] if held else None
 
 
 def repeats(sentence: str, earlier: Sequence[str]) -> bool:
@@ -181,6 +198,7 @@ def ground(text: str, sources: Sequence[str], similarity: Similarity | None = No
     pairs = split_sentences(text)
     kept: list[list[str]] = []  # [sentence, the whitespace after it]
     removed: list[Removed] = []
+    recited = 0
 
     def remove(sentence: str, gap: str, why: str) -> None:
         removed.append(Removed(sentence, why))
@@ -201,28 +219,25 @@ def ground(text: str, sources: Sequence[str], similarity: Similarity | None = No
             kept.append([sentence, gap])
             continue
 
-        if cited:  # several sources may each give part of what one sentence says
-            together = "\n".join(sources[n - 1] for n in cited)
-            if not supports(sentence, together, similarity):
-                marks = "".join(f"[{n}]" for n in cited)
-                remove(sentence, gap, f"not in source {marks}")
-                continue
-        else:  # no marker, or only markers of sources that don't exist
-            found = next(
-                (n for n, s in enumerate(sources, 1) if supports(sentence, s, similarity)), None
-            )
+        # several sources may each give part of what one sentence says
+        together = "\n".join(sources[n - 1] for n in cited)
+        if not cited or not supports(sentence, together, similarity):
+            found = best_source(sentence, sources, similarity)
             if found is None:
-                remove(sentence, gap, "uncited and unsupported")
+                marks = "".join(f"[{n}]" for n in cited)
+                remove(sentence, gap, f"not in source {marks}" if cited else UNSUPPORTED)
                 continue
+            recited += bool(cited)
             sentence = _cite(sentence, found)
         kept.append([sentence, gap])
     text = "".join(s + gap for s, gap in kept).strip()
-    return Grounded(text=text, sentences=len(pairs), removed=removed)
+    return Grounded(text=text, sentences=len(pairs), removed=removed, recited=recited)
 
 
 def _cite(sentence: str, number: int) -> str:
-    """The sentence with a marker before its closing punctuation (pure)."""
-    stripped = sentence.rstrip()
+    """The sentence citing only `number`, its marker before the closing punctuation (pure)."""
+    bare = re.sub(r"[ \t]{2,}", " ", without_markers(sentence))
+    stripped = re.sub(r"\s+(?=[.!?:,;]|$)", "", bare)
     if stripped and stripped[-1] in ".!?:":
         return f"{stripped[:-1]} [{number}]{stripped[-1]}"
     return f"{stripped} [{number}]"

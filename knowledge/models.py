@@ -193,6 +193,9 @@ class Grounding(BaseModel):
 
     sentences: int = Field(0, description="Sentences the model wrote.")
     removed: list[RemovedSentence] = Field(default_factory=list)
+    recited: int = Field(
+        0, description="Sentences moved from a source that doesn't hold them to one that does."
+    )
     quoted_because: str = Field(
         "", description="Why the docs were quoted instead of the model's answer ('' if not)."
     )

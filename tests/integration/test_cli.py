@@ -171,6 +171,30 @@ def test_eval_prints_metrics_per_mode(tmp_path, env):
                                                                      ("dense", 1.0)]  # fmt: skip
 
 
+def test_eval_answers_answers_questions_at_once_and_saves_each_answer(tmp_path, env):
+    questions, outside = tmp_path / "q.jsonl", tmp_path / "out.jsonl"
+    questions.write_text(
+        '{"question": "How long do I have to get a refund on a yearly plan?", '
+        '"source": ["billing/refund-policy.md"]}\n'
+        '{"question": "How do I set up single sign-on with Okta?", "source": ["account/single-sign-on.md"]}\n'
+    )
+    outside.write_text('{"question": "What is the best pizza topping?"}\n')
+    assert runner.invoke(app, ["ingest", str(SAMPLE_DOCS)], env=env).exit_code == 0
+    saved = tmp_path / "answers.json"
+    result = runner.invoke(
+        app, ["eval", "answers", str(questions), "--out-of-scope", str(outside),
+              "--concurrency", "3", "--json", str(saved)], env=env,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Posted by extractive" in result.output
+    report = json.loads(saved.read_text())
+    asked = [a["question"] for a in report["answers"]]
+    assert asked == [*(json.loads(line)["question"] for line in questions.read_text().splitlines()),
+                     "What is the best pizza topping?"]  # fmt: skip
+    assert report["posted"] == sum(not a["declined"] for a in report["answers"])
+    assert all(a["citations"] for a in report["answers"] if not a["declined"])
+
+
 def test_a_bad_setting_is_one_line_naming_the_variable(env):
     result = runner.invoke(app, ["search", "refund?"], env={**env, "SUPPORTBOT_TOP_K": "lots"})
     assert result.exit_code == 2

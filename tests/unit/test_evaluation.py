@@ -7,12 +7,22 @@ from knowledge.evaluation import (
     evaluate_declines,
     evaluate_retrieval,
     first_hit,
+    grounding_figures,
     load_questions,
     matches,
     score,
     strictest_threshold,
 )
-from knowledge.models import Answer, Citation, Evidence, ModelInfo, Source, Timings
+from knowledge.models import (
+    Answer,
+    Citation,
+    Evidence,
+    Grounding,
+    ModelInfo,
+    RemovedSentence,
+    Source,
+    Timings,
+)
 
 
 def source(path: str, url: str = "https://help.example/x") -> Source:
@@ -88,6 +98,22 @@ def test_answer_figures_count_the_bots_declines_and_right_citations():
     assert figures.cited_right_page == 0.5
     assert [s.url for s in cited_sources(answerable[0][0])] == ["https://h/a"]
     assert figures.signals[-1].signal == "answerability (configured)"
+
+
+def test_grounding_figures_count_what_the_check_did_to_posted_answers():
+    loop = RemovedSentence(sentence="s", why="repeated")
+    invented = RemovedSentence(sentence="s", why="not in source [2]")
+    kept = answer(False, "https://h/a").model_copy(
+        update={"grounding": Grounding(sentences=5, removed=[loop, loop, invented], recited=1)}
+    )
+    quoted = answer(False, "https://h/b").model_copy(
+        update={"grounding": Grounding(sentences=2, quoted_because="nothing supported")}
+    )
+    figures = grounding_figures([kept, quoted, answer(True), answer(False)])
+    assert figures["posted"] == 3 and figures["posted_cited"] == 2
+    assert (figures["sentences_written"], figures["sentences_removed"]) == (7, 3)
+    assert figures["removed_why"] == {"repeated": 2, "not in source": 1}
+    assert figures["quoted_instead"] == 1 and figures["sentences_recited"] == 1
 
 
 def test_retrieval_figures_are_also_given_per_question_kind():
