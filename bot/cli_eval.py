@@ -26,7 +26,10 @@ SAVE = typer.Option(
 
 
 #: What `--json` keeps of each answer: enough to read it as posted and see what was left out.
-ANSWER_FIELDS = {"question", "text", "citations", "declined", "answerability", "grounding"}
+ANSWER_FIELDS = {
+    "question": True, "text": True, "citations": True, "declined": True, "answerability": True,
+    "grounding": True, "retrieved": {"__all__": {"url", "path", "score", "text"}},
+}  # fmt: skip
 
 
 def _load(path: Path):  # -> list[EvalQuestion]

@@ -33,6 +33,10 @@ from knowledge.settings import Settings
 logger = logging.getLogger(__name__)
 _MAX_CONDENSED_CHARS = 400
 QUOTED_BECAUSE = "no sentence of the model's answer was supported by a source it cites"
+#: The bot cites a model's uncited sentence only to one of the first two sources, the pages the
+#: question is closest to (a quote uses the same two). On the bench, SmolLM2's answers cited a
+#: right page for 80% of answerable questions when any source could be cited, 87% with two.
+PLACEABLE = 2
 
 
 def fallback_standalone(question: str, history: Sequence[Turn]) -> str:
@@ -158,7 +162,7 @@ def write(
             if not showable(text) or finished == checked_so_far[0]:
                 return  # checked once per finished sentence, not once per token
             checked_so_far[0] = finished
-            checked = ground(finished, texts, similarity)
+            checked = ground(finished, texts, similarity, PLACEABLE)
             if checked.cited and checked.text != shown_so_far[0]:
                 shown_so_far[0] = checked.text
                 on_text(checked.text)
@@ -176,8 +180,9 @@ def write(
     cited = draft.sources
     grounding = None
     if reply:
-        grounded = ground(reply, texts, similarity)
+        grounded = ground(reply, texts, similarity, PLACEABLE)
         grounding = Grounding(
+            written=reply,
             sentences=grounded.sentences,
             removed=[RemovedSentence(sentence=r.sentence, why=r.why) for r in grounded.removed],
             recited=grounded.recited,

@@ -226,9 +226,14 @@ class AnswerFigures(BaseModel):
 
 
 def cited_sources(answer: Answer) -> list[Source]:
-    """The retrieved pages an answer's numbered links point at (a link may name a section)."""
-    cited = {c.url.split("#", 1)[0] for c in answer.citations}
-    return [s for s in answer.retrieved if s.url.split("#", 1)[0] in cited]
+    """The retrieved pages an answer's numbered links point at (a link may name a section; a
+    page without a public URL is cited by its title)."""
+    cited = {_page(c.url, c.title) for c in answer.citations}
+    return [s for s in answer.retrieved if _page(s.url, s.title) in cited]
+
+
+def _page(url: str, title: str) -> str:
+    return url.split("#", 1)[0] or f"title: {title}"
 
 
 def evaluate_answers(

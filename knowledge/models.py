@@ -191,6 +191,7 @@ class RemovedSentence(BaseModel):
 class Grounding(BaseModel):
     """What the check of a model's answer against its sources did to it."""
 
+    written: str = Field("", description="The model's answer as it wrote it, before the check.")
     sentences: int = Field(0, description="Sentences the model wrote.")
     removed: list[RemovedSentence] = Field(default_factory=list)
     recited: int = Field(

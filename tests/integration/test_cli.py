@@ -176,7 +176,8 @@ def test_eval_answers_answers_questions_at_once_and_saves_each_answer(tmp_path, 
     questions.write_text(
         '{"question": "How long do I have to get a refund on a yearly plan?", '
         '"source": ["billing/refund-policy.md"]}\n'
-        '{"question": "How do I set up single sign-on with Okta?", "source": ["account/single-sign-on.md"]}\n'
+        '{"question": "How do I set up single sign-on with Okta?", '
+        '"source": ["account/single-sign-on.md"]}\n'
     )
     outside.write_text('{"question": "What is the best pizza topping?"}\n')
     assert runner.invoke(app, ["ingest", str(SAMPLE_DOCS)], env=env).exit_code == 0

@@ -100,6 +100,18 @@ def test_answer_figures_count_the_bots_declines_and_right_citations():
     assert figures.signals[-1].signal == "answerability (configured)"
 
 
+def test_pages_without_a_url_are_told_apart_by_their_titles():
+    first = Source(doc_id="docs/a.md", title="Refunds", url="", text="", score=1.0, path="a.md")
+    other = first.model_copy(update={"doc_id": "docs/b.md", "title": "Sync", "path": "b.md"})
+    given = answer(False).model_copy(
+        update={
+            "retrieved": [first, other],
+            "citations": [Citation(number=1, title="Sync", url="")],
+        }
+    )
+    assert cited_sources(given) == [other]
+
+
 def test_grounding_figures_count_what_the_check_did_to_posted_answers():
     loop = RemovedSentence(sentence="s", why="repeated")
     invented = RemovedSentence(sentence="s", why="not in source [2]")
