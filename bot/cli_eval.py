@@ -26,7 +26,7 @@ SAVE = typer.Option(
 
 
 #: What `--json` keeps of each answer: enough to read it as posted and see what was left out.
-ANSWER_FIELDS = {
+ANSWER_FIELDS: dict[str, bool | dict[str, set[str]]] = {
     "question": True, "text": True, "citations": True, "declined": True, "answerability": True,
     "grounding": True, "retrieved": {"__all__": {"url", "path", "score", "text"}},
 }  # fmt: skip
