@@ -164,7 +164,7 @@ def supports(sentence: str, source: str, similarity: Similarity | None) -> bool:
     it says "not", the links it gives, and (with an embedding model) its meaning."""
     if not numbers(sentence) <= numbers(source):
         return False
-    if not all(link in source for link in links(sentence)):
+    if not links(sentence) <= links(source):  # whole links: a real one's prefix is no link
         return False
     if coverage(sentence, source) < MIN_COVERAGE:
         return False
