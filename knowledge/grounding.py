@@ -228,7 +228,8 @@ def ground(
             kept[-1][1] = gap
 
     for index, (sentence, gap) in enumerate(pairs):
-        if not _WORDS.search(without_markers(sentence)):  # "7 [1].": nothing to read
+        bare = without_markers(sentence)
+        if not _WORDS.search(bare):  # "7 [1].": nothing to read
             remove(sentence, gap, "says nothing")
             continue
         if repeats(sentence, [s for s, _ in kept]):
@@ -240,7 +241,7 @@ def ground(
         if not marked and phatic(sentence, last):
             kept.append([sentence, gap])
             continue
-        if not terms(without_markers(sentence)):  # "Yes, you can [1].": nothing a source holds
+        if not terms(bare):  # "Yes, you can [1].": nothing a source holds
             remove(sentence, gap, "says nothing")
             continue
 
