@@ -28,7 +28,7 @@ SAVE = typer.Option(
 #: What `--json` keeps of each answer: enough to read it as posted and see what was left out.
 ANSWER_FIELDS: dict[str, bool | dict[str, set[str]]] = {
     "question": True, "text": True, "citations": True, "declined": True, "answerability": True,
-    "grounding": True, "retrieved": {"__all__": {"url", "path", "score", "text"}},
+    "grounding": True, "retrieved": {"__all__": {"url", "path", "title", "score", "text"}},
 }  # fmt: skip
 
 

@@ -36,7 +36,8 @@ QUOTED_BECAUSE = "no sentence of the model's answer was supported by a source it
 #: The bot cites a model's uncited sentence only to one of the first two sources, the pages the
 #: question is closest to (a quote uses the same two). On the bench, SmolLM2's answers cited a
 #: right page for 80% (coda) and 57% (obsidian) of answerable questions when any of the four
-#: sources could be cited; 87% and 66% with two.
+#: sources could be cited; 87% and 66% with two (measured when a sentence could take its words
+#: from anywhere on a page, so more of them passed).
 PLACEABLE = 2
 
 

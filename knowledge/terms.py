@@ -50,6 +50,12 @@ def terms(text: str) -> list[str]:
     return list(_content_words(text))
 
 
+def information(text: str) -> dict[str, float]:
+    """Each content-word stem of `text` with how much its word says in English at large (the
+    word's, not the stem's: "featur" is no English word, "feature" is a common one)."""
+    return {stem: english_information(word) for stem, word in _content_words(text).items()}
+
+
 def bm25_tokens(text: str, analyzer: str) -> list[str]:
     """The words BM25 counts, every occurrence: lowercased; for "english" also without stop words
     and Snowball-stemmed, as Milvus's analyzer of that name (`knowledge.store.ANALYZERS`)."""

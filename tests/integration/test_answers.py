@@ -130,7 +130,7 @@ class ChatStandIn(BaseHTTPRequestHandler):
     """An OpenAI-compatible /v1/chat/completions, like TGI, vLLM or an Inference Endpoint."""
 
     requests: ClassVar[list[dict]] = []
-    reply = "Upgrades take effect at once and are prorated [1]. Made up [7]."
+    reply = "Upgrades take effect at once [1]. Upgrades come with phone support [7]."
     status = 200
 
     def do_POST(self) -> None:
@@ -155,7 +155,7 @@ class ChatStandIn(BaseHTTPRequestHandler):
 def chat_server() -> Iterator[str]:
     ChatStandIn.requests = []
     ChatStandIn.status = 200
-    ChatStandIn.reply = "Upgrades take effect at once and are prorated [1]. Made up [7]."
+    ChatStandIn.reply = "Upgrades take effect at once [1]. Upgrades come with phone support [7]."
     server = ThreadingHTTPServer(("127.0.0.1", 0), ChatStandIn)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -172,9 +172,12 @@ def test_the_hosted_backend_sends_the_prompt_and_its_citations_are_checked(
     answer = Answerer(sample_kb, load_generator(settings), settings).answer(
         "if we upgrade mid-month do we pay the full price?"
     )
-    assert answer.text == "Upgrades take effect at once and are prorated [1]."
+    assert answer.text == "Upgrades take effect at once [1]."
     (made_up,) = answer.grounding.removed  # no source says it: never posted
-    assert made_up.sentence == "Made up [7]." and made_up.why == "uncited and unsupported"
+    assert (
+        made_up.sentence == "Upgrades come with phone support [7]."
+        and made_up.why == "uncited and unsupported"
+    )
     assert [c.title for c in answer.citations] == ["Upgrade or downgrade your plan"]
     assert answer.model.backend == "hosted" and answer.model.repo == "acme/voice"
     (request,) = ChatStandIn.requests
@@ -369,7 +372,7 @@ def test_an_answer_is_followed_as_it_is_written_sentence_by_checked_sentence(
     source holds it, never the made-up one (the Hub backend: tests/integration/test_small_model)."""
     ChatStandIn.reply = (
         "Upgrades take effect at once [1]. You pay a prorated amount for the rest of the "
-        "billing period [1]. Made up [7]."
+        "billing period [1]. Upgrades come with phone support [7]."
     )
     settings = make_settings(tmp_path / "data", generator="hosted", hosted_url=chat_server)
     generator = load_generator(settings)

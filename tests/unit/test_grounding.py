@@ -64,8 +64,8 @@ def test_a_repeated_sentence_is_posted_once():
 
 
 def test_an_uncited_sentence_a_source_supports_gains_its_marker():
-    grounded = ground("Seats can be added to the Team plan at any time.", [REFUNDS, SEATS])
-    assert grounded.text == "Seats can be added to the Team plan at any time [2]."
+    grounded = ground("Seats can be added at any time.", [REFUNDS, SEATS])
+    assert grounded.text == "Seats can be added at any time [2]."
 
 
 def test_a_greeting_and_a_sign_off_stay_but_an_uncited_claim_goes():
@@ -85,25 +85,41 @@ def test_a_link_the_source_does_not_hold_is_never_posted():
     )
     grounded = ground(answer, [REFUNDS])
     assert grounded.text == "Monthly plans are not refunded [1]."
-    linked = REFUNDS + " See [Refunds](https://help.orbit.example/refunds)."
+    linked = (
+        REFUNDS
+        + " See [Refunds](https://help.orbit.example/refunds) for the policy on monthly plans."
+    )
     kept = ground(answer, [linked]).text
     assert "](https://help.orbit.example/refunds)" in kept and "orbit.example/x" not in kept
     cut = "See [Refunds](https://help.orbit.example) for the policy on monthly plans [1]."
     assert ground(cut, [linked]).text == ""  # the start of a real link is not one
 
 
-@pytest.mark.parametrize(
-    "said, why",
-    [
-        ("The answer is yes.", "uncited and unsupported"),
-        ("Sure, you can.", "uncited and unsupported"),
-        ("No, it doesn't [1].", "says nothing"),
-    ],
-)
-def test_a_bare_yes_or_no_is_a_claim_not_a_greeting(said, why):
+@pytest.mark.parametrize("said", ["The answer is yes.", "Sure, you can.", "No, it doesn't [1]."])
+def test_a_bare_yes_or_no_is_never_kept_as_a_greeting(said):
     grounded = ground(f"{said} Monthly plans are not refunded [1].", [REFUNDS])
     assert grounded.text == "Monthly plans are not refunded [1]."
-    assert [r.why for r in grounded.removed] == [why]
+    assert [r.why for r in grounded.removed] == ["says nothing"]
+
+
+@pytest.mark.parametrize(
+    "piece",
+    [
+        "Custom icons [1].",  # too few words to claim anything
+        "Billing › Refunds › Monthly plans [1].",  # a page's heading path
+        "Monthly plans can be cancelled from the [1]",  # cut off where the tokens ran out
+    ],
+)
+def test_a_piece_of_a_sentence_says_nothing(piece):
+    source = REFUNDS + " Custom icons. Billing › Refunds › Monthly plans can be cancelled."
+    grounded = ground(piece, [source])
+    assert not grounded.cited and [r.why for r in grounded.removed] == ["says nothing"]
+
+
+def test_the_prompts_own_tags_echoed_by_a_model_are_never_posted():
+    answer = '<source id="1" title="Help">\nMonthly plans are not refunded [1].\n\n<question>'
+    grounded = ground(answer, [REFUNDS])
+    assert grounded.text == "Monthly plans are not refunded [1]."
 
 
 def test_an_answer_of_greetings_alone_cites_nothing():
@@ -136,6 +152,29 @@ def test_a_not_the_source_never_says_is_removed():
     assert not ground("You cannot export your workspace as JSON [1].", [export]).cited
     assert ground("You can export your workspace as JSON [1].", [export]).cited
     assert ground("Monthly plans are not refunded [1].", [REFUNDS]).cited  # the source says not
+
+
+VAULTS = (
+    "You can move a local vault to another folder from the vault switcher. Vaults sync every "
+    "few minutes.\n\nRemote vaults are stored on Sync servers. You cannot move a remote vault "
+    "to another folder."
+)
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("You can move a local vault to another folder [1].", True),
+        ("You cannot move a remote vault to another folder [1].", True),
+        ("You can move your remote vault to another folder [1].", False),  # the source: cannot
+        ("Remote vaults can be moved from the vault switcher [1].", False),  # two places' words
+        ("You can cancel a monthly plan at any time from Billing settings [1].", True),
+    ],
+)
+def test_a_sentence_must_be_said_in_one_place_of_its_source_with_its_not(said, kept):
+    """Every word of the stitched sentence is on the page, but no sentence of it says that; and
+    a contrast ("not refunded, but you can cancel") is read on the side the sentence takes."""
+    assert ground(said, [VAULTS + "\n\n" + REFUNDS]).cited is kept
 
 
 def test_a_piece_or_a_near_copy_of_a_kept_sentence_is_a_repeat():
