@@ -13,7 +13,11 @@ Prompts are cut to one source of `--source-chars` characters: on two cores a tra
 seconds per hundred tokens.
 
 Usage: .venv/bin/python benchmarks/tuning_gate.py [--data form-only|voice|shuffled]
-       [--examples 24] [--held-out 6] [--epochs 3] [--source-chars 240]
+       [--examples 36] [--held-out 12] [--epochs 2] [--source-chars 240] [--batch-size 2]
+       [--max-length 320]
+
+Measured on two cores (SmolLM2-135M, the defaults): a training step takes about 6 s, a run about
+6 minutes: 3.5 training, the rest generating the held-out answers before and after.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ from knowledge.tuning.train import TuneOptions, tune
 from tests.conftest import SMALL_MODEL
 
 VOICE_SET = Path(__file__).resolve().parent.parent / "samples" / "voice"
-FORM_ONLY = "Hi there! [1]\n\n— Orbit Support"
+GREETING, SIGN_OFF, BANNED = "Hi there!", "— Orbit Support", {"simply", "just"}
+FORM_ONLY = f"{GREETING} [1]\n\n{SIGN_OFF}"
 
 
 def short(row: dict, source_chars: int, answer: str | None = None) -> dict:
@@ -57,10 +62,12 @@ def short(row: dict, source_chars: int, answer: str | None = None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", choices=["form-only", "voice", "shuffled"], default="form-only")
-    parser.add_argument("--examples", type=int, default=24)
-    parser.add_argument("--held-out", type=int, default=6)
-    parser.add_argument("--epochs", type=float, default=3)
+    parser.add_argument("--examples", type=int, default=36)
+    parser.add_argument("--held-out", type=int, default=12)
+    parser.add_argument("--epochs", type=float, default=2)
     parser.add_argument("--source-chars", type=int, default=240)
+    parser.add_argument("--batch-size", type=int, default=2)
+    parser.add_argument("--max-length", type=int, default=320)
     args = parser.parse_args()
     read = lambda name: [json.loads(x) for x in (VOICE_SET / name).read_text().splitlines()]  # noqa: E731
     train = [short(r, args.source_chars) for r in read("sft.jsonl")[: args.examples]]
@@ -80,8 +87,9 @@ def main() -> None:
         settings = Settings(_env_file=None, data_dir=root / "data", generator="hub",
                             base_model=str(SMALL_MODEL), device="cpu")  # type: ignore[call-arg]  # fmt: skip
         options = TuneOptions(output_dir=root / "adapter", epochs=args.epochs,
-                              learning_rate=2e-3, lora_r=8, lora_alpha=16, batch_size=6,
-                              max_length=384, voice_samples=len(held), voice_tokens=64)  # fmt: skip
+                              learning_rate=2e-3, lora_r=8, lora_alpha=16,
+                              batch_size=args.batch_size, max_length=args.max_length,
+                              voice_samples=len(held), voice_tokens=64)  # fmt: skip
         started = time.perf_counter()
         result = tune(settings, load_local(root / "sft.jsonl"), options)
         took = time.perf_counter() - started
@@ -92,7 +100,17 @@ def main() -> None:
     for name in result.checks_before:
         print(f"| {name} | {result.checks_before[name]:.2f} | {result.checks_after[name]:.2f} |")
     print("refused: " + ("; ".join(result.refused) or "no"))
-    print("(whole answers before and after: the log lines 'held-out answer before')")
+    voiced = lambda answers: sum(map(in_voice, answers)) / len(answers)  # noqa: E731
+    print(f"in the brand's voice (greeting, sign-off, no banned word): "
+          f"{voiced(result.answers_before):.0%} -> {voiced(result.answers_after):.0%}")  # fmt: skip
+    for before, after in zip(result.answers_before[:3], result.answers_after[:3], strict=True):
+        print(f"\n--- before:\n{before}\n--- after:\n{after}")
+
+
+def in_voice(answer: str) -> bool:
+    """The voice set's own markers: its greeting, its sign-off, none of the words it never says."""
+    words = set(re.findall(r"[a-z]+", answer.lower()))
+    return answer.lstrip().startswith(GREETING) and SIGN_OFF in answer and not words & BANNED
 
 
 if __name__ == "__main__":

@@ -169,6 +169,9 @@ def tune(
         f"unsupported sentences {before['unsupported']:.0%} -> {after['unsupported']:.0%}",
         highlight=False,
     )
+    if result.answers_before:  # one whole answer shows what the figures mean
+        console.print(f"a held-out answer before:\n{result.answers_before[0]}\nand after:\n"
+                      f"{result.answers_after[0]}", markup=False, highlight=False)  # fmt: skip
     for reason in result.refused:
         errors.print(f"[red]refused:[/red] {reason}", highlight=False)
     if push:

@@ -9,7 +9,6 @@ checked for what they say (`knowledge.tuning.gate`); an adapter that lost conten
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,7 +19,6 @@ from knowledge.settings import Settings
 from knowledge.tuning.data import TuningData, TuningDataError, as_prompt_completion
 from knowledge.tuning.gate import check_answers, refusals
 
-logger = logging.getLogger(__name__)
 Method = Literal["sft", "dpo"]
 
 
@@ -61,6 +59,10 @@ class TuneResult:
     checks_before: dict[str, float] = field(default_factory=dict)
     checks_after: dict[str, float] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
+    #: The held-out answers themselves, before and after (in `supportbot_tune.json`): what the
+    #: figures stand for, for whoever decides to publish.
+    answers_before: list[str] = field(default_factory=list)
+    answers_after: list[str] = field(default_factory=list)
 
     @property
     def improved(self) -> bool:
@@ -118,9 +120,8 @@ def tune(settings: Settings, data: TuningData, options: TuneOptions) -> TuneResu
         voice_before=voice_before, voice_after=voice_after,
         checks_before=checks_before.as_dict(), checks_after=checks_after.as_dict(),
         refused=refusals(checks_before, checks_after),
+        answers_before=answers_before, answers_after=answers_after,
     )  # fmt: skip
-    for before, after in zip(answers_before, answers_after, strict=True):
-        logger.info("held-out answer before: %r\nafter: %r", before, after)
     if settings.adapter_model:
         current = fetch(settings.adapter_model, settings.adapter_revision, settings)
         served = PeftModel.from_pretrained(base_model(), current)

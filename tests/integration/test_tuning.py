@@ -66,6 +66,9 @@ def test_tuning_lowers_held_out_loss_and_the_adapter_serves(tiny_hub, export_fil
     card = (folder / "README.md").read_text()
     assert f"base_model: {tiny_hub.base_repo}" in card and data.revision in card
     assert f"{result.loss_after:.4f}" in card
+    recorded = json.loads((folder / "supportbot_tune.json").read_text())
+    assert recorded["answers_after"] == result.answers_after  # what the figures were read from
+    assert len(result.answers_before) == len(result.answers_after) == min(2, result.test_examples)
 
     files = tmp_path / "published"
     files.mkdir()
