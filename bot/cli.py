@@ -119,6 +119,11 @@ def ask(
         f"\n[dim]confidence {answer.confidence} · {answer.model.backend} {answer.model.repo} "
         f"· retrieve {t.retrieve_ms:.0f} ms · generate {t.generate_ms:.0f} ms[/dim]"
     )
+    if answer.grounding is not None:  # what the model wrote, and what of it was left out
+        g = answer.grounding
+        console.print(f"[dim]the model wrote {g.sentences} sentence(s); {len(g.removed)} left out"
+                      + (f"; quoted instead: {g.quoted_because}" if g.quoted_because else "")
+                      + "[/dim]", highlight=False)  # fmt: skip
 
 
 def _question(argument: str) -> str:
