@@ -44,6 +44,8 @@ MIN_SIMILARITY = 0.5
 _COMMON = 3.0
 _MAX_PHATIC_WORDS = 3
 _MIN_CLAIM_WORDS = 3
+#: A line that is all bold, or a Markdown heading: a page's heading, not a claim.
+_HEADING = re.compile(r"^\s*(?:#{1,6}\s|\*\*[^*]+\*\*[.:]?$)")
 #: A sentence ending on one of these words was cut off ("… import your bases to a").
 _DANGLING = re.compile(
     r"\b(?:a|an|the|to|of|in|on|at|for|with|from|by|into|onto|and|or|but|nor|than|as|if|that|"
@@ -172,13 +174,17 @@ def phatic(sentence: str, last: bool) -> bool:
 
 def fragment(sentence: str) -> bool:
     """A piece of a sentence rather than a claim (pure): fewer than three content words ("Yes,
-    you can.", "Custom icons"), a page's heading path copied ("Coda AI chat › AI chat"), or words
-    cut off where the model ran out of tokens ("… import your bases to a")."""
-    finished = sentence.rstrip().endswith((".", "!", "?"))
+    you can.", "Custom icons"), a page's heading or heading path copied ("**Sync your notes
+    across devices**", "Coda AI chat › AI chat"), a question (an FAQ's, copied: "Can I use the
+    same key on all devices?"), or words cut off where the model ran out of tokens ("… import
+    your bases to a")."""
+    ending = sentence.rstrip()
     return (
         len(terms(sentence)) < _MIN_CLAIM_WORDS
         or "›" in sentence
-        or (not finished and bool(_DANGLING.search(sentence)))
+        or bool(_HEADING.match(ending))
+        or ending.rstrip("*_ ").endswith("?")
+        or (not ending.endswith((".", "!", "?")) and bool(_DANGLING.search(ending)))
     )
 
 

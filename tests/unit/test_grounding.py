@@ -108,10 +108,15 @@ def test_a_bare_yes_or_no_is_never_kept_as_a_greeting(said):
         "Custom icons [1].",  # too few words to claim anything
         "Billing › Refunds › Monthly plans [1].",  # a page's heading path
         "Monthly plans can be cancelled from the [1]",  # cut off where the tokens ran out
+        "**Monthly plans can be cancelled** [1]",  # a heading
+        "Can monthly plans be cancelled at any time? [1]",  # an FAQ's question, not its answer
     ],
 )
 def test_a_piece_of_a_sentence_says_nothing(piece):
-    source = REFUNDS + " Custom icons. Billing › Refunds › Monthly plans can be cancelled."
+    source = (
+        REFUNDS + " Custom icons. Billing › Refunds › Monthly plans can be cancelled.\n"
+        "**Monthly plans can be cancelled**\nCan monthly plans be cancelled at any time?"
+    )
     grounded = ground(piece, [source])
     assert not grounded.cited and [r.why for r in grounded.removed] == ["says nothing"]
 
