@@ -15,6 +15,8 @@ class ChannelPolicy(BaseModel):
 
     collections: list[str] | None = None
     handoff: str | None = None
+    #: Slack: the asker's replies in a thread the bot answered are follow-ups without a mention.
+    follow_ups: bool = True
 
 
 #: A platform's per-channel policies as a setting: a JSON object keyed by channel id.

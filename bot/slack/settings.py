@@ -27,6 +27,18 @@ class SlackSettings(BotSettings):
         description='Per-channel policy as JSON: {"C123": {"collections": ["billing"], '
         '"handoff": "<!subteam^S1>"}}.',
     )
+    follow_up_minutes: int = Field(
+        30,
+        ge=0,
+        description="In a thread the bot answered, the asker's replies are follow-ups, without "
+        "a mention, for this long after the last answer (0: only mentions are answered).",
+    )
+    follow_up_turns: int = Field(
+        5, ge=0, description="How many follow-ups a thread takes without a mention."
+    )
+    follow_up_opt_out: str = Field(
+        "//", description="A reply starting with this is an aside the bot doesn't answer."
+    )
     slack_vote_up: CommaList = Field(["+1", "thumbsup"], description="Reactions that count +1.")
     slack_vote_down: CommaList = Field(["-1", "thumbsdown"], description="Reactions that count -1.")
 

@@ -13,6 +13,11 @@ from bot.reactions import correction_text, vote_value
 from knowledge.models import Feedback, Question, Turn
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+#: Anyone named: a person, a user group, @here/@channel/@everyone.
+_ADDRESSED = re.compile(r"<(?:@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+|!here|!channel|!everyone)[|>]")
+#: Message subtypes that are still a person writing (a file shared with words, a reply also sent
+#: to the channel); every other subtype is an edit, a join, a bot or the like.
+_WRITTEN = frozenset({None, "file_share", "thread_broadcast"})
 #: A whole message (Slack allows 40,000 characters): the answer pipeline finds the question in a
 #: long one (`knowledge.focus`) instead of losing its end.
 MAX_QUESTION_CHARS = 40_000
@@ -34,6 +39,21 @@ def should_answer(event: Mapping[str, Any], bot_user_id: str) -> bool:
     if event.get("user") in {None, bot_user_id}:
         return False
     return event.get("type") == "app_mention" or event.get("channel_type") == "im"
+
+
+def thread_reply(event: Mapping[str, Any], bot_user_id: str) -> bool:
+    """A person's message inside a thread of a channel (not its first message, not a DM)."""
+    if event.get("bot_id") or event.get("user") in {None, bot_user_id}:
+        return False
+    if event.get("subtype") not in _WRITTEN or event.get("channel_type") == "im":
+        return False
+    thread_ts = event.get("thread_ts")
+    return bool(thread_ts) and thread_ts != event.get("ts")
+
+
+def addresses_anyone(text: str) -> bool:
+    """Does the message name someone (the bot included: its mention is its own event)?"""
+    return _ADDRESSED.search(text) is not None
 
 
 def question_text(text: str) -> str:

@@ -103,6 +103,16 @@ class Posted:
     place: str
 
 
+@dataclass(frozen=True)
+class AskedThread:
+    """The questions of one thread: who asked the first, how many, and when the last was asked
+    or answered (what decides whether a reply in the thread is a follow-up)."""
+
+    asker: str
+    questions: int
+    last_activity: datetime
+
+
 class Records:
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url)
@@ -198,6 +208,26 @@ class Records:
             except IntegrityError:
                 continue
         return False
+
+    def thread(self, platform: str, channel: str, thread: str) -> AskedThread | None:
+        """The questions asked in a thread so far; None where the bot was never asked there."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(AskedQuestion.user, AskedQuestion.updated_at)
+                .where(
+                    AskedQuestion.platform == platform,
+                    AskedQuestion.channel == channel,
+                    AskedQuestion.thread == thread,
+                )
+                .order_by(AskedQuestion.asked_at, AskedQuestion.id)
+            ).all()
+        if not rows:
+            return None
+        return AskedThread(
+            asker=rows[0].user,
+            questions=len(rows),
+            last_activity=max(utc(row.updated_at) for row in rows),
+        )
 
     def question(self, key: str) -> Question | None:
         """A question as it was asked, from its key."""

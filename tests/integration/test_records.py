@@ -292,3 +292,17 @@ def test_stats_and_exports_count_only_answers_people_saw(store):
     assert stats(store).overall.answers == 1
     rated = list(rated_answers(store, voice="", sources=3, source_chars=500))
     assert len(rated) == 1
+
+
+def test_a_thread_says_who_asked_first_how_often_and_when_it_last_moved(store):
+    assert store.thread("slack", "C1", "T9") is None
+    before = datetime.now(UTC)
+    assert store.claim(asked("EvT1", thread="T9", user="U1"))
+    assert store.claim(asked("EvT2", thread="T9", user="U2", text="me too: and monthly?"))
+    assert store.claim(asked("EvT3", thread="T8", user="U3"))  # another thread
+    assert store.record_answer(asked("EvT2", thread="T9", user="U2"), answered())
+    thread = store.thread("slack", "C1", "T9")
+    assert thread is not None
+    assert (thread.asker, thread.questions) == ("U1", 2)
+    assert before <= thread.last_activity <= datetime.now(UTC)
+    assert store.thread("discord", "C1", "T9") is None  # the same ids on another platform

@@ -1,5 +1,8 @@
-"""Mentions and direct messages: acknowledge, react 👀, enqueue `answer | deliver`; and
-`correction:` replies in an answer's thread, to the feedback worker.
+"""Mentions, direct messages and follow-ups: acknowledge, react 👀, enqueue `answer | deliver`;
+and `correction:` replies in an answer's thread, to the feedback worker.
+
+A follow-up is the asker's reply in a thread the bot answered, without a mention, for a while
+(`bot.follow_ups` decides; the records say who asked there and when).
 
 Bolt acknowledges the event before this runs (well inside Slack's 3 s); nothing slow happens here.
 A retried event (X-Slack-Retry-Num) has the same event id, so the records claim refuses it.
@@ -8,13 +11,17 @@ A retried event (X-Slack-Retry-Num) has the same event id, so the records claim 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot import follow_ups
+from bot.follow_ups import FollowUpRules
 from bot.replies import UNAVAILABLE
 from bot.slack import translate
 from bot.slack.blocks import USAGE
@@ -31,11 +38,16 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
         bot_user_id = str(context.get("bot_user_id") or "")
         if not translate.should_answer(event, bot_user_id):
             return
-        place = translate.where(event)
         fix = translate.correction(event, bot_user_id, settings.correction_prefix)
         if fix is not None:  # "@supportbot correction: ..." in an answer's thread
             enqueue.feedback(celery, records, fix)
             return
+        ask(body, event, client, logger, bot_user_id)
+
+    def ask(
+        body: dict, event: dict, client: WebClient, logger: logging.Logger, bot_user_id: str
+    ) -> None:
+        place = translate.where(event)
         if not translate.question_text(str(event.get("text", ""))):
             client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts, text=USAGE)
             return
@@ -85,12 +97,36 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
         if event.get("channel_type") == "im":
             on_question(body, event, client, context, logger)
             return
-        fix = translate.correction(
-            event, str(context.get("bot_user_id") or ""), settings.correction_prefix
-        )
+        bot_user_id = str(context.get("bot_user_id") or "")
+        fix = translate.correction(event, bot_user_id, settings.correction_prefix)
         if fix is not None:
             enqueue.feedback(celery, records, fix)
+        elif translate.thread_reply(event, bot_user_id):
+            why = follow_up_refused(event, logger)
+            if why is None:
+                ask(body, event, client, logger, bot_user_id)
+            else:
+                logger.debug("Not a follow-up (%s): %s/%s", why, event["channel"], event["ts"])
 
+    def follow_up_refused(event: dict, logger: logging.Logger) -> str | None:
+        """Why an un-mentioned thread reply is not answered; None when it is a follow-up."""
+        policy = settings.slack_channels.get(str(event["channel"]))
+        if policy is not None and not policy.follow_ups:
+            return "follow-ups are off in this channel"
+        try:
+            thread = records.thread("slack", str(event["channel"]), str(event["thread_ts"]))
+        except SQLAlchemyError as exc:
+            logger.warning("Could not tell whether a thread reply is a follow-up: %s", exc)
+            return "the records can't be read"
+        text = str(event.get("text", ""))
+        return follow_ups.why_not(
+            translate.question_text(text), str(event.get("user", "")), thread,
+            datetime.now(UTC), rules, addressed_elsewhere=translate.addresses_anyone(text),
+        )  # fmt: skip
+
+    rules = FollowUpRules(
+        settings.follow_up_minutes, settings.follow_up_turns, settings.follow_up_opt_out
+    )
     app.event("app_mention")(on_question)
     app.event("message")(on_message)
 

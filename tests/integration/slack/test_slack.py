@@ -27,6 +27,7 @@ from tests.support.slack_api import SlackStandIn, app_mention, http_env, post_ev
 SECRET = "test-signing-secret"  # noqa: S105 - the stand-in's, not a real one
 REDIS = "redis://127.0.0.1:6379/12"
 IDLE_S = 3  # the server closes a connection that sends nothing for this long
+QUIET = "C0QUIET"  # a channel where only mentions are answered
 
 
 @dataclass
@@ -59,6 +60,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         "SUPPORTBOT_GENERATOR": "extractive",
         "SUPPORTBOT_BROKER_URL": REDIS,
         **http_env(slack.url, SECRET),
+        "SUPPORTBOT_SLACK_CHANNELS": json.dumps({QUIET: {"follow_ups": False}}),
         "C_FORCE_ROOT": "1",
     }
     knowledge, delivery = start_answering(env, root)
@@ -267,6 +269,61 @@ def test_reactions_and_corrections_on_an_answer_reach_the_feedback_store(bot):
     bot.settle()
     answer = stored(bot, "EvV")
     assert len(answer.votes) == 2 and len(answer.corrections) == 1
+
+
+def thread_reply(event_id: str, text: str, thread_ts: str, ts: str, *, user: str = "U0USER",
+                 channel: str = "C0SUPPORT") -> dict[str, Any]:  # fmt: skip
+    """A `message` event: someone's reply in a thread, without a mention of the bot."""
+    return {"type": "event_callback", "team_id": "T0001", "event_id": event_id, "event": {
+        "type": "message", "channel": channel, "channel_type": "channel", "user": user,
+        "text": text, "ts": ts, "thread_ts": thread_ts,
+    }}  # fmt: skip
+
+
+def test_the_askers_next_question_in_the_thread_is_answered_without_a_mention(bot):
+    thread = "1700000051.1"
+    bot.send(app_mention("EvFollow", "can i get a refund on a yearly plan?", thread))
+    bot.slack.wait_posts(thread)
+    with watching() as log:  # replies that are not for the bot: each decided, none answered
+        bot.send(thread_reply("EvFollow1", "and monthly?", thread, "1700000051.2", user="U0OTHER"))
+        bot.send(thread_reply("EvFollow2", "thanks, that helps! 🙏", thread, "1700000051.3"))
+        bot.send(thread_reply("EvFollow3", "// checking with finance", thread, "1700000051.4"))
+        bot.send(thread_reply("EvFollow4", "<@U0LEAD> can you confirm?", thread, "1700000051.5"))
+        log.wait_for("Not a follow-up", count=4)
+    for why in ("not the asker", "thanks", "an aside", "it mentions someone"):
+        assert log.count(f"Not a follow-up ({why}") == 1, why
+
+    (first,) = bot.slack.posts_in(thread)
+    bot.slack.replies = [
+        {"ts": thread, "user": "U0USER", "text": "<@U0BOT> can i get a refund on a yearly plan?"},
+        {"ts": "1700000051.15", "user": "U0BOT", "bot_id": "B0BOT", "text": first.args["text"]},
+    ]
+    try:
+        bot.send(thread_reply("EvFollow5", "how long do refunds take?", thread, "1700000051.6"))
+        answer = stored(bot, "EvFollow5")
+    finally:
+        bot.slack.replies = []
+    follow_up = bot.feedback.question("slack:T0001:EvFollow5")
+    assert [t.role for t in follow_up.history] == ["user", "assistant"]  # the thread as context
+    assert answer.place == f"C0SUPPORT/{thread}" and answer.citations
+    bot.slack.wait_posts(thread, count=2)
+    bot.settle()
+    assert len(bot.slack.posts_in(thread)) == 2  # the question and its follow-up, nothing else
+    thinking = [c.args["timestamp"] for c in bot.slack.named("reactions.add")]
+    assert "1700000051.6" in thinking and "1700000051.2" not in thinking
+
+
+def test_a_channel_can_keep_follow_ups_to_mentions(bot):
+    thread = "1700000052.1"
+    mention = app_mention("EvK", "can i get a refund on a yearly plan?", thread)
+    mention["event"]["channel"] = QUIET
+    bot.send(mention)
+    bot.slack.wait_posts(thread)
+    with watching() as log:
+        bot.send(thread_reply("EvK1", "and monthly?", thread, "1700000052.2", channel=QUIET))
+        log.wait_for("Not a follow-up (follow-ups are off in this channel)")
+    bot.settle()
+    assert len(bot.slack.posts_in(thread)) == 1
 
 
 def test_a_vote_given_while_the_queue_is_down_is_recorded_all_the_same(bot):

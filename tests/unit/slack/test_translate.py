@@ -136,3 +136,23 @@ def test_a_correction_is_a_persons_thread_reply_with_the_prefix():
     assert translate.correction({**reply, "thread_ts": None}, "U0BOT", "correction:") is None
     assert translate.correction({**reply, "bot_id": "B1"}, "U0BOT", "correction:") is None
     assert translate.correction({**reply, "text": "thanks!"}, "U0BOT", "correction:") is None
+
+
+def test_a_persons_reply_inside_a_channel_thread_may_be_a_follow_up():
+    reply = {"type": "message", "channel": "C1", "channel_type": "channel", "user": "U0USER",
+             "text": "and monthly?", "ts": "2.0", "thread_ts": "1.0"}  # fmt: skip
+    assert translate.thread_reply(reply, "U0BOT")
+    assert translate.thread_reply(reply | {"subtype": "file_share"}, "U0BOT")
+    assert not translate.thread_reply(reply | {"ts": "1.0"}, "U0BOT")  # the thread's first
+    assert not translate.thread_reply({**reply, "thread_ts": None}, "U0BOT")  # not in a thread
+    assert not translate.thread_reply(reply | {"subtype": "message_changed"}, "U0BOT")
+    assert not translate.thread_reply(reply | {"bot_id": "B1"}, "U0BOT")
+    assert not translate.thread_reply(reply | {"user": "U0BOT"}, "U0BOT")
+    assert not translate.thread_reply(reply | {"channel_type": "im"}, "U0BOT")  # a DM question
+
+
+def test_a_reply_naming_anyone_is_addressed_to_them():
+    for text in ["<@U0LEAD> can you check?", "<!subteam^S1|billing> help", "<!here> anyone?",
+                 "<@U0BOT> and monthly?", "ping <@W0ENT|ana>"]:  # fmt: skip
+        assert translate.addresses_anyone(text), text
+    assert not translate.addresses_anyone("and monthly? see <https://help.example|the page>")
