@@ -23,7 +23,7 @@ from knowledge.sync.notice import worth_telling
 from knowledge.sync.run import SyncProgress, ingest_paths, ingesting
 from knowledge.sync.run import sync as run_sync
 from knowledge.sync.sources import INGEST_SOURCE, Source
-from workers import enqueue, names
+from workers import enqueue, names, turns
 from workers.heartbeat import beating
 from workers.records import records, settings
 from workers.retrying import retry_later, through_records_outage
@@ -49,7 +49,11 @@ class Answering(Task):
 
 @shared_task(bind=True, base=Answering, name=names.ANSWER, max_retries=None)
 def answer(
-    self: Task, *, question: dict[str, Any], written: dict[str, Any] | None = None
+    self: Task,
+    *,
+    question: dict[str, Any],
+    written: dict[str, Any] | None = None,
+    waited_for: list[str] | None = None,
 ) -> dict[str, Any]:
     """Question -> {"question", "answer"}, the answer written to the records once; a redelivered
     question returns the stored answer. Runs where the index is: retrieves, and either answers
@@ -60,6 +64,7 @@ def answer(
     stored = _stored(self, asked, written)
     if stored is not None:
         return stored
+    asked = _in_turn(self, asked, waited_for or [])
     runtime = current()
     try:
         prepared = runtime.answerer.prepare(asked.text, history=asked.history,
@@ -95,6 +100,23 @@ def generate(
         raise retry_later(self, exc, transient=True, window_s=GENERATION_RETRY_FOR_S,
                           what=f"The model did not answer {asked.key}") from exc  # fmt: skip
     return _store_or_later(self, asked, reply)
+
+
+def _in_turn(task: Task, asked: Question, waited_for: list[str]) -> Question:
+    """The question once the earlier questions of its thread are posted (until then the task
+    comes back every `WAIT_TURN_S`), with their answers added to its thread's history. The wait
+    is bounded: an earlier question that gets no answer is told so by the sweeper, and stops
+    waiting then."""
+    earlier = _quietly(lambda: records().earlier_in_thread(asked.key)) or []
+    waiting = turns.ahead(earlier)
+    if waiting:
+        logger.info("Question %s waits for %s, asked before it in its thread", asked.key,
+                    ", ".join(waiting))  # fmt: skip
+        kwargs = dict(task.request.kwargs or {}) | {"waited_for": sorted({*waited_for, *waiting})}
+        raise task.retry(countdown=turns.WAIT_TURN_S, kwargs=kwargs)
+    if not waited_for:
+        return asked
+    return asked.model_copy(update={"history": turns.caught_up(asked.history, earlier, waited_for)})
 
 
 def _streamed(task: Task, asked: Question) -> Throttle | None:

@@ -113,6 +113,16 @@ class AskedThread:
     last_activity: datetime
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """A question asked before another in the same thread: still waiting for its answer, or
+    answered with `answer` (None: declined, failed or told)."""
+
+    key: str
+    waiting: bool
+    answer: str | None
+
+
 class Records:
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url)
@@ -228,6 +238,31 @@ class Records:
             questions=len(rows),
             last_activity=max(utc(row.updated_at) for row in rows),
         )
+
+    def earlier_in_thread(self, key: str) -> list[Earlier]:
+        """The questions asked before this one in its thread, oldest first (none outside one)."""
+        with self.sessions() as session:
+            asked = session.scalar(select(AskedQuestion).where(AskedQuestion.key == key))
+            if asked is None or not asked.thread:
+                return []
+            rows = session.execute(
+                select(AskedQuestion.key, AskedQuestion.state, StoredAnswer.text,
+                       StoredAnswer.declined)
+                .outerjoin(StoredAnswer)
+                .where(
+                    AskedQuestion.platform == asked.platform,
+                    AskedQuestion.channel == asked.channel,
+                    AskedQuestion.thread == asked.thread,
+                    or_(AskedQuestion.asked_at < asked.asked_at,
+                        and_(AskedQuestion.asked_at == asked.asked_at,
+                             AskedQuestion.id < asked.id)),
+                )
+                .order_by(AskedQuestion.asked_at, AskedQuestion.id)
+            ).all()  # fmt: skip
+        return [
+            Earlier(row.key, row.state in WAITING, None if row.declined else row.text)
+            for row in rows
+        ]
 
     def question(self, key: str) -> Question | None:
         """A question as it was asked, from its key."""

@@ -19,7 +19,7 @@ import redis
 
 from bot.delivering import place_in_line
 from bot.slack.delivery import TASK
-from knowledge.models import Question
+from knowledge.models import Question, Turn
 from knowledge.records.store import DRAFTING, Records, Reply
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.chat_api import (
@@ -56,12 +56,14 @@ class HeldModel(BaseHTTPRequestHandler):
     hold are shown while an answer is written, so each part is one."""
 
     questions: ClassVar[list[str]] = []
+    requests: ClassVar[list[dict]] = []
     release: ClassVar[threading.Event] = threading.Event()
     more: ClassVar[threading.Event | None] = None
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).questions.append(body["messages"][-1]["content"])
+        type(self).requests.append(body)
         if body.get("stream"):
             stream_start(self)
             self.wfile.write(chunk_event(f"{FIRST} "))
@@ -233,6 +235,42 @@ def test_questions_waiting_behind_others_are_told_their_place_until_answered(spl
         assert {c.ts for c in told} <= deleted  # each "N ahead" went once the answer came
     edits = [c.args["text"] for c in split.slack.named("chat.update")]
     assert all(text.startswith("⏳") or text.endswith(" …") for text in edits)  # place or draft
+
+
+def test_a_follow_up_asked_while_the_first_answer_is_written_waits_its_turn(split):
+    HeldModel.questions, HeldModel.requests = [], []
+    HeldModel.release.clear()
+    ts = "1700003000.1"
+    app = client_app(split.env)
+    first = Question(platform="slack", workspace="T1", channel="C1", thread=ts, user="U1",
+                     text="can i get a refund on a yearly plan?", event_id="EvTurn1")  # fmt: skip
+    to = Reply(TASK, split.to(ts)).to
+    assert enqueue.ask(
+        app, split.records, first, expires_s=600, then=app.signature(TASK, kwargs=to)
+    )
+    wait_until(lambda: len(HeldModel.questions) == 1, "the first answer being written")
+
+    follow_up = first.model_copy(update={
+        "event_id": "EvTurn2", "text": "and how long does it take?",
+        "history": [Turn(role="user", content=first.text)],  # the thread as the adapter read it
+    })  # fmt: skip
+    to = to | {"message_ts": "1700003000.2"}
+    assert enqueue.ask(app, split.records, follow_up, expires_s=600,
+                       then=app.signature(TASK, kwargs=to))  # fmt: skip
+    waits = f"Question {follow_up.key} waits for {first.key}"
+    wait_until(lambda: log_lines(split.root / "knowledge.log", waits), "the follow-up to wait")
+    assert len(HeldModel.questions) == 1  # it waits before the model is asked anything for it
+
+    HeldModel.release.set()
+    for question in (first, follow_up):
+        wait_until(lambda q=question: split.records.state(q.key) == "delivered", "posted")
+    wait_idle(REDIS)
+    answered_first = split.records.stored_answer(first.key)
+    context = {"role": "assistant", "content": answered_first.text}  # the first answer, as posted
+    (later,) = HeldModel.requests[1:]
+    assert context in later["messages"] and HeldModel.questions[1].endswith(
+        "<question>\nand how long does it take?\n</question>"
+    )
 
 
 def drafts_so_far(split: Split) -> list:

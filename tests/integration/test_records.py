@@ -306,3 +306,18 @@ def test_a_thread_says_who_asked_first_how_often_and_when_it_last_moved(store):
     assert (thread.asker, thread.questions) == ("U1", 2)
     assert before <= thread.last_activity <= datetime.now(UTC)
     assert store.thread("discord", "C1", "T9") is None  # the same ids on another platform
+
+
+def test_the_questions_before_one_in_its_thread_say_whether_they_still_wait(store):
+    first, second, third = (asked(f"EvE{n}", thread="T7", text=f"q{n}") for n in range(3))
+    for question in (first, second, third):
+        assert store.claim(question)
+    assert store.claim(asked("EvE9", thread="T6"))  # another thread
+    assert store.record_answer(first, answered("Refunds take 14 days [1]."), Posted("C1/5", "x"))
+    assert store.earlier_in_thread(first.key) == []
+    earlier = store.earlier_in_thread(third.key)
+    assert [(e.key, e.waiting, e.answer) for e in earlier] == [
+        (first.key, False, "Refunds take 14 days [1]."),
+        (second.key, True, None),
+    ]
+    assert store.earlier_in_thread(asked("EvNone").key) == []  # a question never claimed
