@@ -69,7 +69,9 @@ def export(
 
 @feedback_app.command("stats")
 def stats(top: Annotated[int, typer.Option(help="Rows in each gap list.", min=1)] = 10) -> None:
-    """Helpful rate overall, by model revision, channel and source; the knowledge gaps."""
+    """What became of the questions per channel (answered, resolved by the bot, escalated,
+    resolved by a person, open after a day); helpful rate overall, by model revision, channel
+    and source; the knowledge gaps."""
     from knowledge.records.stats import Rate
     from knowledge.records.stats import stats as compute
 
@@ -88,6 +90,17 @@ def stats(top: Annotated[int, typer.Option(help="Rows in each gap list.", min=1)
             table.add_row(r.label, str(r.answers), str(r.up), str(r.down), helpful)
         console.print(table)
 
+    table = Table(title="What became of the questions, by channel")
+    heads = ("", "asked", "answered", "declined", "resolved by the bot", "escalated",
+             "resolved by a person", "open after a day")  # fmt: skip
+    for column in heads:
+        table.add_column(column, justify="left" if not column else "right")
+    for o in report.outcomes:
+        counts = (o.asked, o.answered, o.declined, o.resolved_by_bot, o.escalated,
+                  o.resolved_by_person, o.open_after_a_day)  # fmt: skip
+        table.add_row(o.label, *(f"{n} ({n / o.asked:.0%})" if i else str(n)
+                                 for i, n in enumerate(counts)))  # fmt: skip
+    console.print(table)
     rates("Overall", [report.overall])
     rates("By model revision", report.by_model)
     rates("By channel", report.by_channel)

@@ -268,10 +268,11 @@ class Feedback(BaseModel):
 
     Votes and reasons point at the answer's message (`message_ref`, "channel/message"); a
     correction written as a thread reply points at the thread (`place`), meaning its latest answer.
+    `escalate` (someone asked for a person) and `resolve` (the question is closed) point either way.
     """
 
     platform: str
-    kind: Literal["vote", "unvote", "reason", "correction"]
+    kind: Literal["vote", "unvote", "reason", "correction", "escalate", "resolve"]
     user: str
     message_ref: str = ""
     place: str = ""

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from knowledge.records.rows import utc
 from knowledge.records.store import Records
-from knowledge.records.tables import StoredAnswer
+from knowledge.records.tables import AskedQuestion, StoredAnswer
 
 
 @dataclass
@@ -37,6 +39,21 @@ class Gap:
 
 
 @dataclass
+class Outcomes:
+    """What became of one channel's questions: answered or declined, closed by the bot's answer
+    alone or by a person it was handed to, and those still open a day after they were asked."""
+
+    label: str
+    asked: int = 0
+    answered: int = 0
+    declined: int = 0
+    resolved_by_bot: int = 0
+    escalated: int = 0
+    resolved_by_person: int = 0
+    open_after_a_day: int = 0
+
+
+@dataclass
 class FeedbackStats:
     overall: Rate
     by_model: list[Rate] = field(default_factory=list)
@@ -44,6 +61,35 @@ class FeedbackStats:
     by_source: list[Rate] = field(default_factory=list)
     most_declined: list[Gap] = field(default_factory=list)
     most_voted_down: list[Gap] = field(default_factory=list)
+    outcomes: list[Outcomes] = field(default_factory=list)
+
+
+def outcomes(store: Records, now: datetime) -> list[Outcomes]:
+    """Every question's outcome, per channel (busiest first), then all channels together."""
+    with store.session() as session:
+        rows = session.execute(
+            select(AskedQuestion.platform, AskedQuestion.channel, AskedQuestion.asked_at,
+                   AskedQuestion.escalated_at, AskedQuestion.resolved_at, StoredAnswer.declined)
+            .outerjoin(StoredAnswer)
+        ).all()  # fmt: skip
+    channels: dict[str, Outcomes] = {}
+    total = Outcomes("all channels")
+    for row in rows:
+        label = f"{row.platform}:{row.channel}" if row.channel else f"{row.platform}: (direct)"
+        for counts in (channels.setdefault(label, Outcomes(label)), total):
+            counts.asked += 1
+            counts.answered += row.declined is False
+            counts.declined += row.declined is True
+            counts.escalated += row.escalated_at is not None
+            if row.resolved_at is not None:
+                if row.escalated_at is None:
+                    counts.resolved_by_bot += 1
+                else:
+                    counts.resolved_by_person += 1
+            elif now - utc(row.asked_at) > timedelta(days=1):
+                counts.open_after_a_day += 1
+    ranked = sorted(channels.values(), key=lambda o: (-o.asked, o.label))
+    return [*ranked, total] if rows else []
 
 
 def _model(answer: StoredAnswer) -> str:
@@ -54,7 +100,7 @@ def _model(answer: StoredAnswer) -> str:
     return answer.model_backend or "unknown"
 
 
-def stats(store: Records, top: int = 10) -> FeedbackStats:
+def stats(store: Records, top: int = 10, now: datetime | None = None) -> FeedbackStats:
     with store.session() as session:
         answers = session.scalars(
             select(StoredAnswer)
@@ -101,4 +147,5 @@ def stats(store: Records, top: int = 10) -> FeedbackStats:
         most_voted_down=sorted(
             (g for g in gaps.values() if g.voted_down), key=lambda g: (-g.voted_down, g.question)
         )[:top],
+        outcomes=outcomes(store, now or datetime.now(UTC)),
     )

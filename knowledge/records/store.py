@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
@@ -121,6 +121,23 @@ class Earlier:
     key: str
     waiting: bool
     answer: str | None
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """Where one posted answer's question stands with the people: who asked it, whom it hands off
+    to, and whether it was escalated or resolved."""
+
+    key: str
+    asker: str
+    contact: str | None
+    escalated: bool
+    resolved: bool
+
+
+def may_resolve(asker: str, escalated: bool, user: str) -> bool:
+    """The asker closes their own question; once a person was asked for, whoever helps may too."""
+    return user == asker or escalated
 
 
 class Records:
@@ -467,6 +484,9 @@ class Records:
                 event.platform, event.message_ref, event.user, event.value, event.at,
                 removed=event.kind == "unvote",
             )  # fmt: skip
+        if event.kind in ("escalate", "resolve"):
+            return self.mark(event.kind, event.platform, event.user, event.at,
+                             message_ref=event.message_ref, place=event.place)  # fmt: skip
         if event.kind == "reason":
             return (
                 self.give_reason(event.platform, event.message_ref, event.user, event.text) or None
@@ -537,15 +557,7 @@ class Records:
         `place` (a thread). None: no such answer; False: this event was recorded before."""
         try:
             with self.sessions.begin() as session:
-                if message_ref:
-                    answer = self._answer_at(session, platform, message_ref)
-                else:
-                    answer = session.scalar(
-                        select(StoredAnswer)
-                        .where(StoredAnswer.platform == platform, StoredAnswer.place == place)
-                        .order_by(StoredAnswer.answered_at.desc(), StoredAnswer.id.desc())
-                        .limit(1)
-                    )
+                answer = self._answer_in(session, platform, message_ref, place)
                 if answer is None:
                     return None
                 session.add(Correction(answer_id=answer.id, event_id=f"{platform}:{event_id}",
@@ -554,7 +566,41 @@ class Records:
             return False
         return True
 
+    def mark(
+        self, kind: Literal["escalate", "resolve"], platform: str, user: str, at: datetime,
+        *, message_ref: str = "", place: str = "",
+    ) -> bool | None:  # fmt: skip
+        """Note that `user` asked for a person (`escalate`) or closed the question (`resolve`),
+        for the answer at `message_ref` or the latest in `place`. The first of each counts; a
+        resolve by someone other than the asker counts only once a person was asked for. None:
+        no such answer; False: already marked, or not theirs to close."""
+        with self.sessions.begin() as session:
+            answer = self._answer_in(session, platform, message_ref, place)
+            if answer is None:
+                return None
+            asked = answer.question
+            if kind == "escalate":
+                if asked.escalated_at is not None:
+                    return False
+                asked.escalated_at, asked.escalated_by = at, user
+                return True
+            escalated = asked.escalated_at is not None
+            if asked.resolved_at is not None or not may_resolve(asked.user, escalated, user):
+                return False
+            asked.resolved_at, asked.resolved_by = at, user
+            return True
+
     # -- reads -----------------------------------------------------------------------------
+    def handoff(self, platform: str, message_ref: str) -> Handoff | None:
+        """Where the question behind a posted answer stands with the people (None: not ours)."""
+        with self.sessions() as session:
+            answer = self._answer_at(session, platform, message_ref)
+            if answer is None:
+                return None
+            asked = answer.question
+            escalated, resolved = asked.escalated_at is not None, asked.resolved_at is not None
+            return Handoff(asked.key, asked.user, asked.handoff_contact, escalated, resolved)
+
     def session(self) -> Session:
         return self.sessions()
 
@@ -567,6 +613,20 @@ class Records:
                 .where(AskedQuestion.key == key)
                 .options(selectinload(StoredAnswer.votes), selectinload(StoredAnswer.corrections))
             )
+
+    @classmethod
+    def _answer_in(
+        cls, session: Session, platform: str, message_ref: str, place: str
+    ) -> StoredAnswer | None:
+        """The answer posted as `message_ref`, or else the latest posted in the thread `place`."""
+        if message_ref:
+            return cls._answer_at(session, platform, message_ref)
+        return session.scalar(
+            select(StoredAnswer)
+            .where(StoredAnswer.platform == platform, StoredAnswer.place == place)
+            .order_by(StoredAnswer.answered_at.desc(), StoredAnswer.id.desc())
+            .limit(1)
+        )
 
     @staticmethod
     def _answer_at(session: Session, platform: str, message_ref: str) -> StoredAnswer | None:

@@ -74,6 +74,14 @@ class AskedQuestion(Base):
         doc="when that delivery began a post: another copy of it (a redelivered message) waits",
     )
     failure: Mapped[str] = mapped_column(Text, default="", doc="why no answer came, if none did")
+    escalated_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, doc="when someone asked for a person"
+    )
+    escalated_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, doc="when the asker (or the person) closed it"
+    )
+    resolved_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
     swept_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     ahead: Mapped[int | None] = mapped_column(
         Integer, nullable=True, doc="questions ahead of it, as last told in its thread"

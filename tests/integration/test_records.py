@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, inspect, select
 
-from knowledge.records.store import Posted, Records, Reply
+from knowledge.records.store import Handoff, Posted, Records, Reply
 from knowledge.records.tables import Correction, StoredAnswer, Vote
 from tests.support.answers import answered, asked
 from tests.support.databases import fresh_postgres, postgres_ready
@@ -321,3 +321,42 @@ def test_the_questions_before_one_in_its_thread_say_whether_they_still_wait(stor
         (second.key, True, None),
     ]
     assert store.earlier_in_thread(asked("EvNone").key) == []  # a question never claimed
+
+
+def test_a_question_is_escalated_once_and_closed_by_its_asker_or_once_a_person_helps(store):
+    post(store, "EvH1", "C1/7.0", place="C1/EvH1")
+    assert store.mark("resolve", "slack", "U2", T0, message_ref="C1/7.0") is False  # not theirs
+    assert store.handoff("slack", "C1/7.0") == Handoff("slack:T1:EvH1", "U1", None, False, False)
+    assert store.mark("escalate", "slack", "U1", T0, message_ref="C1/7.0") is True
+    assert store.mark("escalate", "slack", "U1", T0, message_ref="C1/7.0") is False  # once
+    assert store.mark("resolve", "slack", "U2", T0, place="C1/EvH1") is True  # the person helped
+    assert store.mark("resolve", "slack", "U1", T0, message_ref="C1/7.0") is False  # closed
+    assert store.handoff("slack", "C1/7.0") == Handoff("slack:T1:EvH1", "U1", None, True, True)
+    assert store.mark("resolve", "slack", "U1", T0, message_ref="C1/8.0") is None  # not ours
+    assert store.handoff("slack", "C1/8.0") is None
+
+    post(store, "EvH2", "C1/9.0")
+    assert store.mark("resolve", "slack", "U1", T0, message_ref="C1/9.0") is True  # the asker
+
+
+def test_each_channel_shows_what_became_of_its_questions(store):
+    from knowledge.records.stats import outcomes
+
+    post(store, "EvO1", "C1/1.0")  # answered, then closed by its asker: the bot resolved it
+    assert store.mark("resolve", "slack", "U1", T0, message_ref="C1/1.0")
+    post(store, "EvO2", "C1/2.0")  # a person was asked for, and closed it
+    assert store.mark("escalate", "slack", "U1", T0, message_ref="C1/2.0")
+    assert store.mark("resolve", "slack", "U9", T0, message_ref="C1/2.0")
+    post(store, "EvO3", "C1/3.0")  # a person was asked for; still open
+    assert store.mark("escalate", "slack", "U1", T0, message_ref="C1/3.0")
+    declined = answered("Not in the docs.", declined=True)
+    assert store.record_answer(asked("EvO4", channel="C2"), declined, Posted("C2/4.0", "C2/4"))
+
+    soon = outcomes(store, datetime.now(UTC))
+    c1, c2, total = outcomes(store, datetime.now(UTC) + timedelta(days=2))
+    assert (c1.label, c1.asked, c1.answered, c1.resolved_by_bot, c1.escalated) == (
+        "slack:C1", 3, 3, 1, 2)  # fmt: skip
+    assert (c1.resolved_by_person, c1.open_after_a_day) == (1, 1)
+    assert (c2.label, c2.declined, c2.open_after_a_day) == ("slack:C2", 1, 1)
+    assert (total.asked, total.open_after_a_day) == (4, 2)
+    assert [o.open_after_a_day for o in soon] == [0, 0, 0]  # asked just now: not a day old yet

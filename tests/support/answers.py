@@ -14,9 +14,9 @@ from tests.support.observe import wait_until
 
 def asked(event_id: str, text: str = "can i get a refund on a yearly plan?", **fields) -> Question:
     return Question(
-        platform=fields.pop("platform", "slack"), workspace="T1", channel="C1",
-        thread=fields.pop("thread", event_id), user=fields.pop("user", "U1"), text=text,
-        event_id=event_id, **fields,
+        platform=fields.pop("platform", "slack"), workspace="T1",
+        channel=fields.pop("channel", "C1"), thread=fields.pop("thread", event_id),
+        user=fields.pop("user", "U1"), text=text, event_id=event_id, **fields,
     )  # fmt: skip
 
 

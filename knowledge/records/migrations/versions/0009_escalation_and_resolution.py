@@ -1,0 +1,30 @@
+"""records: a question handed to a person (who asked for one, when) and marked resolved (by whom)
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-07
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("escalated_by", sa.String(64), nullable=False,
+                                      server_default=""))  # fmt: skip
+        batch_op.add_column(sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("resolved_by", sa.String(64), nullable=False,
+                                      server_default=""))  # fmt: skip
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("questions", schema=None) as batch_op:
+        for column in ("resolved_by", "resolved_at", "escalated_by", "escalated_at"):
+            batch_op.drop_column(column)
