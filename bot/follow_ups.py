@@ -24,6 +24,8 @@ _THANKS = frozenset((
     "appreciate", "appreciated", "yes", "yep", "yay", "ah", "oh", "i", "see", "now", "bot",
     "lovely", "wonderful", "sweet", "gracias", "merci", "danke",
 ))  # fmt: skip
+#: Why a reply is not a follow-up when the asker only thanked: their question is resolved.
+THANKS = "thanks, not a question"
 _SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")  # Slack's and Discord's :emoji: names
 _WORD = re.compile(r"[a-z]+")
 
@@ -67,7 +69,7 @@ def why_not(
     if rules.opt_out and text.lstrip().startswith(rules.opt_out):
         return "an aside"
     if not text.strip() or only_thanks(text):
-        return "thanks, not a question"
+        return THANKS
     if now - thread.last_activity > timedelta(minutes=rules.minutes):
         return f"more than {rules.minutes} minutes since the last answer"
     if thread.questions > rules.turns:

@@ -1,5 +1,6 @@
 """An `Answer` as Slack Block Kit: the text, numbered source links, a feedback invitation, and
-buttons to suggest a better answer or say why it missed."""
+buttons to mark the question resolved, ask for a person, suggest a better answer or say why it
+missed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from knowledge.models import Answer
 FEEDBACK_HINT = "Was this helpful? React with :thumbsup: or :thumbsdown:."
 SUGGEST = "supportbot_suggest"
 WHY_NOT = "supportbot_why_not"
+HANDOFF = "supportbot_handoff"
+RESOLVE = "supportbot_resolve"
 USAGE = "Mention me with a question, e.g. `@supportbot how do I reset my password?`"
 _SECTION_LIMIT = 3000  # Slack's limit for a section's text
 
@@ -48,6 +51,7 @@ def answer_blocks(answer: Answer, *, votes: bool = True) -> list[dict[str, Any]]
         return blocks
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": FEEDBACK_HINT}]})
     blocks.append({"type": "actions", "block_id": "supportbot_feedback", "elements": [
+        _button(RESOLVE, "Mark resolved"), _button(HANDOFF, "Talk to a person"),
         _button(SUGGEST, "Suggest a better answer"), _button(WHY_NOT, "Not helpful? Tell us why"),
     ]})  # fmt: skip
     return blocks

@@ -41,6 +41,10 @@ class SlackSettings(BotSettings):
     )
     slack_vote_up: CommaList = Field(["+1", "thumbsup"], description="Reactions that count +1.")
     slack_vote_down: CommaList = Field(["-1", "thumbsdown"], description="Reactions that count -1.")
+    slack_resolved_reactions: CommaList = Field(
+        ["white_check_mark", "heavy_check_mark"],
+        description="The asker's reaction on an answer that marks the question resolved.",
+    )
 
     def missing(self) -> list[str]:
         """The variables still needed to start in the chosen mode."""

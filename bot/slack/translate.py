@@ -125,6 +125,22 @@ def vote(
     )
 
 
+def resolved(event: Mapping[str, Any], bot_user_id: str, emoji: Collection[str]) -> Feedback | None:
+    """A ✅ added on one of the bot's answers: the question is resolved (the records decide
+    whether the person may close it); None for anything else."""
+    item = event.get("item") or {}
+    name = str(event.get("reaction", "")).split("::", 1)[0]
+    user = event.get("user")
+    if event.get("type") != "reaction_added" or name not in emoji or not user:
+        return None
+    if item.get("type") != "message" or event.get("item_user") != bot_user_id:
+        return None
+    ref = f"{item.get('channel')}/{item.get('ts')}"
+    return Feedback(
+        platform="slack", kind="resolve", user=str(user), message_ref=ref, at=_at(event)
+    )
+
+
 def correction(event: Mapping[str, Any], bot_user_id: str, prefix: str) -> Feedback | None:
     """A person's thread reply that starts with the correction prefix; None otherwise."""
     if event.get("bot_id") or event.get("user") in {None, bot_user_id} or event.get("subtype"):

@@ -135,11 +135,6 @@ class Handoff:
     resolved: bool
 
 
-def may_resolve(asker: str, escalated: bool, user: str) -> bool:
-    """The asker closes their own question; once a person was asked for, whoever helps may too."""
-    return user == asker or escalated
-
-
 class Records:
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url)
@@ -578,17 +573,17 @@ class Records:
             answer = self._answer_in(session, platform, message_ref, place)
             if answer is None:
                 return None
-            asked = answer.question
-            if kind == "escalate":
-                if asked.escalated_at is not None:
-                    return False
-                asked.escalated_at, asked.escalated_by = at, user
-                return True
-            escalated = asked.escalated_at is not None
-            if asked.resolved_at is not None or not may_resolve(asked.user, escalated, user):
-                return False
-            asked.resolved_at, asked.resolved_by = at, user
-            return True
+            this = AskedQuestion.id == answer.question_id
+            if kind == "escalate":  # one conditional update: of two racing presses, one counts
+                done = update(AskedQuestion).where(this, AskedQuestion.escalated_at.is_(None))
+                done = done.values(escalated_at=at, escalated_by=user)
+            else:  # the asker closes their own question; once a person was asked for, anyone
+                theirs = or_(AskedQuestion.user == user, AskedQuestion.escalated_at.is_not(None))
+                done = update(AskedQuestion).where(
+                    this, AskedQuestion.resolved_at.is_(None), theirs
+                )
+                done = done.values(resolved_at=at, resolved_by=user)
+            return bool(session.execute(done).rowcount == 1)  # type: ignore[attr-defined]
 
     # -- reads -----------------------------------------------------------------------------
     def handoff(self, platform: str, message_ref: str) -> Handoff | None:

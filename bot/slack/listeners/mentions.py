@@ -27,6 +27,7 @@ from bot.slack import translate
 from bot.slack.blocks import USAGE
 from bot.slack.delivery import TASK, THINKING
 from bot.slack.settings import SlackSettings
+from knowledge.models import Feedback
 from knowledge.records.store import Records
 from workers import enqueue
 
@@ -105,8 +106,13 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
             why = follow_up_refused(event, logger)
             if why is None:
                 ask(body, event, client, logger, bot_user_id)
-            else:
-                logger.debug("Not a follow-up (%s): %s/%s", why, event["channel"], event["ts"])
+                return
+            logger.debug("Not a follow-up (%s): %s/%s", why, event["channel"], event["ts"])
+            if why == follow_ups.THANKS:  # the asker's thanks: what "resolved" looks like
+                thread = f"{event['channel']}/{event['thread_ts']}"
+                thanked = Feedback(platform="slack", kind="resolve", user=str(event["user"]),
+                                   place=thread, at=datetime.now(UTC))  # fmt: skip
+                enqueue.feedback(celery, records, thanked)
 
     def follow_up_refused(event: dict, logger: logging.Logger) -> str | None:
         """Why an un-mentioned thread reply is not answered; None when it is a follow-up."""

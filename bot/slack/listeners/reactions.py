@@ -1,4 +1,4 @@
-"""👍/👎 on the bot's answers, to the feedback worker.
+"""👍/👎 on the bot's answers, and the ✅ that marks a question resolved, to the feedback worker.
 
 Reactions on any other message are dropped here (Slack says whose message it was: `item_user`);
 the worker ties the rest to the stored answer, and sets aside what isn't one.
@@ -20,10 +20,12 @@ from workers import enqueue
 
 def register(app: App, settings: SlackSettings, celery: Celery, records: Records) -> None:
     def on_reaction(event: dict, context: Any, logger: logging.Logger) -> None:
-        vote = translate.vote(
-            event, str(context.get("bot_user_id") or ""), settings.slack_vote_up,
-            settings.slack_vote_down,
-        )  # fmt: skip
+        bot_user_id = str(context.get("bot_user_id") or "")
+        vote = translate.vote(event, bot_user_id, settings.slack_vote_up, settings.slack_vote_down)
+        closed = translate.resolved(event, bot_user_id, settings.slack_resolved_reactions)
+        if closed is not None:
+            enqueue.feedback(celery, records, closed)
+            return
         if vote is None:
             logger.debug(
                 "Ignored reaction %s: not a vote on one of our answers", event.get("reaction")

@@ -14,10 +14,14 @@ from typing import Any
 
 import pytest
 import redis
+from sqlalchemy import select
 
+from bot.replies import ALREADY_ESCALATED, NOT_YOURS_TO_RESOLVE, handoff_request, resolved_note
+from bot.slack.blocks import HANDOFF, RESOLVE
 from bot.slack.settings import SlackSettings
 from knowledge.records.store import Records
 from knowledge.records.syncs import SyncLog
+from knowledge.records.tables import AskedQuestion
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.answers import wait_stored
 from tests.support.observe import wait_idle, wait_until, watching
@@ -324,6 +328,69 @@ def test_a_channel_can_keep_follow_ups_to_mentions(bot):
         log.wait_for("Not a follow-up (follow-ups are off in this channel)")
     bot.settle()
     assert len(bot.slack.posts_in(thread)) == 1
+
+
+def press(bot: Bot, button: str, message_ref: str, user: str, thread_ts: str) -> None:
+    """A person presses one of the buttons under the answer posted as `message_ref`."""
+    channel, ts = message_ref.split("/")
+    payload = {"type": "block_actions", "team": {"id": "T0001"}, "user": {"id": user},
+               "api_app_id": "A0001", "trigger_id": f"trigger-{button}",
+               "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+               "channel": {"id": channel}, "message": {"ts": ts, "thread_ts": thread_ts},
+               "actions": [{"action_id": button, "block_id": "supportbot_feedback",
+                            "type": "button", "action_ts": f"{time.time():.6f}"}]}  # fmt: skip
+    assert bot.send(payload, interactive=True)[0] == 200
+
+
+def test_talk_to_a_person_pings_the_contact_once_and_then_a_teammate_may_close_it(bot):
+    thread = "1700000053.1"
+    bot.send(app_mention("EvHelp", "can i get a refund on a yearly plan?", thread))
+    ref = stored(bot, "EvHelp").message_ref
+
+    def notes(user: str) -> list[str]:
+        """What only `user` was shown."""
+        return [c.args["text"] for c in bot.slack.named("chat.postEphemeral")
+                if c.args["user"] == user]  # fmt: skip
+
+    press(bot, RESOLVE, ref, "U0LEAD", thread)  # not theirs: nobody asked for a person yet
+    wait_until(lambda: notes("U0LEAD"), "the teammate told")
+    assert notes("U0LEAD") == [NOT_YOURS_TO_RESOLVE]
+    press(bot, HANDOFF, ref, "U0USER", thread)
+    press(bot, HANDOFF, ref, "U0USER", thread)  # pressed twice: one ping
+    wait_until(lambda: notes("U0USER"), "the second press told")
+    assert notes("U0USER") == [ALREADY_ESCALATED]
+    pings = [c for c in bot.slack.posts_in(thread) if "would like a person" in c.args["text"]]
+    assert [c.args["text"] for c in pings] == [handoff_request("our support team", "<@U0USER>")]
+    sos = [c for c in bot.slack.named("reactions.add") if c.args["name"] == "sos"]
+    assert [c.args["timestamp"] for c in sos] == [ref.split("/")[1]]
+    assert bot.feedback.handoff("slack", ref).escalated
+
+    press(bot, RESOLVE, ref, "U0LEAD", thread)  # now the person who helped closes it
+    bot.slack.wait_posts(thread, count=3)  # the answer, the ping, "marked resolved"
+    assert bot.slack.posts_in(thread)[-1].args["text"] == resolved_note("<@U0LEAD>")
+    assert bot.feedback.handoff("slack", ref).resolved
+    with bot.feedback.session() as session:
+        row = session.scalar(select(AskedQuestion).where(AskedQuestion.key.endswith(":EvHelp")))
+        assert (row.escalated_by, row.resolved_by) == ("U0USER", "U0LEAD")
+
+
+def test_the_askers_check_mark_or_thanks_closes_their_question(bot):
+    bot.send(app_mention("EvDone", "can i get a refund on a yearly plan?", "1700000054.1"))
+    ref = stored(bot, "EvDone").message_ref
+    ts = ref.split("/")[1]
+    bot.send(reaction("reaction_added", "EvDone1", ts, "white_check_mark", on=ts, by="U0OTHER"))
+    bot.settle()  # the feedback worker has decided: not theirs to close
+    assert not bot.feedback.handoff("slack", ref).resolved
+    bot.send(reaction("reaction_added", "EvDone2", ts, "white_check_mark", on=ts))
+    wait_until(lambda: bot.feedback.handoff("slack", ref).resolved, "closed by its asker")
+
+    thread = "1700000055.1"
+    bot.send(app_mention("EvThanks", "how long do refunds take?", thread))
+    ref = stored(bot, "EvThanks").message_ref
+    bot.send(thread_reply("EvThanks1", "perfect, thanks! 🙏", thread, "1700000055.2"))
+    wait_until(lambda: bot.feedback.handoff("slack", ref).resolved, "closed by the thanks")
+    bot.settle()
+    assert len(bot.slack.posts_in(thread)) == 1  # a thank-you gets no answer of its own
 
 
 def test_a_vote_given_while_the_queue_is_down_is_recorded_all_the_same(bot):

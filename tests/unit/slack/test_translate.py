@@ -88,6 +88,10 @@ def test_answer_blocks_snapshot():
             "type": "actions",
             "block_id": "supportbot_feedback",
             "elements": [
+                {"type": "button", "action_id": "supportbot_resolve",
+                 "text": {"type": "plain_text", "text": "Mark resolved"}},
+                {"type": "button", "action_id": "supportbot_handoff",
+                 "text": {"type": "plain_text", "text": "Talk to a person"}},
                 {"type": "button", "action_id": "supportbot_suggest",
                  "text": {"type": "plain_text", "text": "Suggest a better answer"}},
                 {"type": "button", "action_id": "supportbot_why_not",
@@ -156,3 +160,16 @@ def test_a_reply_naming_anyone_is_addressed_to_them():
                  "<@U0BOT> and monthly?", "ping <@W0ENT|ana>"]:  # fmt: skip
         assert translate.addresses_anyone(text), text
     assert not translate.addresses_anyone("and monthly? see <https://help.example|the page>")
+
+
+def test_a_check_mark_added_on_an_answer_closes_its_question():
+    added = {"type": "reaction_added", "user": "U0USER", "reaction": "white_check_mark",
+             "item_user": "U0BOT", "item": {"type": "message", "channel": "C1", "ts": "5.0"},
+             "event_ts": "1700000100.0"}  # fmt: skip
+    marks = ["white_check_mark", "heavy_check_mark"]
+    closed = translate.resolved(added, "U0BOT", marks)
+    assert closed is not None
+    assert (closed.kind, closed.user, closed.message_ref) == ("resolve", "U0USER", "C1/5.0")
+    assert translate.resolved(added | {"type": "reaction_removed"}, "U0BOT", marks) is None
+    assert translate.resolved(added | {"reaction": "+1"}, "U0BOT", marks) is None
+    assert translate.resolved(added | {"item_user": "U0USER"}, "U0BOT", marks) is None  # theirs
