@@ -90,16 +90,15 @@ def stats(top: Annotated[int, typer.Option(help="Rows in each gap list.", min=1)
             table.add_row(r.label, str(r.answers), str(r.up), str(r.down), helpful)
         console.print(table)
 
-    table = Table(title="What became of the questions, by channel")
-    heads = ("", "asked", "answered", "declined", "resolved by the bot", "escalated",
-             "resolved by a person", "open after a day")  # fmt: skip
-    for column in heads:
-        table.add_column(column, justify="left" if not column else "right")
+    table = Table(title="What became of the questions, by channel (shares of those asked)")
+    table.add_column("", no_wrap=True)
+    for column in ("asked", "answered", "declined", "closed by the bot", "to a person",
+                   "closed by a person", "open after a day"):  # fmt: skip
+        table.add_column(column, justify="right")
     for o in report.outcomes:
-        counts = (o.asked, o.answered, o.declined, o.resolved_by_bot, o.escalated,
-                  o.resolved_by_person, o.open_after_a_day)  # fmt: skip
-        table.add_row(o.label, *(f"{n} ({n / o.asked:.0%})" if i else str(n)
-                                 for i, n in enumerate(counts)))  # fmt: skip
+        shares = (o.answered, o.declined, o.resolved_by_bot, o.escalated, o.resolved_by_person,
+                  o.open_after_a_day)  # fmt: skip
+        table.add_row(o.label, str(o.asked), *(f"{n / o.asked:.0%}" for n in shares))
     console.print(table)
     rates("Overall", [report.overall])
     rates("By model revision", report.by_model)

@@ -130,3 +130,4 @@ def test_the_feedback_command_exports_and_reports(store, tmp_path, monkeypatch):
     result = runner.invoke(app, ["feedback", "stats"])
     assert result.exit_code == 0, result.output
     assert "is there a lifetime plan?" in result.output and "org/voice@r2" in result.output
+    assert "What became of the questions" in result.output and "all channels" in result.output
