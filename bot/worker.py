@@ -32,3 +32,4 @@ discord_delivery.configure(
 app.autodiscover_tasks(["bot.slack", "bot.discord"], related_name="delivery", force=True)
 app.autodiscover_tasks(["workers"], related_name="feedback", force=True)
 app.autodiscover_tasks(["workers"], related_name="sweep", force=True)
+app.autodiscover_tasks(["workers"], related_name="handoff", force=True)

@@ -42,6 +42,7 @@ def create_app(settings: WorkerSettings) -> Celery:
             "supportbot.deliver.*": {"queue": names.DELIVERY_QUEUE},
             names.RECORD_FEEDBACK: {"queue": names.FEEDBACK_QUEUE},
             names.SWEEP: {"queue": names.FEEDBACK_QUEUE},
+            names.HANDOFF: {"queue": names.FEEDBACK_QUEUE},
         },
         task_default_queue=names.KNOWLEDGE_QUEUE,
         broker_connection_retry_on_startup=True,

@@ -118,3 +118,14 @@ def feedback(app: Celery, records: Records, event: Feedback) -> None:
 
 
 _OUTCOME = {True: "stored", False: "a repeat or older", None: "not one of our answers"}
+
+
+def handoff(app: Celery, key: str) -> None:
+    """Send an escalation recorded just now to the handoff webhook (when one is set), through the
+    feedback worker, which retries a receiver that is down."""
+    try:
+        app.send_task(names.HANDOFF, kwargs={"key": key})
+    except Exception:
+        logger.exception(
+            "The broker did not take the handoff of %s: no webhook is sent for it", key
+        )

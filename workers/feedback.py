@@ -17,7 +17,7 @@ from celery import Task, shared_task
 from sqlalchemy.exc import OperationalError
 
 from knowledge.models import Feedback
-from workers import names
+from workers import enqueue, names
 from workers.records import records, settings
 from workers.retrying import next_delay, through_records_outage
 
@@ -41,4 +41,19 @@ def record_feedback(self: Task, *, feedback: dict[str, Any], unknown: int = 0) -
         logger.info("%s on %s is not on one of our answers; set aside", event.kind,
                     event.message_ref or event.place)  # fmt: skip
         return {"recorded": False, "reason": "not one of our answers"}
+    if outcome and event.kind == "escalate":
+        _hand_off(self, event)
     return {"recorded": outcome}
+
+
+def _hand_off(task: Task, event: Feedback) -> None:
+    """An escalation recorded here (the adapter could not reach the records): its webhook."""
+    try:
+        stands = records().handoff(event.platform, event.message_ref)
+    except OperationalError:
+        stands = None
+    if stands is None:
+        logger.warning("Escalation on %s recorded, but its question was not found for the "
+                       "webhook", event.message_ref)  # fmt: skip
+        return
+    enqueue.handoff(task.app, stands.key)

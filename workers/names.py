@@ -6,6 +6,7 @@ INGEST = "supportbot.ingest"
 SYNC = "supportbot.sync"
 RECORD_FEEDBACK = "supportbot.record_feedback"
 SWEEP = "supportbot.sweep"
+HANDOFF = "supportbot.handoff"
 
 #: Questions, ingests and syncs share the knowledge queue: with Milvus Lite one process owns
 #: the index.

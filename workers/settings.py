@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from knowledge.settings import Settings
 
@@ -39,6 +39,18 @@ class WorkerSettings(Settings):
         300,
         ge=10,
         description="An answer written but not posted after this is handed to delivery again.",
+    )
+
+    handoff_webhook_url: str = Field(
+        "",
+        description='Each escalation ("Talk to a person") is POSTed here as signed JSON, for a '
+        "ticketing automation; empty: none is sent.",
+    )
+    handoff_webhook_secret: SecretStr = Field(
+        SecretStr(""), description="Signs each webhook request (X-Supportbot-Signature)."
+    )
+    handoff_webhook_retry_for_s: int = Field(
+        1800, ge=0, description="How long an escalation keeps trying a receiver that is down."
     )
 
     stream_every_s: float = Field(

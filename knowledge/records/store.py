@@ -135,6 +135,16 @@ class Handoff:
     resolved: bool
 
 
+@dataclass(frozen=True)
+class Escalation:
+    """A question someone asked a person to take over: what the handoff webhook sends."""
+
+    question: Question
+    answer: Answer | None
+    escalated_by: str
+    escalated_at: datetime
+
+
 class Records:
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url)
@@ -585,7 +595,30 @@ class Records:
                 done = done.values(resolved_at=at, resolved_by=user)
             return bool(session.execute(done).rowcount == 1)  # type: ignore[attr-defined]
 
+    def handoff_sent(self, key: str) -> None:
+        """The handoff webhook took the question's escalation."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(AskedQuestion)
+                .where(AskedQuestion.key == key)
+                .values(handoff_sent_at=utcnow())
+            )
+
     # -- reads -----------------------------------------------------------------------------
+    def escalation(self, key: str) -> Escalation | None:
+        """The escalated question with its answer; None if it was never escalated."""
+        with self.sessions() as session:
+            asked = session.scalar(
+                select(AskedQuestion)
+                .where(AskedQuestion.key == key, AskedQuestion.escalated_at.is_not(None))
+                .options(selectinload(AskedQuestion.answer))
+            )
+            if asked is None or asked.escalated_at is None:
+                return None
+            answer = answer_of(asked.answer) if asked.answer is not None else None
+            return Escalation(question_of(asked), answer, asked.escalated_by,
+                              utc(asked.escalated_at))  # fmt: skip
+
     def handoff(self, platform: str, message_ref: str) -> Handoff | None:
         """Where the question behind a posted answer stands with the people (None: not ours)."""
         with self.sessions() as session:

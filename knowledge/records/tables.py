@@ -78,6 +78,9 @@ class AskedQuestion(Base):
         DateTime(timezone=True), nullable=True, doc="when someone asked for a person"
     )
     escalated_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    handoff_sent_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, doc="when the handoff webhook took it"
+    )
     resolved_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True, doc="when the asker (or the person) closed it"
     )

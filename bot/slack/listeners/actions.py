@@ -56,10 +56,13 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
     def on_handoff(ack: Ack, body: dict, client: WebClient, logger: logging.Logger) -> None:
         ack()
         pressed = _Pressed.of(body)
-        if mark(pressed, "escalate", logger) is False:  # pressed before, by anyone
+        marked = mark(pressed, "escalate", logger)
+        if marked is False:  # pressed before, by anyone
             _tell(client, pressed, ALREADY_ESCALATED, logger)
             return
         stands = _quietly(lambda: records.handoff("slack", pressed.ref), logger)
+        if marked and stands is not None:  # (else the feedback worker sends it once recorded)
+            enqueue.handoff(celery, stands.key)
         policy = settings.slack_channels.get(pressed.channel)
         contact = (stands.contact if stands else None) or (policy.handoff if policy else None)
         ping = handoff_request(contact or settings.handoff_contact, f"<@{pressed.user}>")

@@ -3,6 +3,8 @@ worker and a real delivery worker on Redis, the real WebClient posting to a loca
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import socket
 import time
@@ -27,11 +29,13 @@ from tests.support.answers import wait_stored
 from tests.support.observe import wait_idle, wait_until, watching
 from tests.support.processes import client_app, settings_from, start_answering
 from tests.support.slack_api import SlackStandIn, app_mention, http_env, post_event, serve_bolt
+from tests.support.webhook import WebhookReceiver
 
 SECRET = "test-signing-secret"  # noqa: S105 - the stand-in's, not a real one
 REDIS = "redis://127.0.0.1:6379/12"
 IDLE_S = 3  # the server closes a connection that sends nothing for this long
 QUIET = "C0QUIET"  # a channel where only mentions are answered
+WEBHOOK_SECRET = "test-webhook-secret"  # noqa: S105 - the stand-in's
 
 
 @dataclass
@@ -40,6 +44,7 @@ class Bot:
     slack: SlackStandIn
     feedback: Records
     env: dict[str, str]
+    webhook: WebhookReceiver
 
     def send(self, payload: dict, *, retry: int | None = None, secret: str = SECRET,
              timestamp: int | None = None, **form: Any) -> tuple[int, float]:  # fmt: skip
@@ -59,12 +64,15 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     data_dir = root / "data"
     ingest_small_docs(data_dir)
     slack = SlackStandIn().start()
+    webhook = WebhookReceiver().start()
     env = {
         "SUPPORTBOT_DATA_DIR": str(data_dir),
         "SUPPORTBOT_GENERATOR": "extractive",
         "SUPPORTBOT_BROKER_URL": REDIS,
         **http_env(slack.url, SECRET),
         "SUPPORTBOT_SLACK_CHANNELS": json.dumps({QUIET: {"follow_ups": False}}),
+        "SUPPORTBOT_HANDOFF_WEBHOOK_URL": webhook.url,
+        "SUPPORTBOT_HANDOFF_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "C_FORCE_ROOT": "1",
     }
     knowledge, delivery = start_answering(env, root)
@@ -74,13 +82,14 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         delivery.wait_ready()
         server = serve_bolt(env, idle_timeout_s=IDLE_S)
         feedback = Records(settings_from(SlackSettings, env).resolved_records_url)
-        yield Bot(server.url, slack, feedback, env)
+        yield Bot(server.url, slack, feedback, env, webhook)
     finally:
         if server:
             server.close()
         knowledge.stop()
         delivery.stop()
         slack.stop()
+        webhook.stop()
 
 
 def test_the_answer_lands_in_the_thread_with_its_sources(bot):
@@ -372,6 +381,31 @@ def test_talk_to_a_person_pings_the_contact_once_and_then_a_teammate_may_close_i
     with bot.feedback.session() as session:
         row = session.scalar(select(AskedQuestion).where(AskedQuestion.key.endswith(":EvHelp")))
         assert (row.escalated_by, row.resolved_by) == ("U0USER", "U0LEAD")
+
+
+def test_an_escalation_reaches_the_ticket_webhook_signed_once_through_its_outage(bot):
+    thread = "1700000056.1"
+    bot.webhook.down = True
+    try:
+        bot.send(app_mention("EvTicket", "can i get a refund on a yearly plan?", thread))
+        ref = stored(bot, "EvTicket").message_ref
+        press(bot, HANDOFF, ref, "U0USER", thread)
+        wait_until(lambda: len(bot.webhook.refused()) >= 2, "the receiver to refuse twice")
+    finally:
+        bot.webhook.down = False
+    wait_until(bot.webhook.taken, "the receiver to take it")
+    bot.settle()
+    (taken,) = [r for r in bot.webhook.taken() if b"EvTicket" in r.body]  # once, however refused
+    stamp = taken.headers["X-Supportbot-Timestamp"]
+    expected = hmac.new(WEBHOOK_SECRET.encode(), f"v1:{stamp}:".encode() + taken.body,
+                        hashlib.sha256).hexdigest()  # fmt: skip
+    assert hmac.compare_digest(taken.headers["X-Supportbot-Signature"], f"v1={expected}")
+    sent = json.loads(taken.body)
+    assert (sent["id"], sent["asked_by"], sent["escalated_by"]) == (
+        "slack:T0001:EvTicket", "U0USER", "U0USER")  # fmt: skip
+    assert sent["question"] == "can i get a refund on a yearly plan?"
+    assert [t["role"] for t in sent["transcript"]] == ["user", "assistant"]
+    assert sent["links"][0]["url"] == "https://help.example/refunds"
 
 
 def test_the_askers_check_mark_or_thanks_closes_their_question(bot):

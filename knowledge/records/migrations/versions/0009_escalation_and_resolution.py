@@ -1,4 +1,5 @@
-"""records: a question handed to a person (who asked for one, when) and marked resolved (by whom)
+"""records: a question handed to a person (who asked for one, when, and whether the handoff
+webhook took it) and marked resolved (by whom)
 
 Revision ID: 0009
 Revises: 0008
@@ -19,6 +20,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("escalated_by", sa.String(64), nullable=False,
                                       server_default=""))  # fmt: skip
+        batch_op.add_column(sa.Column("handoff_sent_at", sa.DateTime(timezone=True),
+                                      nullable=True))  # fmt: skip
         batch_op.add_column(sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("resolved_by", sa.String(64), nullable=False,
                                       server_default=""))  # fmt: skip
@@ -26,5 +29,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("questions", schema=None) as batch_op:
-        for column in ("resolved_by", "resolved_at", "escalated_by", "escalated_at"):
+        for column in ("resolved_by", "resolved_at", "handoff_sent_at", "escalated_by",
+                       "escalated_at"):  # fmt: skip
             batch_op.drop_column(column)
