@@ -2,6 +2,7 @@
 
 UNAVAILABLE = "Sorry, I can't take questions right now. Please try again in a few minutes."
 ALREADY_ESCALATED = "A teammate has already been asked to help here."
+ALREADY_RESOLVED = "This question is already marked resolved."
 NOT_YOURS_TO_RESOLVE = (
     "Only the person who asked can mark this resolved, or whoever helps once someone asked for a "
     "person."

@@ -39,7 +39,7 @@ class SupportBot(commands.Bot):
         await self.add_cog(Questions(self, self.settings, self.celery, self.records))
         await self.add_cog(Reactions(self, self.settings, self.celery, self.records))
         self.add_view(
-            AnswerButtons(self.celery, self.records)
+            AnswerButtons(self.celery, self.records, self.settings)
         )  # clicks on any answer, even older ones
         if not self.settings.discord_sync_commands:
             return

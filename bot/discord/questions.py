@@ -15,15 +15,17 @@ import discord
 from celery import Celery
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.discord import translate
 from bot.discord.delivery import TASK, THINKING
 from bot.discord.embeds import usage
 from bot.discord.settings import DiscordSettings
 from bot.discord.translate import FollowUp, InThread, Said
+from bot.follow_ups import only_thanks
 from bot.policy import ChannelPolicy
 from bot.replies import UNAVAILABLE
-from knowledge.models import Question, Turn
+from knowledge.models import Feedback, Question, Turn
 from knowledge.records.store import Records
 from workers import enqueue
 
@@ -87,6 +89,21 @@ class Questions(commands.Cog):
             return  # the text command takes it
         if message.guild is None or me in message.mentions:
             await self._answer(message, message.content)
+        elif isinstance(message.channel, discord.Thread) and only_thanks(message.content):
+            await asyncio.to_thread(self._thanked, message.channel, message)
+
+    def _thanked(self, thread: discord.Thread, message: discord.Message) -> None:
+        """The asker's thanks in the thread of an answer: their question is resolved."""
+        try:
+            stands = self.records.handoff("discord", place=str(thread.id))
+        except SQLAlchemyError as exc:
+            logger.warning("Could not read the records for a thank-you: %s", exc)
+            return
+        if stands is None or stands.asker != str(message.author.id):
+            return
+        thanks = Feedback(platform="discord", kind="resolve", user=str(message.author.id),
+                          place=str(thread.id), at=message.created_at)  # fmt: skip
+        enqueue.feedback(self.celery, self.records, thanks)
 
     async def _answer(self, message: discord.Message, text: str) -> None:
         text = translate.question_text(text)

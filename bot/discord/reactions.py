@@ -1,4 +1,5 @@
-"""👍/👎 added to or removed from the bot's answers, to the feedback worker.
+"""👍/👎 added to or removed from the bot's answers, and the ✅ that marks a question resolved,
+to the feedback worker.
 
 Raw reaction events arrive whether or not the message is cached. On an add Discord names the
 message's author, so reactions on other people's messages stop here; removals don't, so the
@@ -16,6 +17,7 @@ from discord.ext import commands
 
 from bot.discord import translate
 from bot.discord.settings import DiscordSettings
+from knowledge.models import Feedback
 from knowledge.records.store import Records
 from workers import enqueue
 
@@ -33,6 +35,13 @@ class Reactions(commands.Cog):
     async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
         me = self.bot.user
         if me is None or event.message_author_id != me.id:
+            return
+        closing = str(event.emoji.name or "") in self.settings.discord_resolved_reactions
+        if closing and event.user_id != me.id:  # (our own ✅ marks a press of the button)
+            closed = Feedback(platform="discord", kind="resolve", user=str(event.user_id),
+                              message_ref=f"{event.channel_id}/{event.message_id}",
+                              at=datetime.now(UTC))  # fmt: skip
+            await asyncio.to_thread(enqueue.feedback, self.celery, self.records, closed)
             return
         await self._record(event, added=True)
 

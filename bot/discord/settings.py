@@ -30,6 +30,10 @@ class DiscordSettings(BotSettings):
     )
     discord_vote_up: CommaList = Field(["👍"], description="Reactions that count +1.")
     discord_vote_down: CommaList = Field(["👎"], description="Reactions that count -1.")
+    discord_resolved_reactions: CommaList = Field(
+        ["✅", "☑️", "✔️"],
+        description="The asker's reaction on an answer that marks the question resolved.",
+    )
 
     def missing(self) -> list[str]:
         """The variables still needed to start."""

@@ -131,7 +131,7 @@ def resolved(event: Mapping[str, Any], bot_user_id: str, emoji: Collection[str])
     item = event.get("item") or {}
     name = str(event.get("reaction", "")).split("::", 1)[0]
     user = event.get("user")
-    if event.get("type") != "reaction_added" or name not in emoji or not user:
+    if event.get("type") != "reaction_added" or name not in emoji or user in {None, bot_user_id}:
         return None
     if item.get("type") != "message" or event.get("item_user") != bot_user_id:
         return None

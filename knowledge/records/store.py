@@ -619,10 +619,11 @@ class Records:
             return Escalation(question_of(asked), answer, asked.escalated_by,
                               utc(asked.escalated_at))  # fmt: skip
 
-    def handoff(self, platform: str, message_ref: str) -> Handoff | None:
-        """Where the question behind a posted answer stands with the people (None: not ours)."""
+    def handoff(self, platform: str, message_ref: str = "", place: str = "") -> Handoff | None:
+        """Where the question behind a posted answer (at `message_ref`, or the latest in the
+        thread `place`) stands with the people (None: not ours)."""
         with self.sessions() as session:
-            answer = self._answer_at(session, platform, message_ref)
+            answer = self._answer_in(session, platform, message_ref, place)
             if answer is None:
                 return None
             asked = answer.question

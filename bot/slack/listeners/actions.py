@@ -11,19 +11,16 @@ when the records are down, so an outage loses neither.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from celery import Celery
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot import reactions
-from bot.replies import ALREADY_ESCALATED, NOT_YOURS_TO_RESOLVE, handoff_request, resolved_note
+from bot import handoffs, reactions
 from bot.slack import modals
 from bot.slack.blocks import HANDOFF, RESOLVE, SUGGEST, WHY_NOT
 from bot.slack.settings import SlackSettings
@@ -53,50 +50,25 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
         ):  # fmt: skip
             enqueue.feedback(celery, records, event)
 
-    def on_handoff(ack: Ack, body: dict, client: WebClient, logger: logging.Logger) -> None:
+    def on_press(ack: Ack, body: dict, client: WebClient, logger: logging.Logger) -> None:
+        """ "Talk to a person" or "Mark resolved" (see `bot.handoffs`)."""
         ack()
         pressed = _Pressed.of(body)
-        marked = mark(pressed, "escalate", logger)
-        if marked is False:  # pressed before, by anyone
-            _tell(client, pressed, ALREADY_ESCALATED, logger)
-            return
-        stands = _quietly(lambda: records.handoff("slack", pressed.ref), logger)
-        if marked and stands is not None:  # (else the feedback worker sends it once recorded)
-            enqueue.handoff(celery, stands.key)
+        escalate = body["actions"][0]["action_id"] == HANDOFF
+        kind: Literal["escalate", "resolve"] = "escalate" if escalate else "resolve"
         policy = settings.slack_channels.get(pressed.channel)
-        contact = (stands.contact if stands else None) or (policy.handoff if policy else None)
-        ping = handoff_request(contact or settings.handoff_contact, f"<@{pressed.user}>")
-        _post(client, pressed, ping, logger)
-        _react(client, pressed, ESCALATED, logger)
+        contact = (policy.handoff if policy else None) or settings.handoff_contact
+        shown = handoffs.press(pressed.feedback(kind), records, celery,
+                               mention=f"<@{pressed.user}>", contact=contact)  # fmt: skip
+        if shown.note:
+            _tell(client, pressed, shown.note, logger)
+        if shown.post:
+            _post(client, pressed, shown.post, logger)
+        if shown.react:
+            _react(client, pressed, ESCALATED if kind == "escalate" else RESOLVED, logger)
 
-    def on_resolve(ack: Ack, body: dict, client: WebClient, logger: logging.Logger) -> None:
-        ack()
-        pressed = _Pressed.of(body)
-        if mark(pressed, "resolve", logger) is False:
-            stands = _quietly(lambda: records.handoff("slack", pressed.ref), logger)
-            if stands is not None and not stands.resolved:
-                _tell(client, pressed, NOT_YOURS_TO_RESOLVE, logger)
-            return  # (resolved before: said so then)
-        _post(client, pressed, resolved_note(f"<@{pressed.user}>"), logger)
-        _react(client, pressed, RESOLVED, logger)
-
-    def mark(pressed: _Pressed, kind: Literal["escalate", "resolve"], logger: logging.Logger
-             ) -> bool | None:  # fmt: skip
-        """Record it here and now, so that a button pressed twice acts once: False when it
-        was done before (or is not theirs to do). When the records are down, or don't know the
-        answer yet, the feedback worker records it once they do (None)."""
-        event = pressed.feedback(kind)
-        try:
-            marked = records.mark(kind, "slack", pressed.user, event.at, message_ref=pressed.ref)
-        except SQLAlchemyError as exc:
-            logger.warning("The records did not take a %s now (%s); queued", kind, exc)
-            marked = None
-        if marked is None:
-            enqueue.feedback(celery, records, event)
-        return marked
-
-    app.action(HANDOFF)(on_handoff)
-    app.action(RESOLVE)(on_resolve)
+    app.action(HANDOFF)(on_press)
+    app.action(RESOLVE)(on_press)
     app.action(SUGGEST)(on_button)
     app.action(WHY_NOT)(on_button)
     app.view(modals.BETTER_ANSWER)(on_submitted)
@@ -105,7 +77,6 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
 
 ESCALATED = "sos"  # the reaction on an answer whose asker asked for a person
 RESOLVED = "white_check_mark"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -133,15 +104,6 @@ class _Pressed:
     def feedback(self, kind: Literal["escalate", "resolve"]) -> Feedback:
         return Feedback(platform="slack", kind=kind, user=self.user, message_ref=self.ref,
                         event_id=f"{self.ref}/{self.action_ts}", at=datetime.now(UTC))  # fmt: skip
-
-
-def _quietly(read: Callable[[], T], logger: logging.Logger) -> T | None:
-    """A read of the records that may fail (they are down): the button then works on defaults."""
-    try:
-        return read()
-    except SQLAlchemyError as exc:
-        logger.warning("Could not read the records: %s", exc)
-        return None
 
 
 def _post(client: WebClient, pressed: _Pressed, text: str, logger: logging.Logger) -> None:

@@ -4,6 +4,7 @@ knowledge worker and delivery worker on Redis, REST calls going to the stand-in 
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ import redis
 from bot.discord.app import SupportBot, create_bot
 from bot.discord.delivery import TASK
 from bot.discord.settings import DiscordSettings
+from bot.replies import ALREADY_ESCALATED, NOT_YOURS_TO_RESOLVE, handoff_request, resolved_note
 from knowledge.models import Question
 from knowledge.records.store import Records, Reply
 from tests.integration.test_worker import ingest_small_docs
@@ -22,6 +24,7 @@ from tests.support.answers import answered, wait_stored
 from tests.support.discord_api import (
     BOT,
     CHANNEL_ID,
+    PERSON,
     DiscordStandIn,
     connected,
     message,
@@ -317,7 +320,7 @@ def test_the_buttons_open_modals_whose_answers_reach_the_feedback_store(harness)
     answer = wait_stored(harness.records, key)
     (post,) = harness.posts_in(answer.place)
     buttons = post.body["components"][0]["components"]
-    assert [b["custom_id"] for b in buttons] == ["supportbot:suggest", "supportbot:why_not"]
+    assert [b["custom_id"] for b in buttons][-2:] == ["supportbot:suggest", "supportbot:why_not"]
     channel_id, message_id = answer.message_ref.split("/")
     posted = next(m for m in harness.discord.messages[channel_id] if m["id"] == message_id)
 
@@ -346,6 +349,59 @@ def test_the_buttons_open_modals_whose_answers_reach_the_feedback_store(harness)
     assert (vote.user, vote.value) == (discord_api.PERSON["id"], -1)
     assert vote.reason == "It skipped monthly plans."
     assert answer.corrections[0].text == "Refunds take 5-10 days [1]."
+
+
+def test_talk_to_a_person_pings_once_and_only_the_asker_or_a_helper_closes_it(harness):
+    asked = harness.mention("can i get a refund on a yearly plan?")
+    answer = wait_stored(harness.records, f"discord:{discord_api.GUILD_ID}:{asked['id']}")
+    (post,) = harness.posts_in(answer.place)
+    buttons = [b["custom_id"] for b in post.body["components"][0]["components"]]
+    assert buttons[:2] == ["supportbot:resolve", "supportbot:handoff"]
+    channel_id, message_id = answer.message_ref.split("/")
+    posted = next(m for m in harness.discord.messages[channel_id] if m["id"] == message_id)
+
+    def press(button: str, by: dict = PERSON) -> dict:
+        click = discord_api.clicked(button, posted, channel_id=channel_id)
+        click["member"]["user"] = by
+        harness.discord.dispatch("INTERACTION_CREATE", click)
+        (said,) = harness.discord.wait_for("interaction_callback", id=click["id"])
+        return said.body
+
+    helper = PERSON | {"id": "1300000000000000077", "username": "lead"}
+    refused = press("supportbot:resolve", by=helper)["data"]  # no person was asked for yet
+    assert (refused["content"], refused["flags"]) == (NOT_YOURS_TO_RESOLVE, 64)  # theirs alone
+    pinged = press("supportbot:handoff")
+    assert pinged["type"] == 4
+    assert pinged["data"]["content"] == handoff_request("our support team", f"<@{PERSON['id']}>")
+    assert set(pinged["data"]["allowed_mentions"]["parse"]) == {"users", "roles"}  # it pings
+    again = press("supportbot:handoff", by=helper)["data"]
+    assert (again["content"], again["flags"]) == (ALREADY_ESCALATED, 64)
+    closed = press("supportbot:resolve", by=helper)  # a person was asked for: the helper may
+    assert closed["data"]["content"] == resolved_note(f"<@{helper['id']}>")
+    marks = harness.discord.wait_for("add_reaction", 2, message=f"/messages/{message_id}/")
+    assert sorted(urllib.parse.unquote(c.path.split("/")[-2]) for c in marks) == ["✅", "🆘"]
+    stands = harness.records.handoff("discord", answer.message_ref)
+    assert stands.escalated and stands.resolved
+
+
+def test_the_askers_check_mark_closes_their_question_and_nobody_elses_does(harness):
+    asked = harness.mention("how long do refunds take?")
+    answer = wait_stored(harness.records, f"discord:{discord_api.GUILD_ID}:{asked['id']}")
+    add, other, refused = "MESSAGE_REACTION_ADD", "1300000000000000888", "{'recorded': False}"
+    before = log_lines(harness.delivery_log, refused)
+    harness.discord.dispatch(add, reacted(add, answer.message_ref, "✅", user=other))
+    wait_until(lambda: log_lines(harness.delivery_log, refused) > before, "the ✅ refused")
+    assert not harness.records.handoff("discord", answer.message_ref).resolved
+    harness.discord.dispatch(add, reacted(add, answer.message_ref, "✅"))
+    wait_until(lambda: harness.records.handoff("discord", answer.message_ref).resolved, "closed")
+
+    asked = harness.mention("can i get a refund on a yearly plan?")  # and a thank-you in its thread
+    answer = wait_stored(harness.records, f"discord:{discord_api.GUILD_ID}:{asked['id']}")
+    harness.discord.dispatch("MESSAGE_CREATE", message("thanks, that worked! 🙏",
+                                                       channel_id=answer.place))  # fmt: skip
+    wait_until(lambda: harness.records.handoff("discord", answer.message_ref).resolved, "thanked")
+    harness.settle()
+    assert len(harness.posts_in(answer.place)) == 1  # and no answer to the thanks
 
 
 def test_a_sync_tells_its_channel_what_changed_without_previews_or_mentions(harness, tmp_path):

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from knowledge.records.syncs import SyncLog
 from knowledge.records.tables import AskedQuestion
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.answers import wait_stored
-from tests.support.observe import wait_idle, wait_until, watching
+from tests.support.observe import log_lines, wait_idle, wait_until, watching
 from tests.support.processes import client_app, settings_from, start_answering
 from tests.support.slack_api import SlackStandIn, app_mention, http_env, post_event, serve_bolt
 from tests.support.webhook import WebhookReceiver
@@ -45,6 +46,7 @@ class Bot:
     feedback: Records
     env: dict[str, str]
     webhook: WebhookReceiver
+    delivery_log: Path
 
     def send(self, payload: dict, *, retry: int | None = None, secret: str = SECRET,
              timestamp: int | None = None, **form: Any) -> tuple[int, float]:  # fmt: skip
@@ -82,7 +84,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         delivery.wait_ready()
         server = serve_bolt(env, idle_timeout_s=IDLE_S)
         feedback = Records(settings_from(SlackSettings, env).resolved_records_url)
-        yield Bot(server.url, slack, feedback, env, webhook)
+        yield Bot(server.url, slack, feedback, env, webhook, root / "delivery.log")
     finally:
         if server:
             server.close()
@@ -412,8 +414,10 @@ def test_the_askers_check_mark_or_thanks_closes_their_question(bot):
     bot.send(app_mention("EvDone", "can i get a refund on a yearly plan?", "1700000054.1"))
     ref = stored(bot, "EvDone").message_ref
     ts = ref.split("/")[1]
+    refused = "{'recorded': False}"
+    before = log_lines(bot.delivery_log, refused)
     bot.send(reaction("reaction_added", "EvDone1", ts, "white_check_mark", on=ts, by="U0OTHER"))
-    bot.settle()  # the feedback worker has decided: not theirs to close
+    wait_until(lambda: log_lines(bot.delivery_log, refused) > before, "the ✅ refused")
     assert not bot.feedback.handoff("slack", ref).resolved
     bot.send(reaction("reaction_added", "EvDone2", ts, "white_check_mark", on=ts))
     wait_until(lambda: bot.feedback.handoff("slack", ref).resolved, "closed by its asker")

@@ -173,3 +173,4 @@ def test_a_check_mark_added_on_an_answer_closes_its_question():
     assert translate.resolved(added | {"type": "reaction_removed"}, "U0BOT", marks) is None
     assert translate.resolved(added | {"reaction": "+1"}, "U0BOT", marks) is None
     assert translate.resolved(added | {"item_user": "U0USER"}, "U0BOT", marks) is None  # theirs
+    assert translate.resolved(added | {"user": "U0BOT"}, "U0BOT", marks) is None  # our own ✅
