@@ -12,6 +12,12 @@ class BotSettings(WorkerSettings):
         "correction:",
         description="A thread reply starting with this gives the better answer (any case).",
     )
+    attachment_max_kb: int = Field(
+        32,
+        ge=0,
+        description="A text file attached to a question (.txt, .md, .log, .json …) is read into it "
+        "up to this size; larger ones, images and other files get one line saying so.",
+    )
     delivery_retry_for_s: int = Field(
         1800,
         ge=0,

@@ -17,6 +17,8 @@ from discord import app_commands
 from discord.ext import commands
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import attachments
+from bot.attachments import Attached
 from bot.discord import translate
 from bot.discord.delivery import TASK, THINKING
 from bot.discord.embeds import usage
@@ -92,6 +94,30 @@ class Questions(commands.Cog):
         elif isinstance(message.channel, discord.Thread) and only_thanks(message.content):
             await asyncio.to_thread(self._thanked, message.channel, message)
 
+    async def _with_attachments(self, message: discord.Message, text: str) -> str:
+        """The question with its text files read in; the asker is told of any file left out."""
+        files = {a.filename: a for a in message.attachments}
+        if not files:
+            return text
+        described = [Attached(name=a.filename, mimetype=a.content_type or "", size=a.size,
+                              url=a.url) for a in files.values()]  # fmt: skip
+        limit = self.settings.attachment_max_kb * 1024
+        read = []
+        for wanted in attachments.to_read(described, limit):
+            try:
+                data = await files[wanted.name].read()
+            except (discord.HTTPException, discord.NotFound) as exc:
+                logger.warning("An attachment could not be downloaded: %s", exc)
+                continue
+            if len(data) <= limit:
+                read.append((wanted.name, data.decode("utf-8", errors="replace")))
+        note = attachments.left_unread(described, [name for name, _ in read], limit,
+                                       has_text=bool(text or read))  # fmt: skip
+        if note:
+            with contextlib.suppress(discord.HTTPException):
+                await message.reply(note, mention_author=False)
+        return translate.question_text(attachments.question_with(text, read))
+
     def _thanked(self, thread: discord.Thread, message: discord.Message) -> None:
         """The asker's thanks in the thread of an answer: their question is resolved."""
         try:
@@ -106,7 +132,7 @@ class Questions(commands.Cog):
         enqueue.feedback(self.celery, self.records, thanks)
 
     async def _answer(self, message: discord.Message, text: str) -> None:
-        text = translate.question_text(text)
+        text = await self._with_attachments(message, translate.question_text(text))
         if not text:
             await message.reply(usage(self.settings.discord_prefix), mention_author=False)
             return

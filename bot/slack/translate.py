@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.attachments import Attached
 from bot.policy import ChannelPolicy
 from bot.reactions import correction_text, vote_value
 from knowledge.models import Feedback, Question, Turn
@@ -80,11 +81,24 @@ def history(replies: Sequence[Mapping[str, Any]], bot_user_id: str, before_ts: s
     return turns
 
 
+def attached(event: Mapping[str, Any]) -> list[Attached]:
+    """The files on a message, as Slack describes them (a Slack Connect file may come with no
+    link: it is then named, not read)."""
+    files = event.get("files") or []
+    return [
+        Attached(name=str(f.get("name") or f.get("title") or "file"),
+                 mimetype=str(f.get("mimetype") or ""), size=int(f.get("size") or 0),
+                 url=str(f.get("url_private_download") or f.get("url_private") or ""))
+        for f in files if isinstance(f, Mapping)
+    ]  # fmt: skip
+
+
 def to_question(
     body: Mapping[str, Any],
     event: Mapping[str, Any],
     policy: ChannelPolicy | None,
     turns: list[Turn],
+    text: str | None = None,
 ) -> Question:
     return Question(
         platform="slack",
@@ -92,7 +106,7 @@ def to_question(
         channel=str(event["channel"]),
         thread=where(event).thread_ts,
         user=str(event.get("user", "")),
-        text=question_text(str(event.get("text", ""))),
+        text=question_text(str(event.get("text", ""))) if text is None else text,
         event_id=str(body.get("event_id") or event.get("client_msg_id") or event["ts"]),
         history=turns,
         collections=policy.collections if policy else None,

@@ -132,6 +132,7 @@ class DiscordStandIn:
     outage: dict[str, int] = field(default_factory=dict)
     messages: dict[str, list[dict]] = field(default_factory=dict)
     threads: set[str] = field(default_factory=set)
+    files: dict[str, bytes] = field(default_factory=dict)  # the CDN: attached files by path
     api_url: str = ""
     gateway_url: str = ""
     _loop: asyncio.AbstractEventLoop | None = None
@@ -150,6 +151,7 @@ class DiscordStandIn:
             app = web.Application()
             app.router.add_get("/gateway", self._gateway)
             app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+            app.router.add_get("/attachments/{path:.*}", self._cdn)
             self._runner = web.AppRunner(app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -254,6 +256,11 @@ class DiscordStandIn:
         }  # fmt: skip
 
     # -- REST ------------------------------------------------------------------------------
+    async def _cdn(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("cdn", "GET", request.path, {}, _now()))
+        content = self.files.get(request.path)
+        return web.Response(body=content) if content is not None else web.Response(status=404)
+
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
         raw = await request.read()

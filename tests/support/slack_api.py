@@ -39,13 +39,15 @@ class Call:
 @dataclass
 class SlackStandIn:
     """Program it with `rate_limit` (429s to send first), `outage` (500s to send first; `"*"`:
-    every method) and `replies` (thread history)."""
+    every method), `replies` (thread history) and `files` (what a GET of a path serves to the
+    bot's token: attached files)."""
 
     calls: list[Call] = field(default_factory=list)
     rate_limit: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     outage: dict[str, int] = field(default_factory=dict)
     replies: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
     url: str = ""
     socket_url: str = ""
     _server: ThreadingHTTPServer | None = None
@@ -70,6 +72,16 @@ class SlackStandIn:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_GET(self) -> None:  # a file's private download link
+                with stand_in._lock:
+                    stand_in.calls.append(Call(f"GET {self.path}", {}, time.monotonic()))
+                content = stand_in.files.get(self.path)
+                authorized = self.headers.get("Authorization") == "Bearer xoxb-test-token"
+                self.send_response(200 if content is not None and authorized else 404)
+                self.send_header("Content-Length", str(len(content or b"")))
+                self.end_headers()
+                self.wfile.write(content or b"")
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -20,9 +20,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import follow_ups
+from bot import attachments, follow_ups
 from bot.follow_ups import FollowUpRules
 from bot.replies import UNAVAILABLE
+from bot.slack import files as slack_files
 from bot.slack import translate
 from bot.slack.blocks import USAGE
 from bot.slack.delivery import TASK, THINKING
@@ -49,7 +50,8 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
         body: dict, event: dict, client: WebClient, logger: logging.Logger, bot_user_id: str
     ) -> None:
         place = translate.where(event)
-        if not translate.question_text(str(event.get("text", ""))):
+        text = with_attachments(event, client, logger)
+        if not text:
             client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts, text=USAGE)
             return
         turns = []
@@ -64,7 +66,7 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
             except SlackApiError as exc:
                 logger.warning("Could not read the thread: %s", exc.response.get("error"))
         question = translate.to_question(
-            body, event, settings.slack_channels.get(place.channel), turns
+            body, event, settings.slack_channels.get(place.channel), turns, text=text
         )
         delivery = celery.signature(
             TASK,
@@ -113,6 +115,24 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
                 thanked = Feedback(platform="slack", kind="resolve", user=str(event["user"]),
                                    place=thread, at=datetime.now(UTC))  # fmt: skip
                 enqueue.feedback(celery, records, thanked)
+
+    def with_attachments(event: dict, client: WebClient, logger: logging.Logger) -> str:
+        """The question with its text files read in; the thread is told of any file left out."""
+        text = translate.question_text(str(event.get("text", "")))
+        files = translate.attached(event)
+        if not files:
+            return text
+        limit = settings.attachment_max_kb * 1024
+        token = settings.slack_bot_token.get_secret_value()
+        read = [(f.name, content) for f in attachments.to_read(files, limit)
+                if (content := slack_files.download(f.url, token, settings.slack_api_url, limit))
+                is not None]  # fmt: skip
+        note = attachments.left_unread(files, [name for name, _ in read], limit,
+                                       has_text=bool(text or read))  # fmt: skip
+        if note:
+            place = translate.where(event)
+            _say(client, logger, place.channel, place.thread_ts, note)
+        return translate.question_text(attachments.question_with(text, read))
 
     def follow_up_refused(event: dict, logger: logging.Logger) -> str | None:
         """Why an un-mentioned thread reply is not answered; None when it is a follow-up."""

@@ -404,6 +404,27 @@ def test_the_askers_check_mark_closes_their_question_and_nobody_elses_does(harne
     assert len(harness.posts_in(answer.place)) == 1  # and no answer to the thanks
 
 
+def test_a_text_file_is_read_into_the_question_and_an_image_is_named_not_dropped(harness):
+    cdn = harness.discord.api_url.removesuffix("/api/v10")
+    harness.discord.files["/attachments/1/2/order.log"] = b"ERROR refund ORD-7781 declined\n"
+    log, png = f"{cdn}/attachments/1/2/order.log", f"{cdn}/attachments/1/3/screen.png"
+    files = [
+        {"id": discord_api.snowflake(), "filename": "order.log", "size": 31, "url": log,
+         "proxy_url": log, "content_type": "text/plain"},
+        {"id": discord_api.snowflake(), "filename": "screen.png", "size": 48213, "url": png,
+         "proxy_url": png, "content_type": "image/png", "width": 800, "height": 600},
+    ]  # fmt: skip
+    asked = harness.mention("why was my refund declined?", attachments=files)
+    wait_stored(harness.records, f"discord:{discord_api.GUILD_ID}:{asked['id']}")
+    question = harness.records.question(f"discord:{discord_api.GUILD_ID}:{asked['id']}")
+    assert question.text.startswith("why was my refund declined?")
+    assert "ORD-7781 declined" in question.text
+    (note,) = [c for c in harness.discord.named("create_message")
+               if "I can't read images yet" in c.body.get("content", "")]  # fmt: skip
+    assert note.body["content"] == "I can't read images yet; I answered from your text."
+    assert [c.path for c in harness.discord.named("cdn")] == ["/attachments/1/2/order.log"]
+
+
 def test_a_sync_tells_its_channel_what_changed_without_previews_or_mentions(harness, tmp_path):
     handbook = tmp_path / "handbook"
     handbook.mkdir()

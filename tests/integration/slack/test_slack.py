@@ -431,6 +431,46 @@ def test_the_askers_check_mark_or_thanks_closes_their_question(bot):
     assert len(bot.slack.posts_in(thread)) == 1  # a thank-you gets no answer of its own
 
 
+def test_a_text_file_is_read_into_the_question_and_other_files_are_named_not_dropped(bot):
+    thread = "1700000057.1"
+    base = bot.slack.url.removesuffix("/api/")
+    bot.slack.files["/files-pri/T1-F1/download/order.log"] = (
+        b"2026-12-01 ERROR refund for yearly plan ORD-7781 declined: outside window\n"
+    )
+    files = [
+        {"id": "F1", "name": "order.log", "mimetype": "text/plain", "size": 76,
+         "url_private_download": f"{base}/files-pri/T1-F1/download/order.log"},
+        {"id": "F2", "name": "screenshot.png", "mimetype": "image/png", "size": 48_213,
+         "url_private_download": f"{base}/files-pri/T1-F2/download/screenshot.png"},
+        {"id": "F3", "name": "huge.log", "mimetype": "text/plain", "size": 10_000_000,
+         "url_private_download": f"{base}/files-pri/T1-F3/download/huge.log"},
+        {"id": "F4", "name": "elsewhere.txt", "mimetype": "text/plain", "size": 10,
+         "url_private_download": "https://attacker.example/steal-the-token.txt"},
+        {"id": "F5", "name": "liar.log", "mimetype": "text/plain", "size": 10,
+         "url_private_download": f"{base}/files-pri/T1-F5/download/liar.log"},
+    ]  # fmt: skip
+    bot.slack.files["/files-pri/T1-F5/download/liar.log"] = b"x" * 40_000  # not the 10 it said
+    mention = app_mention("EvFiles", "why was my refund declined? see the log", thread)
+    mention["event"]["files"] = files
+    bot.send(mention)
+    asked = stored(bot, "EvFiles")
+    question = bot.feedback.question("slack:T0001:EvFiles")
+    assert question.text.startswith("why was my refund declined? see the log")
+    assert "ORD-7781 declined: outside window" in question.text  # the log, read in
+    assert asked.place == f"C0SUPPORT/{thread}"
+    (note,) = [c for c in bot.slack.posts_in(thread) if "I answered from your text" in
+               c.args["text"]]  # fmt: skip
+    assert "I can't read images yet" in note.args["text"]
+    assert "“huge.log” is too large for me to read (9765 KB; I read up to 32 KB)" in note.args[
+        "text"]  # fmt: skip
+    assert "I couldn't open “elsewhere.txt”" in note.args["text"]  # the token stays home
+    assert "I couldn't open “liar.log”" in note.args["text"]  # cut off at the limit
+    assert "xxxx" not in question.text
+    fetched = {c.method for c in bot.slack.calls if c.method.startswith("GET ")}
+    assert fetched == {"GET /files-pri/T1-F1/download/order.log",
+                       "GET /files-pri/T1-F5/download/liar.log"}  # fmt: skip
+
+
 def test_a_vote_given_while_the_queue_is_down_is_recorded_all_the_same(bot):
     assert bot.send(app_mention("EvQ", "how long do refunds take?", "1700000013.1"))[0] == 200
     _, ts = stored(bot, "EvQ").message_ref.split("/")
