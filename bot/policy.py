@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel
 from pydantic_settings import NoDecode
@@ -17,6 +17,11 @@ class ChannelPolicy(BaseModel):
     handoff: str | None = None
     #: Slack: the asker's replies in a thread the bot answered are follow-ups without a mention.
     follow_ups: bool = True
+    #: `mention`: the bot answers when asked; `auto`: every new question in the channel (a Slack
+    #: channel's top-level messages) is answered in its thread, and one the bot is not sure of
+    #: (answerability below `answer_bar`, else SUPPORTBOT_AUTO_ANSWER_BAR) goes to a person.
+    mode: Literal["mention", "auto"] = "mention"
+    answer_bar: float | None = None
 
 
 #: A platform's per-channel policies as a setting: a JSON object keyed by channel id.

@@ -12,6 +12,14 @@ class BotSettings(WorkerSettings):
         "correction:",
         description="A thread reply starting with this gives the better answer (any case).",
     )
+    auto_answer_bar: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="In a channel answered without a mention (mode auto), a question below this "
+        "answerability gets no answer: a teammate is asked instead (obsidian bench: 72% of "
+        "off-topic questions and 11% of answerable ones).",
+    )
     attachment_max_kb: int = Field(
         32,
         ge=0,

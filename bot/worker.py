@@ -23,7 +23,9 @@ records.configure(settings)
 app = create_app(settings)
 app.conf.task_default_queue = "delivery"
 slack_delivery.configure(
-    slack_delivery.web_client(settings), retry_for_s=settings.delivery_retry_for_s
+    slack_delivery.web_client(settings),
+    retry_for_s=settings.delivery_retry_for_s,
+    contact=settings.handoff_contact,
 )
 discord_delivery.configure(
     DiscordRest(discord.discord_token.get_secret_value(), discord.discord_api_url),

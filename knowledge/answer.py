@@ -9,7 +9,13 @@ from typing import Any
 
 from knowledge.base import KnowledgeBase
 from knowledge.citations import check_citations
-from knowledge.decline import answerability, decline_text, gather_evidence, should_decline
+from knowledge.decline import (
+    answerability,
+    decline_text,
+    gather_evidence,
+    should_decline,
+    unsure_text,
+)
 from knowledge.embedding import closeness
 from knowledge.focus import focus
 from knowledge.generate.base import Generator, OnText
@@ -83,6 +89,7 @@ class Answerer:
         history: Sequence[Turn] = (),
         collections: Sequence[str] | None = None,
         handoff_contact: str | None = None,
+        answer_bar: float | None = None,
     ) -> Answer | Draft:
         """Retrieve and decide: a decline (an `Answer`) when the docs don't hold the answer,
         else a `Draft` for the model. Raises on an empty question."""
@@ -110,9 +117,16 @@ class Answerer:
             retrieve_ms=retrieve_ms,
             prepared_at=time.time(),
         )
+        model = self.generator.info if self.generator else ModelInfo(backend="none")
+        timings = Timings(retrieve_ms=retrieve_ms, total_ms=retrieve_ms)
+        bar = max(self.settings.decline_threshold, answer_bar or 0.0)
+        if answer_bar is not None and draft.answerability < bar and not evidence.injection:
+            # a channel answered without a mention: a person is asked rather than a guess made
+            contact = handoff_contact or self.settings.handoff_contact
+            unsure = draft.model_copy(update={"decline_text": unsure_text(contact)})
+            return declined(unsure, model, timings).model_copy(update={"handed_off": True})
         if should_decline(evidence, self.settings.decline_threshold):
-            model = self.generator.info if self.generator else ModelInfo(backend="none")
-            return declined(draft, model, Timings(retrieve_ms=retrieve_ms, total_ms=retrieve_ms))
+            return declined(draft, model, timings)
         return draft
 
     def standalone(self, question: str, history: Sequence[Turn]) -> str:

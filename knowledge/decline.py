@@ -87,6 +87,11 @@ def decline_text(contact: str) -> str:
     )
 
 
+def unsure_text(contact: str) -> str:
+    """What the bot says, in a channel it answers by itself, when it is not sure enough."""
+    return f"I'm not sure our docs cover this, so I've asked {contact} to help you here."
+
+
 def sorry_text(contact: str) -> str:
     """What the bot says when it could not answer at all (a failure, not the docs' silence)."""
     return f"Sorry, I couldn't answer this one. Please ask {contact}: they can help you with it."

@@ -214,6 +214,9 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     confidence: Literal["high", "low", "none"]
     declined: bool = False
+    handed_off: bool = Field(
+        False, description="Declined below the channel's bar: a teammate was asked to help."
+    )
     answerability: float | None = Field(
         None, description="0..1: how likely the docs hold the answer (see knowledge.decline)."
     )
@@ -256,6 +259,11 @@ class Question(BaseModel):
     history: list[Turn] = Field(default_factory=list)
     collections: list[str] | None = None
     handoff_contact: str | None = None
+    answer_bar: float | None = Field(
+        None,
+        description="A channel the bot answers by itself: below this answerability it asks a "
+        "teammate instead of answering (a bot that guesses in a busy channel gets muted).",
+    )
 
     @property
     def key(self) -> str:

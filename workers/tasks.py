@@ -35,6 +35,8 @@ T = TypeVar("T")
 USAGE = "Ask me a question about our product, e.g. “how do I reset my password?”"
 #: A hosted model that fails is tried again for this long (1, 2, 4, 8 s), then the asker is told.
 GENERATION_RETRY_FOR_S = 15
+#: Who escalated a question the bot handed to a person itself (below its channel's bar).
+HANDED_OFF_BY = "supportbot"
 
 
 class Answering(Task):
@@ -69,7 +71,8 @@ def answer(
     try:
         prepared = runtime.answerer.prepare(asked.text, history=asked.history,
                                             collections=asked.collections,
-                                            handoff_contact=asked.handoff_contact)  # fmt: skip
+                                            handoff_contact=asked.handoff_contact,
+                                            answer_bar=asked.answer_bar)  # fmt: skip
     except EmptyQuestionError:
         prepared = _usage()
     if isinstance(prepared, Draft):
@@ -165,6 +168,8 @@ def _store_or_later(task: Task, asked: Question, reply: Answer) -> dict[str, Any
 def _store(asked: Question, reply: Answer) -> dict[str, Any]:
     if not records().record_answer(asked, reply):  # another worker wrote it first: use that one
         reply = records().stored_answer(asked.key) or reply
+    elif reply.handed_off and _quietly(lambda: records().escalate(asked.key, HANDED_OFF_BY)):
+        enqueue.handoff(answer.app, asked.key)  # the team's ticket webhook, if one is set
     return _result(asked, reply)
 
 

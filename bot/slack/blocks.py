@@ -4,6 +4,7 @@ missed."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from knowledge.links import plain_title, public_link
@@ -16,6 +17,7 @@ HANDOFF = "supportbot_handoff"
 RESOLVE = "supportbot_resolve"
 USAGE = "Mention me with a question, e.g. `@supportbot how do I reset my password?`"
 _SECTION_LIMIT = 3000  # Slack's limit for a section's text
+_PINGS = re.compile(r"<(?:!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+|#C[A-Z0-9]+)(?:\|[^<>&|]*)?>")
 
 
 def escape(text: str) -> str:
@@ -31,14 +33,22 @@ def link(title: str, url: str) -> str:
     return f"<{url.replace('&', '&amp;')}|{shown}>" if url else shown
 
 
-def answer_blocks(answer: Answer, *, votes: bool = True) -> list[dict[str, Any]]:
-    """The answer, its numbered sources, and (unless it is an apology) the feedback buttons."""
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": escape(answer.text)[:_SECTION_LIMIT]},
-        }
-    ]
+def with_contact(text: str, answer: Answer, contact: str | None) -> str:
+    """An escaped decline in which the configured contact pings for real: its own escaped copy,
+    and only where it is a Slack mention (`<!subteam^S1>`, `<@U1>`, `<#C1>`), is put back. A
+    model's answer is never touched: only a decline's words are the bot's own."""
+    if not answer.declined or not contact or not _PINGS.fullmatch(contact):
+        return text
+    return text.replace(escape(contact), contact)
+
+
+def answer_blocks(
+    answer: Answer, *, votes: bool = True, contact: str | None = None
+) -> list[dict[str, Any]]:
+    """The answer, its numbered sources, and (unless it is an apology) the feedback buttons; a
+    decline pings `contact` (see `with_contact`)."""
+    shown = with_contact(escape(answer.text)[:_SECTION_LIMIT], answer, contact)
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": shown}}]
     if answer.note:  # which part of a long message was answered
         blocks.insert(0, {"type": "context", "elements": [
             {"type": "mrkdwn", "text": f"_{escape(answer.note)[:_SECTION_LIMIT]}_"}]})  # fmt: skip
@@ -61,10 +71,10 @@ def _button(action_id: str, text: str) -> dict[str, Any]:
     return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text}}
 
 
-def fallback_text(answer: Answer) -> str:
+def fallback_text(answer: Answer, contact: str | None = None) -> str:
     """The plain text Slack shows in notifications and to screen readers (escaped too: Slack
-    parses it for mentions)."""
-    return escape(answer.text)[:_SECTION_LIMIT]
+    parses it for mentions; a decline's contact pings)."""
+    return with_contact(escape(answer.text)[:_SECTION_LIMIT], answer, contact)
 
 
 def draft_text(text: str) -> str:

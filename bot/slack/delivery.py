@@ -69,12 +69,14 @@ _client: WebClient | None = None
 #: a minute per workspace) drops that courtesy instead of holding a delivery thread.
 _courtesy: WebClient | None = None
 _retry_for_s: float = 0.0
+#: Whom a decline names when its channel's policy names nobody (SUPPORTBOT_HANDOFF_CONTACT).
+_contact: str = ""
 
 
-def configure(client: WebClient, *, retry_for_s: float) -> None:
+def configure(client: WebClient, *, retry_for_s: float, contact: str = "") -> None:
     """Called once by the process that runs deliveries (bot.worker)."""
-    global _client, _courtesy, _retry_for_s
-    _client, _retry_for_s = client, retry_for_s
+    global _client, _courtesy, _retry_for_s, _contact
+    _client, _retry_for_s, _contact = client, retry_for_s, contact
     _courtesy = WebClient(token=client.token, base_url=client.base_url, timeout=10,
                           retry_handlers=[])  # fmt: skip
 
@@ -111,13 +113,14 @@ def deliver(
     client = _client
     question = Question.model_validate(result["question"])
     answer = Answer.model_validate(result["answer"])
+    contact = question.handoff_contact or _contact
 
     def post() -> Posted:
         sent = client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
-            text=fallback_text(answer),
-            blocks=answer_blocks(answer, votes=not apology),
+            text=fallback_text(answer, contact),
+            blocks=answer_blocks(answer, votes=not apology, contact=contact),
             unfurl_links=False,
             metadata={"event_type": "supportbot_answer", "event_payload": {"key": question.key}},
         )

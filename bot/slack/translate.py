@@ -52,6 +52,15 @@ def thread_reply(event: Mapping[str, Any], bot_user_id: str) -> bool:
     return bool(thread_ts) and thread_ts != event.get("ts")
 
 
+def top_level(event: Mapping[str, Any], bot_user_id: str) -> bool:
+    """A person's new message in a channel: not in a thread, not a DM."""
+    if event.get("bot_id") or event.get("user") in {None, bot_user_id}:
+        return False
+    if event.get("subtype") not in _WRITTEN or event.get("channel_type") == "im":
+        return False
+    return event.get("thread_ts") in {None, event.get("ts")}
+
+
 def addresses_anyone(text: str) -> bool:
     """Does the message name someone (the bot included: its mention is its own event)?"""
     return _ADDRESSED.search(text) is not None
@@ -99,6 +108,7 @@ def to_question(
     policy: ChannelPolicy | None,
     turns: list[Turn],
     text: str | None = None,
+    answer_bar: float | None = None,
 ) -> Question:
     return Question(
         platform="slack",
@@ -111,6 +121,7 @@ def to_question(
         history=turns,
         collections=policy.collections if policy else None,
         handoff_contact=policy.handoff if policy else None,
+        answer_bar=answer_bar,
     )
 
 

@@ -24,7 +24,8 @@ def question_row(question: Question, reply_task: str, reply_to: dict) -> AskedQu
         channel=question.channel, thread=question.thread, user=question.user,
         text=question.text, history=[t.model_dump() for t in question.history],
         event_id=question.event_id, collections=question.collections,
-        handoff_contact=question.handoff_contact, state="claimed", updated_at=utcnow(),
+        handoff_contact=question.handoff_contact, answer_bar=question.answer_bar,
+        state="claimed", updated_at=utcnow(),
         reply_task=reply_task, reply_to=reply_to,
     )  # fmt: skip
 
@@ -34,7 +35,7 @@ def question_of(asked: AskedQuestion) -> Question:
         platform=asked.platform, workspace=asked.workspace, channel=asked.channel,
         thread=asked.thread, user=asked.user, text=asked.text, event_id=asked.event_id,
         history=[Turn.model_validate(t) for t in asked.history], collections=asked.collections,
-        handoff_contact=asked.handoff_contact,
+        handoff_contact=asked.handoff_contact, answer_bar=asked.answer_bar,
     )  # fmt: skip
 
 
@@ -44,7 +45,7 @@ def answer_row(question: Question, answer: Answer) -> StoredAnswer:
         standalone_question=answer.standalone_question,
         citations=[c.model_dump() for c in answer.citations],
         retrieved=[s.model_dump() for s in answer.retrieved],
-        confidence=answer.confidence, declined=answer.declined,
+        confidence=answer.confidence, declined=answer.declined, handed_off=answer.handed_off,
         model_backend=answer.model.backend, model_repo=answer.model.repo,
         model_revision=answer.model.revision, adapter_repo=answer.model.adapter_repo,
         adapter_revision=answer.model.adapter_revision, timings=answer.timings.model_dump(),
@@ -58,7 +59,8 @@ def answer_of(row: StoredAnswer) -> Answer:
         note=row.note or "",
         citations=[Citation.model_validate(c) for c in row.citations],
         confidence=row.confidence,  # type: ignore[arg-type]
-        declined=row.declined, retrieved=[Source.model_validate(s) for s in row.retrieved],
+        declined=row.declined, handed_off=row.handed_off,
+        retrieved=[Source.model_validate(s) for s in row.retrieved],
         model=ModelInfo(backend=row.model_backend, repo=row.model_repo,
                         revision=row.model_revision, adapter_repo=row.adapter_repo,
                         adapter_revision=row.adapter_revision),

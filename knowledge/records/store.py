@@ -595,6 +595,16 @@ class Records:
                 done = done.values(resolved_at=at, resolved_by=user)
             return bool(session.execute(done).rowcount == 1)  # type: ignore[attr-defined]
 
+    def escalate(self, key: str, by: str) -> bool:
+        """Note that a question was handed to a person (by the bot itself, below its channel's
+        bar); False if it was already."""
+        with self.sessions.begin() as session:
+            done = update(AskedQuestion).where(
+                AskedQuestion.key == key, AskedQuestion.escalated_at.is_(None)
+            )
+            done = done.values(escalated_at=utcnow(), escalated_by=by)
+            return bool(session.execute(done).rowcount == 1)  # type: ignore[attr-defined]
+
     def handoff_sent(self, key: str) -> None:
         """The handoff webhook took the question's escalation."""
         with self.sessions.begin() as session:

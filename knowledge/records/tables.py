@@ -12,12 +12,14 @@ from typing import Any, Literal
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -85,6 +87,9 @@ class AskedQuestion(Base):
         DateTime(timezone=True), nullable=True, doc="when the asker (or the person) closed it"
     )
     resolved_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    answer_bar: Mapped[float | None] = mapped_column(
+        Float, nullable=True, doc="below this answerability, a teammate is asked (auto channels)"
+    )
     swept_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     ahead: Mapped[int | None] = mapped_column(
         Integer, nullable=True, doc="questions ahead of it, as last told in its thread"
@@ -118,6 +123,7 @@ class StoredAnswer(Base):
     retrieved: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     confidence: Mapped[str] = mapped_column(String(8))
     declined: Mapped[bool] = mapped_column(default=False)
+    handed_off: Mapped[bool] = mapped_column(default=False, server_default=false())
     model_backend: Mapped[str] = mapped_column(String(32), default="")
     model_repo: Mapped[str] = mapped_column(String(255), default="")
     model_revision: Mapped[str] = mapped_column(String(64), default="")

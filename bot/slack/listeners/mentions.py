@@ -47,8 +47,9 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
         ask(body, event, client, logger, bot_user_id)
 
     def ask(
-        body: dict, event: dict, client: WebClient, logger: logging.Logger, bot_user_id: str
-    ) -> None:
+        body: dict, event: dict, client: WebClient, logger: logging.Logger, bot_user_id: str,
+        answer_bar: float | None = None,
+    ) -> None:  # fmt: skip
         place = translate.where(event)
         text = with_attachments(event, client, logger)
         if not text:
@@ -65,9 +66,8 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
                 )
             except SlackApiError as exc:
                 logger.warning("Could not read the thread: %s", exc.response.get("error"))
-        question = translate.to_question(
-            body, event, settings.slack_channels.get(place.channel), turns, text=text
-        )
+        policy = settings.slack_channels.get(place.channel)
+        question = translate.to_question(body, event, policy, turns, text, answer_bar)
         delivery = celery.signature(
             TASK,
             kwargs={
@@ -104,6 +104,8 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
         fix = translate.correction(event, bot_user_id, settings.correction_prefix)
         if fix is not None:
             enqueue.feedback(celery, records, fix)
+        elif translate.top_level(event, bot_user_id):
+            auto_answer(body, event, client, logger, bot_user_id)
         elif translate.thread_reply(event, bot_user_id):
             why = follow_up_refused(event, logger)
             if why is None:
@@ -133,6 +135,25 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
             place = translate.where(event)
             _say(client, logger, place.channel, place.thread_ts, note)
         return translate.question_text(attachments.question_with(text, read))
+
+    def auto_answer(
+        body: dict, event: dict, client: WebClient, logger: logging.Logger, bot_user_id: str
+    ) -> None:
+        """A new message in a channel the bot answers by itself (policy `mode: auto`): answered
+        in its thread, unless it names someone, only thanks, or starts with the opt-out prefix.
+        The channel's bar goes with it: below it a teammate is asked instead."""
+        policy = settings.slack_channels.get(str(event["channel"]))
+        if policy is None or policy.mode != "auto":
+            return
+        text = str(event.get("text", ""))
+        aside = bool(settings.follow_up_opt_out) and text.lstrip().startswith(
+            settings.follow_up_opt_out
+        )
+        if translate.addresses_anyone(text) or follow_ups.only_thanks(text) or aside:
+            logger.debug("Not for the bot: %s/%s", event["channel"], event["ts"])
+            return
+        bar = settings.auto_answer_bar if policy.answer_bar is None else policy.answer_bar
+        ask(body, event, client, logger, bot_user_id, answer_bar=bar)
 
     def follow_up_refused(event: dict, logger: logging.Logger) -> str | None:
         """Why an un-mentioned thread reply is not answered; None when it is a follow-up."""

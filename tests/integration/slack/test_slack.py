@@ -36,6 +36,7 @@ SECRET = "test-signing-secret"  # noqa: S105 - the stand-in's, not a real one
 REDIS = "redis://127.0.0.1:6379/12"
 IDLE_S = 3  # the server closes a connection that sends nothing for this long
 QUIET = "C0QUIET"  # a channel where only mentions are answered
+AUTO = "C0ASKAI"  # a channel where every new question is answered, no mention needed
 WEBHOOK_SECRET = "test-webhook-secret"  # noqa: S105 - the stand-in's
 
 
@@ -72,7 +73,12 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         "SUPPORTBOT_GENERATOR": "extractive",
         "SUPPORTBOT_BROKER_URL": REDIS,
         **http_env(slack.url, SECRET),
-        "SUPPORTBOT_SLACK_CHANNELS": json.dumps({QUIET: {"follow_ups": False}}),
+        "SUPPORTBOT_SLACK_CHANNELS": json.dumps(
+            {
+                QUIET: {"follow_ups": False},
+                AUTO: {"mode": "auto", "handoff": "<!subteam^S0HELP>"},
+            }
+        ),
         "SUPPORTBOT_HANDOFF_WEBHOOK_URL": webhook.url,
         "SUPPORTBOT_HANDOFF_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "C_FORCE_ROOT": "1",
@@ -469,6 +475,40 @@ def test_a_text_file_is_read_into_the_question_and_other_files_are_named_not_dro
     fetched = {c.method for c in bot.slack.calls if c.method.startswith("GET ")}
     assert fetched == {"GET /files-pri/T1-F1/download/order.log",
                        "GET /files-pri/T1-F5/download/liar.log"}  # fmt: skip
+
+
+def posted(channel: str, text: str, ts: str, event_id: str, user: str = "U0USER") -> dict:
+    """A `message` event: a new top-level message in a channel, mentioning nobody."""
+    return {"type": "event_callback", "team_id": "T0001", "event_id": event_id, "event": {
+        "type": "message", "channel": channel, "channel_type": "channel", "user": user,
+        "text": text, "ts": ts}}  # fmt: skip
+
+
+def test_an_auto_channel_answers_new_questions_and_hands_what_it_is_unsure_of_to_a_person(bot):
+    bot.send(posted(AUTO, "can i get a refund on a yearly plan?", "1700000058.1", "EvAuto1"))
+    answered = stored(bot, "EvAuto1")
+    assert not answered.declined and answered.place == f"{AUTO}/1700000058.1"  # in its thread
+    with watching() as log:  # not questions for the bot
+        bot.send(posted(AUTO, "<@U0LEAD> lunch at noon?", "1700000058.2", "EvAuto2"))
+        bot.send(posted(AUTO, "thanks all 🙏", "1700000058.3", "EvAuto3"))
+        bot.send(posted(QUIET, "can i get a refund on a yearly plan?", "1700000058.4", "EvAuto4"))
+        log.wait_for("Not for the bot", count=2)
+
+    bot.send(posted(AUTO, "what will the weather be like on mars next tuesday?", "1700000059.1",
+                    "EvAuto5"))  # fmt: skip
+    unsure = stored(bot, "EvAuto5")
+    assert unsure.declined
+    (reply,) = bot.slack.wait_posts("1700000059.1")
+    assert reply.args["text"] == (
+        "I'm not sure our docs cover this, so I've asked <!subteam^S0HELP> to help you here."
+    )  # the group is pinged for real: its mention is not escaped
+    stands = bot.feedback.handoff("slack", unsure.message_ref)
+    assert stands.escalated
+    wait_until(lambda: [r for r in bot.webhook.taken() if b"EvAuto5" in r.body], "the ticket")
+    bot.settle()
+    for ts in ("1700000058.2", "1700000058.3", "1700000058.4"):
+        assert bot.slack.posts_in(ts) == []
+    assert bot.feedback.question("slack:T0001:EvAuto4") is None  # a mention-only channel
 
 
 def test_a_vote_given_while_the_queue_is_down_is_recorded_all_the_same(bot):

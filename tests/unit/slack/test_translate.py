@@ -174,3 +174,18 @@ def test_a_check_mark_added_on_an_answer_closes_its_question():
     assert translate.resolved(added | {"reaction": "+1"}, "U0BOT", marks) is None
     assert translate.resolved(added | {"item_user": "U0USER"}, "U0BOT", marks) is None  # theirs
     assert translate.resolved(added | {"user": "U0BOT"}, "U0BOT", marks) is None  # our own ✅
+
+
+def test_a_decline_pings_its_configured_contact_and_nothing_else_does():
+    decline = Answer(question="q", standalone_question="q", confidence="none", declined=True,
+                     text="I'm not sure our docs cover this, so I've asked <!subteam^S0HELP> "
+                     "to help you here.", model=ModelInfo(backend="extractive"))  # fmt: skip
+    (shown,) = [b["text"]["text"] for b in answer_blocks(decline, contact="<!subteam^S0HELP>")
+                if b["type"] == "section"]  # fmt: skip
+    assert "<!subteam^S0HELP>" in shown
+    assert fallback_text(decline, "<!subteam^S0HELP>").count("<!subteam^S0HELP>") == 1
+    written = decline.model_copy(update={"declined": False, "confidence": "high"})
+    assert "<!subteam" not in fallback_text(written, "<!subteam^S0HELP>")  # a model's: escaped
+    forged = decline.model_copy(update={"text": "Ask <!channel> now"})
+    assert "<!channel>" not in fallback_text(forged, "<!channel>")  # not a person or a group
+    assert fallback_text(decline, "#help-desk") == fallback_text(decline)  # no markup to restore
