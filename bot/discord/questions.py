@@ -91,6 +91,8 @@ class Questions(commands.Cog):
             return  # the text command takes it
         if message.guild is None or me in message.mentions:
             await self._answer(message, message.content)
+        elif (bar := self._auto_bar(message)) is not None:
+            await self._answer(message, message.content, answer_bar=bar)
         elif isinstance(message.channel, discord.Thread) and only_thanks(message.content):
             await asyncio.to_thread(self._thanked, message.channel, message)
 
@@ -131,7 +133,31 @@ class Questions(commands.Cog):
                           place=str(thread.id), at=message.created_at)  # fmt: skip
         enqueue.feedback(self.celery, self.records, thanks)
 
-    async def _answer(self, message: discord.Message, text: str) -> None:
+    def _auto_bar(self, message: discord.Message) -> float | None:
+        """The bar of a channel the bot answers by itself (policy `mode: auto`) when `message` is
+        a new question there: a new post in a forum channel, or a top-level message in a text
+        channel, naming nobody and not only thanks. None: not for the bot."""
+        channel = message.channel
+        if isinstance(channel, discord.Thread):
+            if not isinstance(channel.parent, discord.ForumChannel) or message.id != channel.id:
+                return None  # a forum post's first message has the thread's id
+            where = channel.parent_id
+        elif isinstance(channel, discord.TextChannel):
+            where = channel.id
+        else:
+            return None
+        policy = self._policy(where)
+        if policy is None or policy.mode != "auto":
+            return None
+        if message.mentions or message.role_mentions or message.mention_everyone:
+            return None
+        if only_thanks(message.content) and not message.attachments:
+            return None
+        return self.settings.auto_answer_bar if policy.answer_bar is None else policy.answer_bar
+
+    async def _answer(
+        self, message: discord.Message, text: str, answer_bar: float | None = None
+    ) -> None:
         text = await self._with_attachments(message, translate.question_text(text))
         if not text:
             await message.reply(usage(self.settings.discord_prefix), mention_author=False)
@@ -148,6 +174,7 @@ class Questions(commands.Cog):
             event_id=message.id,
             turns=await self._history(thread, message) if thread else [],
             policy=self._policy(channel_id),
+            answer_bar=answer_bar,
         )
         reply = InThread(
             channel_id=str(channel.id),

@@ -77,6 +77,7 @@ def to_question(
     event_id: int,
     turns: list[Turn],
     policy: ChannelPolicy | None,
+    answer_bar: float | None = None,
 ) -> Question:
     """The event id is the message's or the interaction's snowflake: unique, and kept on replay."""
     return Question(
@@ -90,6 +91,7 @@ def to_question(
         history=turns,
         collections=policy.collections if policy else None,
         handoff_contact=policy.handoff if policy else None,
+        answer_bar=answer_bar,
     )
 
 

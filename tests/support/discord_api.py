@@ -25,6 +25,7 @@ from tests.support.observe import wait_until
 APP_ID = "1300000000000000001"
 GUILD_ID = "1300000000000000002"
 CHANNEL_ID = "1300000000000000003"
+FORUM_ID = "1300000000000000006"  # a forum channel: each post is a thread
 BOT = {"id": "1300000000000000004", "username": "supportbot", "discriminator": "0",
        "global_name": "Support Bot", "avatar": None, "bot": True}  # fmt: skip
 PERSON = {"id": "1300000000000000005", "username": "ada", "discriminator": "0",
@@ -95,11 +96,12 @@ def submitted(custom_id: str, text: str, *, channel_id: str) -> dict:
     return data
 
 
-def thread(thread_id: str, name: str = "a question") -> dict:
-    """A THREAD_CREATE payload: a public thread in the support channel."""
+def thread(thread_id: str, name: str = "a question", *, parent_id: str = CHANNEL_ID,
+           owner_id: str = BOT["id"]) -> dict:  # fmt: skip
+    """A THREAD_CREATE payload: a public thread in the support channel (or a forum's post)."""
     return {
-        "id": thread_id, "type": 11, "guild_id": GUILD_ID, "parent_id": CHANNEL_ID,
-        "name": name, "owner_id": BOT["id"], "last_message_id": None, "rate_limit_per_user": 0,
+        "id": thread_id, "type": 11, "guild_id": GUILD_ID, "parent_id": parent_id,
+        "name": name, "owner_id": owner_id, "last_message_id": None, "rate_limit_per_user": 0,
         "message_count": 1, "member_count": 1,
         "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
                             "archive_timestamp": now(), "locked": False},
@@ -247,7 +249,12 @@ class DiscordStandIn:
                        "mentionable": False, "flags": 0}],
             "channels": [{"id": CHANNEL_ID, "type": 0, "guild_id": GUILD_ID, "name": "support",
                           "position": 0, "permission_overwrites": [], "nsfw": False,
-                          "parent_id": None, "rate_limit_per_user": 0}],
+                          "parent_id": None, "rate_limit_per_user": 0},
+                         {"id": FORUM_ID, "type": 15, "guild_id": GUILD_ID, "name": "help",
+                          "position": 1, "permission_overwrites": [], "nsfw": False,
+                          "parent_id": None, "rate_limit_per_user": 0, "available_tags": [],
+                          "default_reaction_emoji": None, "default_sort_order": None,
+                          "default_forum_layout": 0, "flags": 0}],
             "threads": [], "members": [], "voice_states": [], "presences": [], "emojis": [],
             "stickers": [], "joined_at": now(), "premium_tier": 0, "afk_timeout": 300,
             "verification_level": 0, "default_message_notifications": 0,

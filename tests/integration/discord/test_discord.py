@@ -4,6 +4,7 @@ knowledge worker and delivery worker on Redis, REST calls going to the stand-in 
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from tests.support.processes import client_app, settings_from, start_answering
 from workers import names
 
 REDIS = "redis://127.0.0.1:6379/10"
+HELPERS = "1300000000000000099"  # the role the forum hands off to
 TOKEN = "test-bot-token"  # noqa: S105 - the stand-in's, not a real one
 EYES = "👀"
 
@@ -82,6 +84,9 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         "SUPPORTBOT_DISCORD_TOKEN": TOKEN,
         "SUPPORTBOT_DISCORD_API_URL": stand_in.api_url,
         "SUPPORTBOT_DISCORD_GUILDS": f"[{discord_api.GUILD_ID}]",
+        "SUPPORTBOT_DISCORD_CHANNELS": json.dumps(
+            {discord_api.FORUM_ID: {"mode": "auto", "handoff": f"<@&{HELPERS}>"}}
+        ),
         "C_FORCE_ROOT": "1",
     }
     knowledge, delivery = start_answering(env, root)
@@ -423,6 +428,38 @@ def test_a_text_file_is_read_into_the_question_and_an_image_is_named_not_dropped
                if "I can't read images yet" in c.body.get("content", "")]  # fmt: skip
     assert note.body["content"] == "I can't read images yet; I answered from your text."
     assert [c.path for c in harness.discord.named("cdn")] == ["/attachments/1/2/order.log"]
+
+
+def forum_post(text: str) -> dict:
+    """A member opens a post in the auto-answered forum: its thread, then its first message
+    (which has the thread's id), mentioning nobody."""
+    post_id = discord_api.snowflake()
+    opened = discord_api.thread(post_id, text[:40], parent_id=discord_api.FORUM_ID,
+                                owner_id=PERSON["id"])  # fmt: skip
+    return {"thread": opened, "message": message(text, channel_id=post_id, id=post_id)}
+
+
+def test_a_forum_post_is_answered_in_it_and_one_the_bot_is_unsure_of_pings_the_helpers(harness):
+    for opened in (
+        post := forum_post("can i get a refund on a yearly plan?"),
+        unsure := forum_post("what will the weather be like on mars next tuesday?"),
+    ):
+        harness.discord.dispatch("THREAD_CREATE", opened["thread"])
+        harness.discord.dispatch("MESSAGE_CREATE", opened["message"])  # fmt: skip
+    key = f"discord:{discord_api.GUILD_ID}:{post['message']['id']}"
+    answered = wait_stored(harness.records, key)
+    assert not answered.declined and answered.place == post["message"]["id"]  # in the post
+    (reply,) = harness.wait_posts(post["message"]["id"])
+    assert "14 days" in reply.body["embeds"][0]["description"]
+
+    key = f"discord:{discord_api.GUILD_ID}:{unsure['message']['id']}"
+    handed = wait_stored(harness.records, key)
+    assert handed.declined
+    (ping,) = harness.wait_posts(unsure["message"]["id"])
+    assert ping.body["content"] == f"<@&{HELPERS}>"  # the helpers' role, pinged for real
+    assert ping.body["allowed_mentions"] == {"parse": ["users", "roles"]}
+    assert ping.body["embeds"][0]["description"].startswith("I'm not sure our docs cover this")
+    assert harness.records.handoff("discord", handed.message_ref).escalated
 
 
 def test_a_sync_tells_its_channel_what_changed_without_previews_or_mentions(harness, tmp_path):

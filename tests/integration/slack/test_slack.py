@@ -374,12 +374,16 @@ def test_talk_to_a_person_pings_the_contact_once_and_then_a_teammate_may_close_i
     assert notes("U0LEAD") == [NOT_YOURS_TO_RESOLVE]
     press(bot, HANDOFF, ref, "U0USER", thread)
     press(bot, HANDOFF, ref, "U0USER", thread)  # pressed twice: one ping
-    wait_until(lambda: notes("U0USER"), "the second press told")
+
+    def sos() -> list:
+        return [c for c in bot.slack.named("reactions.add") if c.args["name"] == "sos"]
+
+    wait_until(lambda: notes("U0USER"), "the press that came second told")  # its last step
+    wait_until(sos, "the answer marked 🆘")  # the last step of the press that counted
     assert notes("U0USER") == [ALREADY_ESCALATED]
     pings = [c for c in bot.slack.posts_in(thread) if "would like a person" in c.args["text"]]
     assert [c.args["text"] for c in pings] == [handoff_request("our support team", "<@U0USER>")]
-    sos = [c for c in bot.slack.named("reactions.add") if c.args["name"] == "sos"]
-    assert [c.args["timestamp"] for c in sos] == [ref.split("/")[1]]
+    assert [c.args["timestamp"] for c in sos()] == [ref.split("/")[1]]
     assert bot.feedback.handoff("slack", ref).escalated
 
     press(bot, RESOLVE, ref, "U0LEAD", thread)  # now the person who helped closes it
