@@ -1,5 +1,7 @@
-"""records: a question handed to a person (who asked for one, when, and whether the handoff
-webhook took it) and marked resolved (by whom); the bar of a channel the bot answers by itself
+"""records: escalations and resolutions of questions, and the bar of an auto channel
+
+A question handed to a person (who asked for one, when, whether the handoff webhook took it) and
+marked resolved (by whom); the answerability bar of a channel the bot answers by itself.
 
 Revision ID: 0009
 Revises: 0008
