@@ -68,7 +68,9 @@ def why_not(
         return "it mentions someone"
     if rules.opt_out and text.lstrip().startswith(rules.opt_out):
         return "an aside"
-    if not text.strip() or only_thanks(text):
+    if not text.strip():
+        return "nothing written (a file alone)"
+    if only_thanks(text):
         return THANKS
     if now - thread.last_activity > timedelta(minutes=rules.minutes):
         return f"more than {rules.minutes} minutes since the last answer"

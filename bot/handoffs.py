@@ -2,8 +2,9 @@
 at once (a button pressed twice acts once) and says what the thread shows.
 
 With the records down, or not yet knowing the answer (its delivery is still being noted), the
-press goes to the feedback worker, which records it once they can; the thread is told as if it
-counted, since it will.
+press goes to the feedback worker, which records it once they can and has the last word (a
+resolve that was not the presser's to make is refused there); the thread is told meanwhile as if
+it counted.
 """
 
 from __future__ import annotations

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -101,14 +99,18 @@ def test_a_write_the_machine_refuses_is_one_line_and_the_index_keeps_what_it_had
     (docs / "refunds.md").write_text("# Refunds\nYearly plans are refunded within 14 days.")
     assert runner.invoke(app, ["ingest", str(docs)], env=env).exit_code == 0
 
-    def small_files() -> None:  # the kernel refuses to grow any file past 100 kB: EFBIG
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
-
+    # The kernel refuses to grow any file past 100 kB (EFBIG). The limit is set by a fresh
+    # interpreter that then becomes the command: a `preexec_fn` would run in a fork of this
+    # process, whose gRPC threads (Milvus Lite's, from earlier tests) make that fork unsafe.
+    small_files = (
+        "import os, resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000)); "
+        "os.execv(sys.argv[1], sys.argv[1:])"
+    )
+    supportbot = str(Path(sys.executable).parent / "supportbot")
     refused = subprocess.run(
-        [str(Path(sys.executable).parent / "supportbot"), "ingest", str(SAMPLE_DOCS)],
+        [sys.executable, "-c", small_files, supportbot, "ingest", str(SAMPLE_DOCS)],
         env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
-        preexec_fn=small_files,  # the limit is what the test is about
     )  # fmt: skip
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines()[-1] == (

@@ -33,6 +33,7 @@ def test_the_askers_next_question_is_a_follow_up():
         ("and monthly?", "U1", {"addressed": True}, "it mentions someone"),
         ("// checking with finance first", "U1", {}, "an aside"),
         ("thanks, that worked!", "U1", {}, "thanks, not a question"),
+        ("", "U1", {}, "nothing written"),  # a file alone: not a thank-you
         ("and monthly?", "U1", {"now": NOW + timedelta(minutes=26)}, "more than 30 minutes"),
         ("and monthly?", "U1", {"rules": FollowUpRules(0, 2, "//")}, "turned off"),
     ],
