@@ -55,15 +55,16 @@ def press(
         marked = None
     if marked is None:
         enqueue.feedback(celery, records, event)
-    stands = _stands(records, event)
     if kind == "escalate":
         if marked is False:
             return Shown(note=ALREADY_ESCALATED)
+        stands = _stands(records, event)  # its key (for the webhook) and its own contact
         if marked and stands is not None:  # (otherwise the feedback worker sends it)
             enqueue.handoff(celery, stands.key)
         whom = (stands.contact if stands else None) or contact
         return Shown(post=handoff_request(whom, mention), react=True)
-    if marked is False:
+    if marked is False:  # closed before, or not theirs to close: the records say which
+        stands = _stands(records, event)
         return Shown(note=ALREADY_RESOLVED if stands and stands.resolved else NOT_YOURS_TO_RESOLVE)
     return Shown(post=resolved_note(mention), react=True)
 

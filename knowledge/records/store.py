@@ -20,6 +20,7 @@ from alembic import command
 from alembic.config import Config
 from filelock import FileLock
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     and_,
@@ -34,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.sql.dml import Update
 
 from knowledge.models import (
     Answer,
@@ -584,9 +586,8 @@ class Records:
             if answer is None:
                 return None
             this = AskedQuestion.id == answer.question_id
-            if kind == "escalate":  # one conditional update: of two racing presses, one counts
-                done = update(AskedQuestion).where(this, AskedQuestion.escalated_at.is_(None))
-                done = done.values(escalated_at=at, escalated_by=user)
+            if kind == "escalate":
+                done = _escalating(this, user, at)
             else:  # the asker closes their own question; once a person was asked for, anyone
                 theirs = or_(AskedQuestion.user == user, AskedQuestion.escalated_at.is_not(None))
                 done = update(AskedQuestion).where(
@@ -599,10 +600,7 @@ class Records:
         """Note that a question was handed to a person (by the bot itself, below its channel's
         bar); False if it was already."""
         with self.sessions.begin() as session:
-            done = update(AskedQuestion).where(
-                AskedQuestion.key == key, AskedQuestion.escalated_at.is_(None)
-            )
-            done = done.values(escalated_at=utcnow(), escalated_by=by)
+            done = _escalating(AskedQuestion.key == key, by, utcnow())
             return bool(session.execute(done).rowcount == 1)  # type: ignore[attr-defined]
 
     def handoff_sent(self, key: str) -> None:
@@ -674,6 +672,13 @@ class Records:
                 StoredAnswer.platform == platform, StoredAnswer.message_ref == message_ref
             )
         )
+
+
+def _escalating(which: ColumnElement[bool], by: str, at: datetime) -> Update:
+    """The question's escalation, as one conditional update: of two racing presses (or a press
+    and the bot's own handoff), one counts."""
+    first = update(AskedQuestion).where(which, AskedQuestion.escalated_at.is_(None))
+    return first.values(escalated_at=at, escalated_by=by)
 
 
 def _mark_delivered(asked: AskedQuestion, posted: Posted, state: str) -> None:
