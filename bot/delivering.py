@@ -50,10 +50,12 @@ def deliver_once(
     transient: Callable[[Exception], bool],
     platform: str,
     retry_for_s: float,
+    for_review: bool = False,
 ) -> Posted | None:
     """Post through `post` unless another delivery has; the post, or None when nothing was
     posted (taken by another delivery, or refused for good). `permanent(exc)` is the reason a
-    refusal is final, or None; `transient(exc)` says an outage explains it."""
+    refusal is final, or None; `transient(exc)` says an outage explains it. `for_review`: the
+    post is a draft for a teammate to approve (`bot.reviewing`), not the reply to the asker."""
     if posted is not None:
         done = Posted(**posted)
     else:
@@ -87,7 +89,10 @@ def deliver_once(
             _undeliverable(key, reason)
             return None
     try:
-        records().delivered(key, done, apology=apology)
+        if for_review:
+            records().in_review(key, done)
+        else:
+            records().delivered(key, done, apology=apology)
     except OperationalError as exc:
         kwargs = dict(task.request.kwargs or {}) | {"posted": asdict(done)}
         what = f"The records did not take the post of {key}"

@@ -14,5 +14,13 @@ def handoff_request(contact: str, asker: str) -> str:
     return f"{contact}: {asker} would like a person to help with this question."
 
 
+REVIEW_UNAVAILABLE = "Sorry, I couldn't post this draft just now. Please press again in a minute."
+
+
+def already_posted(by: str) -> str:
+    """What a second press of a draft's "Post" tells its presser."""
+    return f"This draft was already posted to the asker by {by}."
+
+
 def resolved_note(by: str) -> str:
     return f"Marked resolved by {by}. Thanks!"

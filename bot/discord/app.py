@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.buttons import AnswerButtons
+from bot.discord.drafts import DraftButtons
 from bot.discord.questions import Questions
 from bot.discord.reactions import Reactions
 from bot.discord.rest import use_api
@@ -41,6 +42,7 @@ class SupportBot(commands.Bot):
         self.add_view(
             AnswerButtons(self.celery, self.records, self.settings)
         )  # clicks on any answer, even older ones
+        self.add_view(DraftButtons(self.celery, self.records))  # and on any draft in review
         if not self.settings.discord_sync_commands:
             return
         if self.settings.discord_guilds:

@@ -28,9 +28,11 @@ from bot.delivering import (
     show_draft,
     tell_place,
 )
+from bot.discord.drafts import review_message
 from bot.discord.embeds import answer_message, link
 from bot.discord.rest import DiscordRest
 from bot.discord.translate import FollowUp, InThread, Reply
+from bot.reviewing import for_review
 from knowledge.models import Answer, Question, SyncReport
 from knowledge.records.store import Posted
 from knowledge.sync.notice import change_notice
@@ -57,11 +59,13 @@ def configure(rest: DiscordRest, *, retry_for_s: float) -> None:
     _rest, _retry_for_s = rest, retry_for_s
 
 
-def nonce(key: str, apology: bool) -> str:
+def nonce(key: str, apology: bool, *, review: bool = False) -> str:
     """The post's nonce: Discord creates one message per nonce (`enforce_nonce`, for a few
     minutes), so a post retried after Discord took it but the reply was lost posts nothing new.
-    At most 25 characters; an apology is another message than the answer."""
-    return hashlib.sha256(f"{key}|{'apology' if apology else 'answer'}".encode()).hexdigest()[:25]
+    At most 25 characters; an apology, or a draft for review, is another message than the
+    answer."""
+    what = "review" if review else "apology" if apology else "answer"
+    return hashlib.sha256(f"{key}|{what}".encode()).hexdigest()[:25]
 
 
 def transient(exc: Exception) -> bool:
@@ -85,9 +89,12 @@ def deliver(
     reply: dict[str, Any],
     apology: bool = False,
     posted: dict[str, Any] | None = None,
+    review: str = "",
 ) -> dict:
     """Post the answer (or, from the sweeper, an apology) where `reply` says, once, and clear
-    the 👀 (`bot.delivering` says how retries and the records work)."""
+    the 👀 (`bot.delivering` says how retries and the records work). In a draft channel
+    (`review`: its review channel) the answer goes there first, until a teammate approves it
+    (`bot.reviewing`); the asker's 👀 stays meanwhile."""
     if _rest is None:
         raise RuntimeError("Discord delivery is not configured in this process (see bot.worker).")
     rest = _rest
@@ -95,6 +102,14 @@ def deliver(
     answer = Answer.model_validate(result["answer"])
     where = _replies.validate_python(reply)
     body = answer_message(question, answer, votes=not apology)
+    drafted = for_review(self, question.key, review, apology=apology)
+
+    def post_for_review() -> Posted:
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=review)
+        once = {"nonce": nonce(question.key, False, review=True), "enforce_nonce": True}
+        shown = review_message(question, answer) | once
+        sent = rest.call(lambda http: http.request(route, json=shown))
+        return Posted(f"{sent['channel_id']}/{sent['id']}", str(sent["channel_id"]))
 
     def post() -> Posted:
         if isinstance(where, FollowUp):
@@ -105,12 +120,15 @@ def deliver(
         return Posted(f"{sent['channel_id']}/{sent['id']}", str(sent["channel_id"]))
 
     done = deliver_once(
-        self, key=question.key, apology=apology, posted=posted, post=post, permanent=permanent,
-        transient=transient, platform="Discord", retry_for_s=_retry_for_s,
+        self, key=question.key, apology=apology, posted=posted,
+        post=post_for_review if drafted else post, permanent=permanent, transient=transient,
+        platform="Discord", retry_for_s=_retry_for_s, for_review=drafted,
     )  # fmt: skip
     if done is None:
         return {"delivered": False}
     remove_placeholder(question.key, _placeholder(reply))
+    if drafted:
+        return {"delivered": False, "review": done.message_ref}
     if isinstance(where, InThread):
         try:
             rest.call(
@@ -153,9 +171,12 @@ def waiting(*, key: str, ahead: int, placeholder: str = "", reply: dict[str, Any
 
 
 @shared_task(name=DRAFT)
-def draft(*, key: str, text: str, reply: dict[str, Any]) -> dict:
+def draft(*, key: str, text: str, reply: dict[str, Any], review: str = "") -> dict:
     """Show the answer so far while the model writes it (sent by the generation worker, at
-    most about once a second), in the same message as the place in line."""
+    most about once a second), in the same message as the place in line; never in a draft
+    channel, whose asker sees only what a teammate approved."""
+    if review:
+        return {"shown": False}
     shown = show_draft(key, text[:DRAFT_LIMIT], _placeholder(reply))
     return {"shown": shown}
 

@@ -91,8 +91,10 @@ class Questions(commands.Cog):
             return  # the text command takes it
         if message.guild is None or me in message.mentions:
             await self._answer(message, message.content)
-        elif (bar := self._auto_bar(message)) is not None:
-            await self._answer(message, message.content, answer_bar=bar)
+        elif (policy := self._by_itself(message)) is not None:
+            bar = self.settings.auto_answer_bar if policy.answer_bar is None else policy.answer_bar
+            await self._answer(message, message.content,
+                               answer_bar=bar if policy.mode == "auto" else None)  # fmt: skip
         elif isinstance(message.channel, discord.Thread) and only_thanks(message.content):
             await asyncio.to_thread(self._thanked, message.channel, message)
 
@@ -133,10 +135,11 @@ class Questions(commands.Cog):
                           place=str(thread.id), at=message.created_at)  # fmt: skip
         enqueue.feedback(self.celery, self.records, thanks)
 
-    def _auto_bar(self, message: discord.Message) -> float | None:
-        """The bar of a channel the bot answers by itself (policy `mode: auto`) when `message` is
-        a new question there: a new post in a forum channel, or a top-level message in a text
-        channel, naming nobody and not only thanks. None: not for the bot."""
+    def _by_itself(self, message: discord.Message) -> ChannelPolicy | None:
+        """The policy of a channel the bot answers by itself (`mode: auto`, or `draft`: reviewed
+        first) when `message` is a new question there: a new post in a forum channel, or a
+        top-level message in a text channel, naming nobody and not only thanks. None: not for
+        the bot."""
         channel = message.channel
         if isinstance(channel, discord.Thread):
             if not isinstance(channel.parent, discord.ForumChannel) or message.id != channel.id:
@@ -147,13 +150,13 @@ class Questions(commands.Cog):
         else:
             return None
         policy = self._policy(where)
-        if policy is None or policy.mode != "auto":
+        if policy is None or not policy.answers_by_itself:
             return None
         if message.mentions or message.role_mentions or message.mention_everyone:
             return None
         if only_thanks(message.content) and not message.attachments:
             return None
-        return self.settings.auto_answer_bar if policy.answer_bar is None else policy.answer_bar
+        return policy
 
     async def _answer(
         self, message: discord.Message, text: str, answer_bar: float | None = None
@@ -192,8 +195,11 @@ class Questions(commands.Cog):
                 logger.warning("Could not add the %s reaction: %s", THINKING, exc.text)
 
     async def _submit(self, question: Question, reply: InThread | FollowUp) -> bool | None:
-        """True once enqueued, None for a duplicate (already taken), False if the queue is down."""
-        deliver = self.celery.signature(TASK, kwargs={"reply": reply.model_dump()})
+        """True once enqueued, None for a duplicate (already taken), False if the queue is down.
+        In a draft channel the delivery posts to its review channel first."""
+        policy = self.settings.discord_channels.get(question.channel)
+        review = {"review": policy.reviewer} if policy and policy.reviewer else {}
+        deliver = self.celery.signature(TASK, kwargs={"reply": reply.model_dump()} | review)
         try:
             sent = await asyncio.to_thread(
                 enqueue.ask, self.celery, self.records, question,

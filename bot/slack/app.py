@@ -12,7 +12,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.slack import http
 from bot.slack.delivery import web_client
-from bot.slack.listeners import actions, mentions, reactions
+from bot.slack.listeners import actions, mentions, reactions, review
 from bot.slack.settings import SlackSettings
 from knowledge.records.store import Records
 
@@ -27,6 +27,7 @@ def create_app(settings: SlackSettings, celery: Celery, records: Records) -> App
     mentions.register(app, settings, celery, records)
     reactions.register(app, settings, celery, records)
     actions.register(app, settings, celery, records)
+    review.register(app, settings, celery, records)
     app.error(_malformed)
     return app
 

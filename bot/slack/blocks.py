@@ -8,13 +8,15 @@ import re
 from typing import Any
 
 from knowledge.links import plain_title, public_link
-from knowledge.models import Answer
+from knowledge.models import Answer, Question
 
 FEEDBACK_HINT = "Was this helpful? React with :thumbsup: or :thumbsdown:."
 SUGGEST = "supportbot_suggest"
 WHY_NOT = "supportbot_why_not"
 HANDOFF = "supportbot_handoff"
 RESOLVE = "supportbot_resolve"
+APPROVE = "supportbot_approve"  # a draft's "Post": to the asker, as written
+EDIT = "supportbot_edit"  # a draft's "Edit, then post"
 USAGE = "Mention me with a question, e.g. `@supportbot how do I reset my password?`"
 _SECTION_LIMIT = 3000  # Slack's limit for a section's text
 _PINGS = re.compile(r"<(?:!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+|#C[A-Z0-9]+)(?:\|[^<>&|]*)?>")
@@ -67,8 +69,35 @@ def answer_blocks(
     return blocks
 
 
-def _button(action_id: str, text: str) -> dict[str, Any]:
-    return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text}}
+def review_blocks(
+    question: Question, answer: Answer, *, approved_by: str = "", edited: bool = False
+) -> list[dict[str, Any]]:
+    """A draft in its review channel: where it was asked (a channel link, which pings nobody),
+    the question, the answer with its sources, and "Post" / "Edit, then post"; once approved,
+    who posted it instead of the buttons."""
+    asked = escape(question.text)[: _SECTION_LIMIT - 2].replace("\n", "\n>")
+    blocks: list[dict[str, Any]] = [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text":
+            f"Draft answer to a question in <#{question.channel}>"}]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f">{asked}"}},
+        *answer_blocks(answer, votes=False),
+    ]  # fmt: skip
+    if approved_by:
+        how = "Edited and posted" if edited else "Posted"
+        done = f":white_check_mark: {how} to the asker by <@{approved_by}>"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": done}]})
+        return blocks
+    blocks.append({"type": "actions", "block_id": "supportbot_review", "elements": [
+        _button(APPROVE, "✅ Post", question.key, style="primary"),
+        _button(EDIT, "✏️ Edit, then post", question.key),
+    ]})  # fmt: skip
+    return blocks
+
+
+def _button(action_id: str, text: str, value: str = "", style: str = "") -> dict[str, Any]:
+    button = {"type": "button", "action_id": action_id,
+              "text": {"type": "plain_text", "text": text}}  # fmt: skip
+    return button | ({"value": value} if value else {}) | ({"style": style} if style else {})
 
 
 def fallback_text(answer: Answer, contact: str | None = None) -> str:

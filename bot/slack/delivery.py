@@ -29,7 +29,8 @@ from bot.delivering import (
     show_draft,
     tell_place,
 )
-from bot.slack.blocks import answer_blocks, draft_text, fallback_text, link
+from bot.reviewing import for_review
+from bot.slack.blocks import answer_blocks, draft_text, fallback_text, link, review_blocks
 from bot.slack.settings import SlackSettings
 from knowledge.models import Answer, Question, SyncReport
 from knowledge.records.store import Posted
@@ -105,15 +106,28 @@ def deliver(
     message_ts: str,
     apology: bool = False,
     posted: dict[str, Any] | None = None,
+    review: str = "",
 ) -> dict:
     """Post the answer (or, from the sweeper, an apology) in the question's thread, once, and
-    clear the 👀 (`bot.delivering` says how retries and the records work)."""
+    clear the 👀 (`bot.delivering` says how retries and the records work). In a draft channel
+    (`review`: its review channel) the answer goes there first, until a teammate approves it
+    (`bot.reviewing`); the asker's 👀 stays meanwhile."""
     if _client is None:
         raise RuntimeError("Slack delivery is not configured in this process (see bot.worker).")
     client = _client
     question = Question.model_validate(result["question"])
     answer = Answer.model_validate(result["answer"])
     contact = question.handoff_contact or _contact
+    drafted = for_review(self, question.key, review, apology=apology)
+
+    def post_for_review() -> Posted:
+        sent = client.chat_postMessage(
+            channel=review,
+            text=f"Draft answer to a question in <#{channel}>",
+            blocks=review_blocks(question, answer),
+            unfurl_links=False,
+        )
+        return Posted(f"{sent['channel']}/{sent['ts']}", f"{sent['channel']}/{sent['ts']}")
 
     def post() -> Posted:
         sent = client.chat_postMessage(
@@ -127,12 +141,15 @@ def deliver(
         return Posted(f"{sent['channel']}/{sent['ts']}", f"{channel}/{thread_ts}")
 
     done = deliver_once(
-        self, key=question.key, apology=apology, posted=posted, post=post, permanent=permanent,
-        transient=transient, platform="Slack", retry_for_s=_retry_for_s,
+        self, key=question.key, apology=apology, posted=posted,
+        post=post_for_review if drafted else post, permanent=permanent, transient=transient,
+        platform="Slack", retry_for_s=_retry_for_s, for_review=drafted,
     )  # fmt: skip
     if done is None:
         return {"delivered": False}
     remove_placeholder(question.key, _placeholder(channel, thread_ts))
+    if drafted:
+        return {"delivered": False, "review": done.message_ref}
     try:
         client.reactions_remove(channel=channel, timestamp=message_ts, name=THINKING)
     except SlackApiError as exc:
@@ -151,9 +168,12 @@ def waiting(
 
 
 @shared_task(name=DRAFT)
-def draft(*, key: str, text: str, channel: str, thread_ts: str, **_: Any) -> dict:
+def draft(*, key: str, text: str, channel: str, thread_ts: str, review: str = "", **_: Any) -> dict:
     """Show the answer so far in the question's thread while the model writes it (sent by the
-    generation worker, at most about once a second)."""
+    generation worker, at most about once a second); never in a draft channel, whose asker
+    sees only what a teammate approved."""
+    if review:
+        return {"shown": False}
     shown = show_draft(key, draft_text(text), _placeholder(channel, thread_ts))
     return {"shown": shown}
 

@@ -11,11 +11,15 @@ from typing import Any
 
 BETTER_ANSWER = "supportbot_better_answer"
 REASON = "supportbot_reason"
+EDIT_DRAFT = "supportbot_edit_draft"
 _BLOCK, _INPUT = "text", "value"
+_TEXT_LIMIT = 3000  # Slack's limit for a plain-text input
 
 
-def _view(callback_id: str, message_ref: str, title: str, label: str, hint: str) -> dict:
-    return {
+def _view(
+    callback_id: str, message_ref: str, title: str, label: str, hint: str, initial: str = ""
+) -> dict:
+    view = {
         "type": "modal",
         "callback_id": callback_id,
         "private_metadata": message_ref,
@@ -32,11 +36,14 @@ def _view(callback_id: str, message_ref: str, title: str, label: str, hint: str)
                     "type": "plain_text_input",
                     "action_id": _INPUT,
                     "multiline": True,
-                    "max_length": 3000,
+                    "max_length": _TEXT_LIMIT,
                 },
             }
         ],
     }
+    if initial:
+        view["blocks"][0]["element"]["initial_value"] = initial[:_TEXT_LIMIT]  # type: ignore[index]
+    return view
 
 
 def better_answer(message_ref: str) -> dict:
@@ -50,6 +57,16 @@ def reason(message_ref: str) -> dict:
     return _view(
         REASON, message_ref, "What was wrong?", "Why wasn't this answer helpful?",
         "Sending this counts as a 👎 on the answer.",
+    )  # fmt: skip
+
+
+def edit_draft(key: str, text: str) -> dict:
+    """The draft of question `key`, to edit before it is posted (the key rides in
+    `private_metadata`)."""
+    return _view(
+        EDIT_DRAFT, key, "Edit, then post", "The answer the asker will see",
+        "Your edit is posted in the thread and kept as a correction of the bot's answer.",
+        initial=text,
     )  # fmt: skip
 
 

@@ -138,6 +138,21 @@ class Handoff:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """What a press of a draft's "Post" did: `approved` for the first press only; `by`, whoever
+    approved it (them, or the teammate who was first); `review_ref`, the draft's message."""
+
+    approved: bool
+    by: str
+    review_ref: str
+
+
+def review_event(key: str) -> str:
+    """The event id of a reviewer's edit of a question's draft: one per question."""
+    return f"review:{key}"
+
+
+@dataclass(frozen=True)
 class Escalation:
     """A question someone asked a person to take over: what the handoff webhook sends."""
 
@@ -295,12 +310,19 @@ class Records:
             return None if asked is None else question_of(asked)
 
     def stored_answer(self, key: str) -> Answer | None:
-        """The answer already written for this question, rebuilt as the model wrote it."""
+        """The answer already written for this question, rebuilt as the model wrote it, or as
+        its reviewer edited it before it was posted (a draft channel)."""
         with self.sessions() as session:
             row = session.scalar(
                 select(StoredAnswer).join(AskedQuestion).where(AskedQuestion.key == key)
             )
-            return None if row is None else answer_of(row)
+            if row is None:
+                return None
+            edited = session.scalar(
+                select(Correction.text).where(Correction.event_id == review_event(key))
+            )
+            answer = answer_of(row)
+            return answer if edited is None else answer.model_copy(update={"text": edited})
 
     def fail(self, key: str, reason: str) -> bool:
         """No answer will come (retries used up, expired, a bug): the sweeper tells the asker.
@@ -373,6 +395,58 @@ class Records:
             )
             if asked is not None:
                 _mark_delivered(asked, posted, "told" if apology else "delivered")
+
+    def in_review(self, key: str, posted: Posted) -> None:
+        """The answer's draft is in its review channel (`posted`): a teammate has it now, so
+        the sweeper leaves it alone until it is approved (`approve`)."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(AskedQuestion)
+                .where(AskedQuestion.key == key, AskedQuestion.state == "delivering")
+                .values(state="in_review", review_ref=posted.message_ref, posting_since=None,
+                        delivery_id="", updated_at=utcnow())
+            )  # fmt: skip
+
+    def reviewed_by(self, key: str) -> str:
+        """Who approved the question's draft ("" when nobody has): its delivery then goes to
+        the asker, not to review."""
+        with self.sessions() as session:
+            found = session.scalar(
+                select(AskedQuestion.reviewed_by).where(AskedQuestion.key == key)
+            )
+        return found or ""
+
+    def under_review(self, review_ref: str) -> str | None:
+        """The key of the question whose draft is the message `review_ref`, if one is."""
+        with self.sessions() as session:
+            return session.scalar(
+                select(AskedQuestion.key).where(AskedQuestion.review_ref == review_ref)
+            )
+
+    def approve(self, key: str, by: str, text: str | None = None) -> Approval:
+        """`by` approves the draft in review, as written or edited into `text` (kept as their
+        correction of the model's answer: tuning data). The first approval counts, so a button
+        pressed twice posts once; the question is `answered` again, for delivery to the asker
+        (the sweeper resends it if that delivery is lost)."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            moved = session.execute(
+                update(AskedQuestion)
+                .where(AskedQuestion.key == key, AskedQuestion.state == "in_review")
+                .values(state="answered", reviewed_by=by, reviewed_at=now, updated_at=now)
+            ).rowcount  # type: ignore[attr-defined]
+            asked = session.scalar(
+                select(AskedQuestion)
+                .where(AskedQuestion.key == key)
+                .options(selectinload(AskedQuestion.answer))
+            )
+            if asked is None:
+                return Approval(False, "", "")
+            answer = asked.answer
+            if moved == 1 and answer is not None and text and text.strip() != answer.text.strip():
+                session.add(Correction(answer_id=answer.id, event_id=review_event(key),
+                                       author=by, text=text.strip()))  # fmt: skip
+            return Approval(moved == 1, asked.reviewed_by, asked.review_ref)
 
     def undeliverable(self, key: str, reason: str) -> None:
         """The platform refused the reply for good (no access, channel gone): stop trying."""

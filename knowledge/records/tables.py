@@ -34,8 +34,11 @@ class Base(DeclarativeBase):
 
 #: Where a question stands. `claimed` -> `answered` -> `delivering` -> `delivered` is the happy
 #: path; `failed` (no answer will come) -> `delivering` -> `told` (the asker was told so);
-#: `undeliverable` when the platform refused the reply for good.
-State = Literal["claimed", "answered", "failed", "delivering", "delivered", "told", "undeliverable"]
+#: `undeliverable` when the platform refused the reply for good. In a draft channel the answer is
+#: first posted for review (`in_review`: a teammate has it, so the sweeper leaves it alone), then,
+#: once approved, `answered` again and delivered to the asker.
+State = Literal["claimed", "answered", "failed", "delivering", "delivered", "told",
+                "undeliverable", "in_review"]  # fmt: skip
 #: States in which the asker has not heard back yet.
 WAITING: tuple[State, ...] = ("claimed", "answered", "failed", "delivering")
 
@@ -90,6 +93,14 @@ class AskedQuestion(Base):
     answer_bar: Mapped[float | None] = mapped_column(
         Float, nullable=True, doc="below this answerability, a teammate is asked (auto channels)"
     )
+    review_ref: Mapped[str] = mapped_column(
+        String(255), default="", server_default="", index=True,
+        doc="its draft's message in a review channel",
+    )  # fmt: skip
+    reviewed_by: Mapped[str] = mapped_column(
+        String(64), default="", server_default="", doc="the teammate who approved that draft"
+    )
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     swept_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     ahead: Mapped[int | None] = mapped_column(
         Integer, nullable=True, doc="questions ahead of it, as last told in its thread"

@@ -196,6 +196,31 @@ def test_one_delivery_posts_and_its_own_retry_may_go_on(store):
     assert store.vote("slack", "C1/2.0", "U1", 1, T0)  # votes on the post count
 
 
+def test_a_draft_is_approved_once_its_edit_kept_and_its_asker_then_sent_the_edit(store):
+    question = asked("EvR1")
+    store.claim(question, REPLY)
+    store.record_answer(question, answered())
+    assert store.approve(question.key, "U9").approved is False  # not drafted for review yet
+    assert store.take_delivery(question.key, "d1", apology=False)
+    store.in_review(question.key, Posted("R1/5.0", "R1/5.0"))
+    assert store.state(question.key) == "in_review"
+    assert question.key not in {w.question.key for w in store.waiting()}  # a teammate has it
+    edit = "Yearly plans: a full refund within 14 days [1]."
+    with ThreadPoolExecutor(max_workers=4) as pool:  # two teammates press at once
+        approvals = list(pool.map(lambda who: store.approve(question.key, who, edit),
+                                  ["U2", "U3", "U2", "U3"]))  # fmt: skip
+    assert [a.approved for a in approvals].count(True) == 1
+    first = approvals[[a.approved for a in approvals].index(True)]
+    assert {(a.by, a.review_ref) for a in approvals} == {(first.by, "R1/5.0")}
+    assert store.reviewed_by(question.key) == first.by
+    assert store.stored_answer(question.key).text == edit  # what the asker is sent
+    assert store.take_delivery(question.key, "d2", apology=False)  # now to the asker
+    store.delivered(question.key, Posted("C1/6.0", "C1/1.0"))
+    answer = store.answer_for(question.key)
+    assert answer.text == answered().text  # the model's words, beside the reviewer's
+    assert [(c.author, c.text) for c in answer.corrections] == [(first.by, edit)]
+
+
 def test_a_post_that_never_ended_lets_its_delivery_retry_after_the_lease(store):
     from knowledge.records.store import POSTING_LEASE
     from knowledge.records.tables import AskedQuestion

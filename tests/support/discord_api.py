@@ -26,6 +26,8 @@ APP_ID = "1300000000000000001"
 GUILD_ID = "1300000000000000002"
 CHANNEL_ID = "1300000000000000003"
 FORUM_ID = "1300000000000000006"  # a forum channel: each post is a thread
+DRAFTS_ID = "1300000000000000007"  # a text channel for tests of review before posting
+REVIEW_ID = "1300000000000000008"  # where its drafts are reviewed
 BOT = {"id": "1300000000000000004", "username": "supportbot", "discriminator": "0",
        "global_name": "Support Bot", "avatar": None, "bot": True}  # fmt: skip
 PERSON = {"id": "1300000000000000005", "username": "ada", "discriminator": "0",
@@ -254,7 +256,11 @@ class DiscordStandIn:
                           "position": 1, "permission_overwrites": [], "nsfw": False,
                           "parent_id": None, "rate_limit_per_user": 0, "available_tags": [],
                           "default_reaction_emoji": None, "default_sort_order": None,
-                          "default_forum_layout": 0, "flags": 0}],
+                          "default_forum_layout": 0, "flags": 0},
+                         *({"id": id_, "type": 0, "guild_id": GUILD_ID, "name": name,
+                            "position": 2 + n, "permission_overwrites": [], "nsfw": False,
+                            "parent_id": None, "rate_limit_per_user": 0} for n, (id_, name)
+                           in enumerate([(DRAFTS_ID, "ask-ai"), (REVIEW_ID, "review")]))],
             "threads": [], "members": [], "voice_states": [], "presences": [], "emojis": [],
             "stickers": [], "joined_at": now(), "premium_tier": 0, "afk_timeout": 300,
             "verification_level": 0, "default_message_notifications": 0,

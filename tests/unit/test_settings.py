@@ -99,6 +99,18 @@ def test_a_bad_value_is_one_line_naming_the_variable(monkeypatch):
     assert "SUPPORTBOT_DISCORD_GUILDS" in message and "SUPPORTBOT_TOP_K" in message
 
 
+def test_a_draft_channel_without_a_review_channel_is_refused_at_start(monkeypatch):
+    drafts = {"SUPPORTBOT_SLACK_CHANNELS": '{"C1": {"mode": "draft"}}'}
+    with environment(monkeypatch, drafts), pytest.raises(BadSettingsError) as raised:
+        load(SlackSettings)
+    assert "SUPPORTBOT_SLACK_CHANNELS" in str(raised.value)
+    assert "review_channel" in str(raised.value)
+    reviewed = {"SUPPORTBOT_SLACK_CHANNELS": '{"C1": {"mode": "draft", "review_channel": "C2"}}'}
+    with environment(monkeypatch, reviewed):
+        policy = load(SlackSettings).slack_channels["C1"]
+    assert (policy.answers_by_itself, policy.reviewer) == (True, "C2")
+
+
 def test_a_visibility_timeout_past_the_expiry_is_refused_naming_both(monkeypatch):
     """A dead worker's question comes back after the visibility timeout: past the expiry, it
     would always come back too late to be answered."""

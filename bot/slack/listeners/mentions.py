@@ -68,14 +68,10 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
                 logger.warning("Could not read the thread: %s", exc.response.get("error"))
         policy = settings.slack_channels.get(place.channel)
         question = translate.to_question(body, event, policy, turns, text, answer_bar)
-        delivery = celery.signature(
-            TASK,
-            kwargs={
-                "channel": place.channel,
-                "thread_ts": place.thread_ts,
-                "message_ts": place.message_ts,
-            },
-        )
+        to = {"channel": place.channel, "thread_ts": place.thread_ts,
+              "message_ts": place.message_ts}  # fmt: skip
+        review = policy.reviewer if policy else ""
+        delivery = celery.signature(TASK, kwargs=to | ({"review": review} if review else {}))
         try:
             sent = enqueue.ask(
                 celery, records, question, expires_s=settings.task_expiry_s, then=delivery
@@ -139,11 +135,12 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
     def auto_answer(
         body: dict, event: dict, client: WebClient, logger: logging.Logger, bot_user_id: str
     ) -> None:
-        """A new message in a channel the bot answers by itself (policy `mode: auto`): answered
-        in its thread, unless it names someone, only thanks, or starts with the opt-out prefix.
-        The channel's bar goes with it: below it a teammate is asked instead."""
+        """A new message in a channel the bot answers by itself (policy `mode: auto`, or `draft`,
+        whose answers a teammate reviews first): answered in its thread, unless it names
+        someone, only thanks, or starts with the opt-out prefix. An auto channel's bar goes with
+        it: below it a teammate is asked instead."""
         policy = settings.slack_channels.get(str(event["channel"]))
-        if policy is None or policy.mode != "auto":
+        if policy is None or not policy.answers_by_itself:
             return
         text = str(event.get("text", ""))
         aside = bool(settings.follow_up_opt_out) and text.lstrip().startswith(
@@ -153,7 +150,8 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
             logger.debug("Not for the bot: %s/%s", event["channel"], event["ts"])
             return
         bar = settings.auto_answer_bar if policy.answer_bar is None else policy.answer_bar
-        ask(body, event, client, logger, bot_user_id, answer_bar=bar)
+        ask(body, event, client, logger, bot_user_id,
+            answer_bar=bar if policy.mode == "auto" else None)  # fmt: skip
 
     def follow_up_refused(event: dict, logger: logging.Logger) -> str | None:
         """Why an un-mentioned thread reply is not answered; None when it is a follow-up."""

@@ -16,7 +16,13 @@ import redis
 from bot.discord.app import SupportBot, create_bot
 from bot.discord.delivery import TASK
 from bot.discord.settings import DiscordSettings
-from bot.replies import ALREADY_ESCALATED, NOT_YOURS_TO_RESOLVE, handoff_request, resolved_note
+from bot.replies import (
+    ALREADY_ESCALATED,
+    NOT_YOURS_TO_RESOLVE,
+    already_posted,
+    handoff_request,
+    resolved_note,
+)
 from knowledge.models import Question
 from knowledge.records.store import Records, Reply
 from tests.integration.test_worker import ingest_small_docs
@@ -85,7 +91,10 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         "SUPPORTBOT_DISCORD_API_URL": stand_in.api_url,
         "SUPPORTBOT_DISCORD_GUILDS": f"[{discord_api.GUILD_ID}]",
         "SUPPORTBOT_DISCORD_CHANNELS": json.dumps(
-            {discord_api.FORUM_ID: {"mode": "auto", "handoff": f"<@&{HELPERS}>"}}
+            {
+                discord_api.FORUM_ID: {"mode": "auto", "handoff": f"<@&{HELPERS}>"},
+                discord_api.DRAFTS_ID: {"mode": "draft", "review_channel": discord_api.REVIEW_ID},
+            }
         ),
         "C_FORCE_ROOT": "1",
     }
@@ -460,6 +469,56 @@ def test_a_forum_post_is_answered_in_it_and_one_the_bot_is_unsure_of_pings_the_h
     assert ping.body["allowed_mentions"] == {"parse": ["users", "roles"]}
     assert ping.body["embeds"][0]["description"].startswith("I'm not sure our docs cover this")
     assert harness.records.handoff("discord", handed.message_ref).escalated
+
+
+def test_a_draft_channel_posts_only_what_a_teammate_approved_once_as_written_or_edited(harness):
+    review, lead = discord_api.REVIEW_ID, PERSON | {"id": "1300000000000000077", "username": "lead"}
+
+    def ask(text: str) -> tuple[str, dict]:
+        """A question in the draft channel, and its draft once it is in review."""
+        asked = message(text, channel_id=discord_api.DRAFTS_ID)
+        harness.discord.dispatch("MESSAGE_CREATE", asked)
+        key = f"discord:{discord_api.GUILD_ID}:{asked['id']}"
+        wait_until(lambda: harness.records.state(key) == "in_review", "the draft in review")
+        (draft,) = [m for m in harness.discord.messages[review]
+                    if harness.records.under_review(f"{review}/{m['id']}") == key]  # fmt: skip
+        return asked["id"], draft
+
+    def press(button: str, draft: dict, by: dict, text: str | None = None) -> dict:
+        click = discord_api.clicked(button, draft, channel_id=review)
+        if text is not None:  # the modal's submission, from the draft's message
+            click = discord_api.submitted(button, text, channel_id=review) | {"message": draft}
+        click["member"]["user"] = by
+        harness.discord.dispatch("INTERACTION_CREATE", click)
+        (said,) = harness.discord.wait_for("interaction_callback", id=click["id"])
+        return said.body
+
+    asked, draft = ask("how long do refunds take?")
+    assert "refund" in draft["embeds"][0]["description"].lower() and draft["components"]
+    harness.settle()
+    assert harness.posts_in(asked) == []  # the asker sees nothing unreviewed
+    posted = press("supportbot:approve", draft, lead)
+    assert posted["type"] == 7  # the draft is updated in place: who posted it, no buttons
+    assert f"Posted to the asker by <@{lead['id']}>" in posted["data"]["content"]
+    again = press("supportbot:approve", draft, PERSON)["data"]
+    assert (again["content"], again["flags"]) == (already_posted(f"<@{lead['id']}>"), 64)
+    (reply,) = harness.wait_posts(asked)
+    harness.settle()
+    assert len(harness.posts_in(asked)) == 1  # posted once, in a thread on the question
+    assert reply.body["embeds"][0]["description"] == draft["embeds"][0]["description"]
+
+    asked, draft = ask("can i get a refund on a yearly plan?")
+    opened = press("supportbot:edit", draft, lead)
+    assert opened["type"] == 9  # the modal, holding the model's draft to edit
+    (field,) = [c["component"] for c in opened["data"]["components"]]
+    key = f"discord:{discord_api.GUILD_ID}:{asked}"
+    assert field["value"] == harness.records.stored_answer(key).text
+    edit = "Yes: yearly plans are refunded in full within 14 days [1]."
+    assert press(opened["data"]["custom_id"], draft, lead, text=edit)["type"] == 7
+    (reply,) = harness.wait_posts(asked)
+    assert reply.body["embeds"][0]["description"] == edit  # the edit is what the asker sees
+    answer = wait_stored(harness.records, key)
+    assert [(c.author, c.text) for c in answer.corrections] == [(lead["id"], edit)]
 
 
 def test_a_sync_tells_its_channel_what_changed_without_previews_or_mentions(harness, tmp_path):

@@ -19,8 +19,14 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from bot.replies import ALREADY_ESCALATED, NOT_YOURS_TO_RESOLVE, handoff_request, resolved_note
-from bot.slack.blocks import HANDOFF, RESOLVE
+from bot.replies import (
+    ALREADY_ESCALATED,
+    NOT_YOURS_TO_RESOLVE,
+    already_posted,
+    handoff_request,
+    resolved_note,
+)
+from bot.slack.blocks import APPROVE, EDIT, HANDOFF, RESOLVE
 from bot.slack.settings import SlackSettings
 from knowledge.records.store import Records
 from knowledge.records.syncs import SyncLog
@@ -37,6 +43,8 @@ REDIS = "redis://127.0.0.1:6379/12"
 IDLE_S = 3  # the server closes a connection that sends nothing for this long
 QUIET = "C0QUIET"  # a channel where only mentions are answered
 AUTO = "C0ASKAI"  # a channel where every new question is answered, no mention needed
+DRAFTS = "C0DRAFTS"  # a channel whose answers a teammate reviews in REVIEW before they post
+REVIEW = "C0REVIEW"
 WEBHOOK_SECRET = "test-webhook-secret"  # noqa: S105 - the stand-in's
 
 
@@ -77,6 +85,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
             {
                 QUIET: {"follow_ups": False},
                 AUTO: {"mode": "auto", "handoff": "<!subteam^S0HELP>"},
+                DRAFTS: {"mode": "draft", "review_channel": REVIEW},
             }
         ),
         "SUPPORTBOT_HANDOFF_WEBHOOK_URL": webhook.url,
@@ -513,6 +522,89 @@ def test_an_auto_channel_answers_new_questions_and_hands_what_it_is_unsure_of_to
     for ts in ("1700000058.2", "1700000058.3", "1700000058.4"):
         assert bot.slack.posts_in(ts) == []
     assert bot.feedback.question("slack:T0001:EvAuto4") is None  # a mention-only channel
+
+
+def parsed(value: Any) -> Any:
+    """A Web API argument the client sent as JSON text (form-encoded) or as JSON."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def drafted(bot: Bot, key: str) -> Any:
+    """The draft of question `key` in the review channel, once posted there."""
+    return wait_until(
+        lambda: next((c for c in bot.slack.named("chat.postMessage") if c.args["channel"] == REVIEW
+                      and key in json.dumps(c.args.get("blocks"))), None),
+        f"the draft of {key} in review",
+    )  # fmt: skip
+
+
+def review_press(bot: Bot, button: str, draft: Any, user: str) -> None:
+    """`user` presses "Post" or "Edit, then post" under a draft in the review channel."""
+    (value,) = {e["value"] for b in parsed(draft.args["blocks"]) if b["type"] == "actions"
+                for e in b["elements"] if e["action_id"] == button}  # fmt: skip
+    payload = {"type": "block_actions", "team": {"id": "T0001"}, "user": {"id": user},
+               "api_app_id": "A0001", "trigger_id": f"trigger-{user}",
+               "container": {"type": "message", "message_ts": draft.ts, "channel_id": REVIEW},
+               "channel": {"id": REVIEW}, "message": {"ts": draft.ts},
+               "actions": [{"action_id": button, "block_id": "supportbot_review", "value": value,
+                            "type": "button", "action_ts": f"{time.time():.6f}"}]}  # fmt: skip
+    assert bot.send(payload, interactive=True)[0] == 200
+
+
+def test_a_draft_channel_posts_only_what_a_teammate_approved_once_as_written_or_edited(bot):
+    bot.send(posted(DRAFTS, "how long do refunds take?", "1700000061.1", "EvDraft1"))
+    key = "slack:T0001:EvDraft1"
+    draft = drafted(bot, key)
+    wait_until(lambda: bot.feedback.state(key) == "in_review", "the draft noted as in review")
+    bot.settle()
+    assert bot.slack.posts_in("1700000061.1") == []  # the asker sees nothing unreviewed
+    review_press(bot, APPROVE, draft, "U0LEAD")
+    review_press(bot, APPROVE, draft, "U0OTHER")  # a second teammate, a moment late
+
+    def told(user: str) -> list[str]:
+        return [c.args["text"] for c in bot.slack.named("chat.postEphemeral")
+                if c.args["user"] == user]  # fmt: skip
+
+    wait_until(lambda: told("U0OTHER"), "the second teammate told")
+    answer = stored(bot, "EvDraft1")
+    bot.settle()
+    (reply,) = bot.slack.posts_in("1700000061.1")  # posted once, to the asker's thread
+    assert "refund" in reply.args["text"].lower() and answer.message_ref.endswith(reply.ts)
+    assert told("U0OTHER") == [already_posted("<@U0LEAD>")]
+    (marked,) = [c for c in bot.slack.named("chat.update") if c.args.get("ts") == draft.ts]
+    assert "Posted to the asker by <@U0LEAD>" in json.dumps(marked.args["blocks"])
+    assert answer.corrections == []  # posted as written
+    with bot.feedback.session() as session:
+        row = session.scalar(select(AskedQuestion).where(AskedQuestion.key == key))
+        assert (row.state, row.reviewed_by) == ("delivered", "U0LEAD")
+
+    bot.send(posted(DRAFTS, "can i get a refund on a yearly plan?", "1700000062.1", "EvDraft2"))
+    draft = drafted(bot, "slack:T0001:EvDraft2")
+    wait_until(lambda: bot.feedback.state("slack:T0001:EvDraft2") == "in_review", "in review")
+    review_press(bot, EDIT, draft, "U0LEAD")
+    (opened,) = [
+        c for c in bot.slack.wait_for("views.open") if c.args["trigger_id"] == "trigger-U0LEAD"
+    ]
+    view = (
+        json.loads(opened.args["view"])
+        if isinstance(opened.args["view"], str)
+        else opened.args["view"]
+    )
+    written = view["blocks"][0]["element"]["initial_value"]  # the model's draft, to edit
+    assert written == bot.feedback.stored_answer("slack:T0001:EvDraft2").text
+    edit = "Yes: yearly plans are refunded in full within 14 days [1]. Reply here for help!"
+    submission = {"type": "view_submission", "team": {"id": "T0001"}, "user": {"id": "U0LEAD"},
+                  "api_app_id": "A0001", "view": {
+                      "id": "V0EDIT", "type": "modal", "callback_id": view["callback_id"],
+                      "private_metadata": view["private_metadata"],
+                      "state": {"values": {"text": {"value": {"type": "plain_text_input",
+                                                              "value": edit}}}}}}  # fmt: skip
+    assert bot.send(submission, interactive=True)[0] == 200
+    answer = stored(bot, "EvDraft2")
+    (reply,) = bot.slack.wait_posts("1700000062.1")
+    assert reply.args["text"] == edit.replace("&", "&amp;")  # the edit is what the asker sees
+    assert [(c.author, c.text) for c in answer.corrections] == [("U0LEAD", edit)]  # tuning data
+    assert answer.text == written  # and the model's own words are kept beside it
 
 
 def test_a_vote_given_while_the_queue_is_down_is_recorded_all_the_same(bot):

@@ -1,6 +1,7 @@
 """Discord text to neutral questions, and answers to embeds: pure functions, no gateway."""
 
 from bot.discord import translate
+from bot.discord.drafts import APPROVE, EDIT, review_message
 from bot.discord.embeds import answer_message
 from bot.discord.translate import Said
 from bot.policy import ChannelPolicy
@@ -75,6 +76,19 @@ def test_an_answer_becomes_an_embed_with_working_numbered_links_and_no_pings():
     ]  # fmt: skip
     assert embed["footer"]["text"] == "Was this helpful? React with 👍 or 👎."
     assert body["allowed_mentions"] == {"parse": []} and "content" not in body
+
+
+def test_a_draft_for_review_pings_nobody_and_once_posted_says_by_whom():
+    asked = Question(platform="discord", workspace="1", channel="42", user="7",
+                     text="@everyone **why** <@&99>?", event_id="1")  # fmt: skip
+    answer = Answer(question="q", standalone_question="q", text="Refunds take 14 days.",
+                    confidence="high", model=ModelInfo(backend="extractive"))  # fmt: skip
+    body = review_message(asked, answer)
+    assert body["allowed_mentions"] == {"parse": []}  # nobody is pinged from the review channel
+    assert "\\*\\*why\\*\\*" in body["content"] and "<#42>" in body["content"]
+    assert [b["custom_id"] for b in body["components"][0]["components"]] == [APPROVE, EDIT]
+    done = review_message(asked, answer, approved_by="5")
+    assert done["components"] == [] and "Posted to the asker by <@5>" in done["content"]
 
 
 def test_a_handoff_pings_the_channels_contact_but_never_everyone():

@@ -5,8 +5,15 @@ from pathlib import Path
 
 from bot.policy import ChannelPolicy
 from bot.slack import translate
-from bot.slack.blocks import FEEDBACK_HINT, answer_blocks, draft_text, fallback_text
-from knowledge.models import Answer, Citation, ModelInfo
+from bot.slack.blocks import (
+    APPROVE,
+    FEEDBACK_HINT,
+    answer_blocks,
+    draft_text,
+    fallback_text,
+    review_blocks,
+)
+from knowledge.models import Answer, Citation, ModelInfo, Question
 
 PAYLOADS = Path(__file__).parent / "payloads"
 
@@ -108,6 +115,22 @@ def test_a_models_mention_syntax_pings_nobody_in_drafts_or_notifications():
     for shown in (draft_text(written), fallback_text(answer)):
         assert "<" not in shown and ">" not in shown
         assert "&lt;!channel&gt;" in shown and "&amp;" in shown
+
+
+def test_a_draft_for_review_pings_nobody_and_its_buttons_carry_the_question():
+    asked = Question(platform="slack", workspace="T1", channel="C0ASK", user="U0ASKER",
+                     text="<!channel> why is <@U0CEO> > me?", event_id="Ev1")  # fmt: skip
+    answer = Answer(question="q", standalone_question="q", text="Ask <!here>", confidence="low",
+                    model=ModelInfo(backend="hosted"))  # fmt: skip
+    shown = json.dumps(review_blocks(asked, answer))
+    assert "<!channel>" not in shown and "<!here>" not in shown and "<@U0" not in shown
+    assert "<#C0ASK>" in shown  # where it was asked: a channel link, which notifies nobody
+    (actions,) = [b for b in review_blocks(asked, answer) if b["type"] == "actions"]
+    assert {e["value"] for e in actions["elements"]} == {asked.key}
+    assert actions["elements"][0]["action_id"] == APPROVE
+    done = review_blocks(asked, answer, approved_by="U0LEAD", edited=True)
+    assert [b for b in done if b["type"] == "actions"] == []  # nothing more to press
+    assert "Edited and posted to the asker by <@U0LEAD>" in json.dumps(done)
 
 
 def test_only_vote_reactions_by_people_on_the_bots_messages_are_votes():
