@@ -26,6 +26,7 @@ slack_delivery.configure(
     slack_delivery.web_client(settings),
     retry_for_s=settings.delivery_retry_for_s,
     contact=settings.handoff_contact,
+    native_streaming=settings.slack_native_streaming,
 )
 discord_delivery.configure(
     DiscordRest(discord.discord_token.get_secret_value(), discord.discord_api_url),

@@ -12,7 +12,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.slack import http
 from bot.slack.delivery import web_client
-from bot.slack.listeners import actions, mentions, reactions, review
+from bot.slack.listeners import actions, assistant, mentions, reactions, review
 from bot.slack.settings import SlackSettings
 from knowledge.records.store import Records
 
@@ -24,7 +24,8 @@ def create_app(settings: SlackSettings, celery: Celery, records: Records) -> App
         request_verification_enabled=settings.slack_mode == "http",
         token_verification_enabled=True,
     )
-    mentions.register(app, settings, celery, records)
+    ask = mentions.register(app, settings, celery, records)
+    assistant.register(app, records, ask)
     reactions.register(app, settings, celery, records)
     actions.register(app, settings, celery, records)
     review.register(app, settings, celery, records)

@@ -32,6 +32,7 @@ from bot.delivering import (
 from bot.reviewing import for_review
 from bot.slack.blocks import answer_blocks, draft_text, fallback_text, link, review_blocks
 from bot.slack.settings import SlackSettings
+from bot.slack.streaming import Streams, message_ts
 from knowledge.models import Answer, Question, SyncReport
 from knowledge.records.store import Posted
 from knowledge.sync.notice import change_notice
@@ -72,14 +73,19 @@ _courtesy: WebClient | None = None
 _retry_for_s: float = 0.0
 #: Whom a decline names when its channel's policy names nobody (SUPPORTBOT_HANDOFF_CONTACT).
 _contact: str = ""
+#: Drafts streamed with Slack's own streaming API, through the courtesy client.
+_streams: Streams | None = None
 
 
-def configure(client: WebClient, *, retry_for_s: float, contact: str = "") -> None:
+def configure(
+    client: WebClient, *, retry_for_s: float, contact: str = "", native_streaming: bool = True
+) -> None:
     """Called once by the process that runs deliveries (bot.worker)."""
-    global _client, _courtesy, _retry_for_s, _contact
+    global _client, _courtesy, _retry_for_s, _contact, _streams
     _client, _retry_for_s, _contact = client, retry_for_s, contact
     _courtesy = WebClient(token=client.token, base_url=client.base_url, timeout=10,
                           retry_handlers=[])  # fmt: skip
+    _streams = Streams(_courtesy, enabled=native_streaming)
 
 
 def transient(exc: Exception) -> bool:
@@ -170,10 +176,14 @@ def waiting(
 @shared_task(name=DRAFT)
 def draft(*, key: str, text: str, channel: str, thread_ts: str, review: str = "", **_: Any) -> dict:
     """Show the answer so far in the question's thread while the model writes it (sent by the
-    generation worker, at most about once a second); never in a draft channel, whose asker
-    sees only what a teammate approved."""
+    generation worker, at most about once a second), streamed where the workspace allows it
+    (`bot.slack.streaming`), else in a message edited as it grows; never in a draft channel,
+    whose asker sees only what a teammate approved."""
     if review:
         return {"shown": False}
+    streamed = _streams.show(key, draft_text(text), channel, thread_ts) if _streams else None
+    if streamed is not None:
+        return {"shown": streamed, "streamed": True}
     shown = show_draft(key, draft_text(text), _placeholder(channel, thread_ts))
     return {"shown": shown}
 
@@ -189,10 +199,15 @@ def _placeholder(channel: str, thread_ts: str) -> Placeholder:
         sent = courtesy.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
         return str(sent["ts"])
 
+    def remove(ref: str) -> None:
+        if _streams is not None:
+            _streams.stop(channel, ref)  # a stream is stopped before it goes
+        client.chat_delete(channel=channel, ts=message_ts(ref))
+
     return Placeholder(
         post=post,
-        edit=lambda ts, text: courtesy.chat_update(channel=channel, ts=ts, text=text),
-        remove=lambda ts: client.chat_delete(channel=channel, ts=ts),
+        edit=lambda ref, text: courtesy.chat_update(channel=channel, ts=message_ts(ref), text=text),
+        remove=remove,
         platform="Slack",
     )
 

@@ -39,6 +39,11 @@ class SlackSettings(BotSettings):
     follow_up_opt_out: str = Field(
         "//", description="A reply starting with this is an aside the bot doesn't answer."
     )
+    slack_native_streaming: bool = Field(
+        True,
+        description="Stream answers with Slack's streaming API (chat.startStream) where the "
+        "workspace has it; false, or once its budget runs out: a message edited as it grows.",
+    )
     slack_vote_up: CommaList = Field(["+1", "thumbsup"], description="Reactions that count +1.")
     slack_vote_down: CommaList = Field(["-1", "thumbsdown"], description="Reactions that count -1.")
     slack_resolved_reactions: CommaList = Field(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from knowledge.records.rows import utc
 from knowledge.records.store import Records
-from knowledge.records.tables import AskedQuestion, StoredAnswer
+from knowledge.records.tables import AskedQuestion, StoredAnswer, Vote
 
 
 @dataclass
@@ -90,6 +90,37 @@ def outcomes(store: Records, now: datetime) -> list[Outcomes]:
                 counts.open_after_a_day += 1
     ranked = sorted(channels.values(), key=lambda o: (-o.asked, o.label))
     return [*ranked, total] if rows else []
+
+
+def most_asked(
+    store: Records, platform: str, *, since: datetime, limit: int = 4, askers: int = 2
+) -> list[str]:
+    """The questions most people asked on `platform` since then and got an answer to: what to
+    suggest to the next person. Only questions at least `askers` different people asked, none
+    that needed its thread to make sense (so one person's words never reach someone else), and
+    none declined or voted down (a suggestion should lead to a good answer)."""
+    with store.session() as session:
+        rows = session.execute(
+            select(AskedQuestion.text, AskedQuestion.user, AskedQuestion.history,
+                   StoredAnswer.declined, StoredAnswer.votes.any(Vote.value < 0).label("down"))
+            .join(StoredAnswer)
+            .where(AskedQuestion.platform == platform, AskedQuestion.asked_at >= since,
+                   StoredAnswer.delivered_at.is_not(None))
+        ).all()  # fmt: skip
+    who: dict[str, set[str]] = defaultdict(set)
+    shown: dict[str, str] = {}
+    bad: set[str] = set()
+    for row in rows:
+        if row.history:
+            continue
+        same = " ".join(row.text.lower().split()).rstrip("?!. ")
+        who[same].add(row.user)
+        shown.setdefault(same, " ".join(row.text.split()))
+        if row.declined or row.down:
+            bad.add(same)
+    ranked = sorted((s for s in who if len(who[s]) >= askers and s not in bad),
+                    key=lambda s: (-len(who[s]), s))  # fmt: skip
+    return [shown[s] for s in ranked[:limit]]
 
 
 def _model(answer: StoredAnswer) -> str:

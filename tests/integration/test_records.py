@@ -385,3 +385,30 @@ def test_each_channel_shows_what_became_of_its_questions(store):
     assert (c2.label, c2.declined, c2.open_after_a_day) == ("slack:C2", 1, 1)
     assert (total.asked, total.open_after_a_day) == (4, 2)
     assert [o.open_after_a_day for o in soon] == [0, 0, 0]  # asked just now: not a day old yet
+
+
+def test_only_questions_several_people_asked_and_were_answered_are_suggested(store):
+    from knowledge.records.stats import most_asked
+
+    def ask(n: int, text: str, user: str, *, answer=None, **fields) -> None:
+        question = asked(f"EvM{n}", text, user=user, **fields)
+        ref = f"C1/{n}.5"
+        assert store.record_answer(question, answer or answered(), Posted(ref, f"C1/{n}"))
+
+    ask(1, "How do I export my data?", "U1")
+    ask(2, "how do i export my data", "U2")  # the same question, another person
+    ask(3, "How do I export my data?", "U1")  # a repeat by the same person counts once
+    ask(4, "Where is my invoice?", "U1")  # one person's words: never shown to another
+    ask(5, "Where is my invoice?", "U1")
+    for n, user in [(6, "U1"), (7, "U2")]:  # both declined: not a question to suggest
+        ask(n, "Can I pay in bitcoin?", user, answer=answered("No.", declined=True))
+    for n, user in [(8, "U1"), (9, "U2")]:  # the thread made it: "and that one?"
+        ask(n, "And that one?", user, history=[{"role": "user", "content": "refunds?"}])
+    for n, user in [(10, "U3"), (11, "U4"), (12, "U5")]:  # voted down: not suggested
+        ask(n, "Can I merge accounts?", user)
+    assert store.vote("slack", "C1/10.5", "U3", -1, T0)
+
+    since = datetime.now(UTC) - timedelta(days=1)
+    assert most_asked(store, "slack", since=since) == ["How do I export my data?"]
+    assert most_asked(store, "discord", since=since) == []
+    assert most_asked(store, "slack", since=datetime.now(UTC) + timedelta(days=1)) == []

@@ -33,7 +33,7 @@ class Call:
     args: dict[str, Any]
     at: float
     refused: bool = False  # answered with a 429 or a 500 (the stand-in's outage)
-    ts: str = ""  # the message's ts, for a chat.postMessage that Slack took
+    ts: str = ""  # the message's ts, for a chat.postMessage (or chat.startStream) Slack took
 
 
 @dataclass
@@ -112,7 +112,7 @@ class SlackStandIn:
                 return 200, {"ok": False, "error": self.errors[method]}, {}
         if method == "auth.test":
             return 200, {"ok": True, "user_id": BOT_USER, "bot_id": "B0BOT", "team_id": "T0001"}, {}
-        if method == "chat.postMessage":
+        if method in ("chat.postMessage", "chat.startStream"):  # a stream is a message too
             call.ts = f"{time.time():.6f}"
             return 200, {"ok": True, "channel": args.get("channel"), "ts": call.ts}, {}
         if method == "conversations.replies":

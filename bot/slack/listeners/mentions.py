@@ -11,6 +11,7 @@ A retried event (X-Slack-Retry-Num) has the same event id, so the records claim 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +34,9 @@ from knowledge.records.store import Records
 from workers import enqueue
 
 
-def register(app: App, settings: SlackSettings, celery: Celery, records: Records) -> None:
+def register(app: App, settings: SlackSettings, celery: Celery, records: Records) -> Asking:
+    """Listen for questions; returns how one is taken, for the assistant panel's messages."""
+
     def on_question(
         body: dict, event: dict, client: WebClient, context: Any, logger: logging.Logger
     ) -> None:
@@ -174,6 +177,11 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
     )
     app.event("app_mention")(on_question)
     app.event("message")(on_message)
+    return on_question
+
+
+#: How a question event is taken: `on_question(body, event, client, context, logger)`.
+Asking = Callable[[dict, dict, WebClient, Any, logging.Logger], None]
 
 
 def _say(

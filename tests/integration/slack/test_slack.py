@@ -27,12 +27,14 @@ from bot.replies import (
     resolved_note,
 )
 from bot.slack.blocks import APPROVE, EDIT, HANDOFF, RESOLVE
+from bot.slack.listeners.assistant import GREETING, LOOKING
 from bot.slack.settings import SlackSettings
-from knowledge.records.store import Records
+from knowledge.models import Question
+from knowledge.records.store import Posted, Records
 from knowledge.records.syncs import SyncLog
 from knowledge.records.tables import AskedQuestion
 from tests.integration.test_worker import ingest_small_docs
-from tests.support.answers import wait_stored
+from tests.support.answers import answered, wait_stored
 from tests.support.observe import log_lines, wait_idle, wait_until, watching
 from tests.support.processes import client_app, settings_from, start_answering
 from tests.support.slack_api import SlackStandIn, app_mention, http_env, post_event, serve_bolt
@@ -605,6 +607,37 @@ def test_a_draft_channel_posts_only_what_a_teammate_approved_once_as_written_or_
     assert reply.args["text"] == edit.replace("&", "&amp;")  # the edit is what the asker sees
     assert [(c.author, c.text) for c in answer.corrections] == [("U0LEAD", edit)]  # tuning data
     assert answer.text == written  # and the model's own words are kept beside it
+
+
+def test_the_assistant_panel_suggests_what_people_ask_and_answers_in_its_thread(bot):
+    for n, user in enumerate(["U0ANA", "U0BEN"]):  # asked by two people, and answered
+        asked = Question(platform="slack", workspace="T0001", channel="C0SUPPORT", user=user,
+                         text="How do I export my data?", event_id=f"EvOften{n}")  # fmt: skip
+        bot.feedback.record_answer(asked, answered(), Posted(f"C0SUPPORT/{n}.5", f"C0SUPPORT/{n}"))
+    opened = {"type": "assistant_thread_started", "event_ts": "1700000070.2", "assistant_thread": {
+        "user_id": "U0USER", "channel_id": "D0PANEL", "thread_ts": "1700000070.1",
+        "context": {"channel_id": "C0SUPPORT", "team_id": "T0001"}}}  # fmt: skip
+    bot.send(
+        {"type": "event_callback", "team_id": "T0001", "event_id": "EvPanel1", "event": opened}
+    )
+    (greeting,) = bot.slack.wait_posts("1700000070.1")
+    assert greeting.args["text"] == GREETING and greeting.args["channel"] == "D0PANEL"
+    (suggested,) = bot.slack.wait_for("assistant.threads.setSuggestedPrompts")
+    assert parsed(suggested.args["prompts"]) == [
+        {"title": "How do I export my data?", "message": "How do I export my data?"}
+    ]  # asked by one person only, the other questions of this module are not suggested
+
+    said = {"type": "message", "channel": "D0PANEL", "channel_type": "im", "user": "U0USER",
+            "text": "how long do refunds take?", "ts": "1700000071.1",
+            "thread_ts": "1700000070.1"}  # fmt: skip
+    bot.send({"type": "event_callback", "team_id": "T0001", "event_id": "EvPanel2", "event": said})
+    (status,) = bot.slack.wait_for("assistant.threads.setStatus")
+    assert (status.args["status"], status.args["thread_ts"]) == (LOOKING, "1700000070.1")
+    answer = stored(bot, "EvPanel2")
+    assert answer.place == "D0PANEL/1700000070.1" and not answer.declined  # in the panel's thread
+    _, answer_ts = answer.message_ref.split("/")
+    (posted_answer,) = [c for c in bot.slack.posts_in("1700000070.1") if c.ts == answer_ts]
+    assert "refund" in posted_answer.args["text"].lower()
 
 
 def test_a_vote_given_while_the_queue_is_down_is_recorded_all_the_same(bot):
