@@ -31,7 +31,7 @@ from knowledge.records.tables import Vote
 from knowledge.tuning.data import load_local
 from knowledge.tuning.train import TuneOptions, tune
 from tests.conftest import SAMPLE_DOCS, make_settings
-from tests.support.answers import answered, asked, record_rated
+from tests.support.answers import OPTED_IN, answered, asked, record_rated
 from tests.support.databases import fresh_postgres
 from tests.support.processes import Worker, client_app
 from tests.tiny_model import build_tiny_hub
@@ -89,7 +89,7 @@ def tune_speed(root: Path) -> None:
         record_rated(store, size)
         out = root / f"sft{size}.jsonl"
         export(store, out, format="sft", voice="Be brief. Cite sources.", sources=1,
-               source_chars=200, held_out=0.1)  # fmt: skip
+               source_chars=200, held_out=0.1, consent=OPTED_IN)  # fmt: skip
         store.close()
         data = load_local(out)
         options = TuneOptions(output_dir=root / f"adapter{size}", epochs=1, learning_rate=5e-3,

@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from bot.cli_common import open_knowledge, read_settings
 from bot.cli_eval import eval_app
-from bot.cli_feedback import feedback_app, tune
+from bot.cli_feedback import feedback_app, forget, tune
 from bot.cli_questions import questions
 from bot.cli_sources import ingest, sources, sync
 from bot.console import console, errors
@@ -153,6 +153,7 @@ app.command()(sources)
 app.add_typer(eval_app, name="eval")
 app.add_typer(feedback_app, name="feedback")
 app.command()(tune)
+app.command()(forget)
 app.command()(doctor)
 app.command()(questions)
 

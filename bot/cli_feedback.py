@@ -1,12 +1,14 @@
-"""`supportbot feedback export|stats` and `supportbot tune`: from reactions to the next adapter.
+"""`supportbot feedback export|stats`, `supportbot tune` and `supportbot forget`: from reactions
+to the next adapter, with only what a team may keep and train on.
 
 Registered on the main command in bot/cli.py; heavy libraries load only inside each command.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -14,6 +16,10 @@ from rich.table import Table
 from bot.cli_common import read_settings
 from bot.console import console, errors
 from knowledge.settings import Settings
+
+if TYPE_CHECKING:  # the records load only inside the commands that use them
+    from knowledge.records.export import Consent, ExportReport
+    from knowledge.records.store import Records
 
 feedback_app = typer.Typer(help="Feedback on answers: tuning data, and how helpful answers are.")
 
@@ -41,22 +47,15 @@ def export(
         str | None, typer.Option(help="Also upload to this private Hub dataset.")
     ] = None,
 ) -> None:
-    """Write SFT conversations or DPO pairs from rated and corrected answers."""
-    from knowledge.prompt import load_voice
-    from knowledge.records.export import export as write
+    """Write SFT conversations or DPO pairs from rated and corrected answers, taken only from the
+    workspaces (SUPPORTBOT_TUNING_WORKSPACES) and channels (policy "tuning": true) that opted in."""
+    from knowledge.records import privacy
 
     settings = read_settings()
     store = _store(settings)
     try:
-        report = write(
-            store,
-            out,
-            format=format,
-            voice=load_voice(settings.voice_file),
-            sources=settings.answer_sources,
-            source_chars=settings.max_source_chars,
-            held_out=held_out,
-        )
+        report = _write(settings, store, out, format, held_out)
+        privacy.exported(store, str(out.resolve()), format, held_out, push or "")
     finally:
         store.close()
     console.print(report.summary())
@@ -65,6 +64,74 @@ def export(
 
         sha = push_dataset(_hub(settings), out, report, push)
         console.print(f"pushed to {push} (private) at revision {sha}")
+
+
+def _write(
+    settings: Settings, store: Records, out: Path, format: Literal["sft", "dpo"], held_out: float
+) -> ExportReport:
+    from knowledge.prompt import load_voice
+    from knowledge.records.export import export as write
+
+    return write(
+        store, out, format=format, voice=load_voice(settings.voice_file),
+        sources=settings.answer_sources, source_chars=settings.max_source_chars,
+        held_out=held_out, consent=consent(settings),
+    )  # fmt: skip
+
+
+def consent(settings: Settings) -> Consent:
+    """Where tuning data may come from: the workspaces named in SUPPORTBOT_TUNING_WORKSPACES and
+    the Slack and Discord channels whose policy says "tuning": true."""
+    from bot.discord.settings import DiscordSettings
+    from bot.slack.settings import SlackSettings
+    from knowledge.records.export import Consent
+    from knowledge.settings import BadSettingsError, load
+
+    channels: set[str] = set()
+    for platform, kind, policies in (("slack", SlackSettings, "slack_channels"),
+                                     ("discord", DiscordSettings, "discord_channels")):  # fmt: skip
+        try:
+            read = getattr(load(kind), policies)
+        except BadSettingsError as exc:
+            errors.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        channels |= {f"{platform}:{channel}" for channel, p in read.items() if p.tuning}
+    return Consent(frozenset(settings.tuning_workspaces), frozenset(channels))
+
+
+def forget(
+    user: Annotated[str, typer.Option(help="The person's Slack or Discord user id.")],
+    before: Annotated[
+        datetime | None, typer.Option(help="Only what they did before this date (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Erase one person: the words of their questions and threads, their votes and corrections,
+    their name wherever it is noted; then write every local tuning export again without them."""
+    from knowledge.records import privacy
+
+    settings = read_settings()
+    store = _store(settings)
+    try:
+        when = before.replace(tzinfo=UTC) if before and before.tzinfo is None else before
+        removed = privacy.forget(store, user, when)
+        console.print(f"Removed: {removed.summary()}", highlight=False)
+        for export in privacy.exports(store):
+            path = Path(export.path)
+            if not path.exists():
+                console.print(f"export {path}: no longer on this machine", highlight=False)
+                continue
+            fmt: Literal["sft", "dpo"] = "dpo" if export.format == "dpo" else "sft"
+            report = _write(settings, store, path, fmt, export.held_out)
+            console.print(f"export {path} written again: {report.summary()}", highlight=False)
+            if export.pushed_to:
+                errors.print(
+                    f"[yellow]the Hub dataset {export.pushed_to} still holds the earlier "
+                    f"export:[/yellow] push it again (supportbot feedback export {path} "
+                    f"--format {fmt} --push {export.pushed_to}) and squash its history "
+                    "(huggingface_hub's super_squash_history), or delete it.", highlight=False,
+                )  # fmt: skip
+    finally:
+        store.close()
 
 
 @feedback_app.command("stats")

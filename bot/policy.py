@@ -25,6 +25,8 @@ class ChannelPolicy(BaseModel):
     mode: Literal["mention", "auto", "draft"] = "mention"
     answer_bar: float | None = None
     review_channel: str | None = None
+    #: Its conversations may become tuning data (`supportbot feedback export`); off by default.
+    tuning: bool = False
 
     @model_validator(mode="after")
     def _drafts_need_reviewers(self) -> ChannelPolicy:

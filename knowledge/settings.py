@@ -162,6 +162,18 @@ class Settings(BaseSettings):
         "(the tuning data). Empty: records.sqlite in data_dir. SUPPORTBOT_FEEDBACK_URL, its "
         "earlier name, is still read.",
     )
+    retention_days: int = Field(
+        0,
+        ge=0,
+        description="The words of a conversation (question, thread, answer, corrections, reasons) "
+        "are removed this many days after it was asked; counts, outcomes and cited pages stay. "
+        "0: kept until someone is forgotten (`supportbot forget`).",
+    )
+    tuning_workspaces: CommaList = Field(
+        default_factory=list,
+        description="Workspaces whose conversations may become tuning data, as platform:id "
+        '("slack:T0123", "discord:GUILD"); a channel opts in with "tuning": true in its policy.',
+    )
 
     @field_validator("*", mode="before")
     @classmethod

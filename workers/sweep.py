@@ -24,6 +24,8 @@ The same pass tells each question that waits behind others how many are ahead of
 in its thread, edited as the line moves; `names.place_in_line`), so a burst of questions is not
 met with silence; and finds the docs syncs whose worker died mid-way (their row stopped beating:
 see `knowledge.records.syncs`), marks them failed, and sends them again for when a worker is back.
+And it removes the words of conversations older than SUPPORTBOT_RETENTION_DAYS
+(`knowledge.records.privacy`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from celery import shared_task
 
 from knowledge.decline import sorry_text
 from knowledge.models import Answer, ModelInfo
+from knowledge.records import privacy
 from knowledge.records.store import DRAFTING, Records, Reply, Waiting
 from knowledge.records.syncs import SyncLog
 from workers import names
@@ -104,6 +107,7 @@ def sweep() -> dict[str, int]:
     now = datetime.now(UTC)
     done = {"resent": 0, "apologised": 0, "told_place": 0, "requeued": 0}
     done["syncs_resent"] = _resend_stalled_syncs(config, store, now)
+    done["expired"] = _expire(config, store, now)
     line = store.waiting(limit=500)
     places = places_in_line(line)
     lost = _lost(line, now, after_s=2 * config.sweep_every_s)
@@ -165,6 +169,17 @@ def _requeue(waiting: Waiting, reply: Reply, *, expires_s: float) -> None:
                    "or Redis lost it); sending it again", waiting.question.key)  # fmt: skip
     deliver = sweep.app.signature(reply.task, kwargs=reply.to)
     send_answer(sweep.app, waiting.question, expires_s=expires_s, then=deliver)
+
+
+def _expire(config: WorkerSettings, store: Records, now: datetime) -> int:
+    """Retention: the words of questions asked more than SUPPORTBOT_RETENTION_DAYS ago go."""
+    if config.retention_days <= 0:
+        return 0
+    removed = privacy.expire(store, now - timedelta(days=config.retention_days))
+    if removed.questions:
+        logger.info("Retention (%d days) removed the words of %s", config.retention_days,
+                    removed.summary())  # fmt: skip
+    return removed.questions
 
 
 def _resend_stalled_syncs(config: WorkerSettings, store: Records, now: datetime) -> int:

@@ -1,8 +1,11 @@
 """Tuning data from feedback: SFT conversations and DPO preference pairs, deduplicated, scrubbed,
 and split so that a question (and its rewordings' exact copies) never lands in both splits.
 
-Each example is rebuilt with the prompt the model saw (voice, rules, the answer's own sources,
-the thread), so tuning teaches answering from sources in the voice, not recalling facts.
+Only what a team may train on is taken (`Consent`): questions asked in the workspaces and
+channels that opted in (`tuning: true`), never one whose words were removed. Each example is
+rebuilt with the prompt the model saw (voice, rules, the answer's own sources, the thread), but
+the thread is rebuilt from the records, the asker's own earlier questions in it and the answers
+they got, never other people's messages.
 - SFT: a correction (the better answer a teammate gave), or an answer people rated up (net > 0).
 - DPO: prompt, chosen = the correction or an up-rated answer to the same question, rejected =
   the answer rated down.
@@ -28,6 +31,25 @@ from knowledge.records.store import Records
 from knowledge.records.tables import StoredAnswer
 
 Format = Literal["sft", "dpo"]
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Where tuning data may come from: the workspaces ("slack:T0123", "discord:GUILD") and
+    channels ("slack:C0456") that opted in. Nothing else: the platforms' terms restrict
+    training on what their APIs deliver (README, "What is kept, and trained on")."""
+
+    workspaces: frozenset[str] = frozenset()
+    channels: frozenset[str] = frozenset()
+
+    def allows(self, platform: str, workspace: str, channel: str) -> bool:
+        return (
+            f"{platform}:{workspace}" in self.workspaces or f"{platform}:{channel}" in self.channels
+        )
+
+    def describe(self) -> str:
+        opted = sorted(self.workspaces | self.channels)
+        return "opted in: " + (", ".join(opted) if opted else "no chat workspace or channel")
 
 
 @dataclass
@@ -68,9 +90,10 @@ def held_out_path(path: Path) -> Path:
 
 
 def rated_answers(
-    store: Records, *, voice: str, sources: int, source_chars: int
+    store: Records, *, voice: str, sources: int, source_chars: int, consent: Consent
 ) -> Iterator[Rated]:
-    """Every posted answer with its net vote and latest correction, oldest first."""
+    """Every posted answer one may train on, with its net vote and latest correction, oldest
+    first."""
     with store.session() as session:
         rows = session.scalars(
             select(StoredAnswer)
@@ -82,9 +105,17 @@ def rated_answers(
             )
             .order_by(StoredAnswer.answered_at, StoredAnswer.id)
         ).all()
-    for row in rows:
+    taken = [row for row in rows if row.question.redacted_at is None and consent.allows(
+        row.question.platform, row.question.workspace, row.question.channel)]  # fmt: skip
+    earlier: dict[tuple[str, str, str, str], list[Turn]] = {}
+    for row in taken:
+        asked = row.question
+        thread = (asked.platform, asked.channel, asked.thread, asked.user)
+        history = list(earlier.get(thread, [])) if asked.thread else []
+        if asked.thread:  # what the asker said in this thread, and what they were answered
+            earlier[thread] = [*history, Turn(role="user", content=asked.text),
+                               Turn(role="assistant", content=row.text)]  # fmt: skip
         shown = [Source.model_validate(s) for s in row.retrieved[:sources]]
-        history = [Turn.model_validate(t) for t in row.question.history]
         prompt = build_messages(
             row.standalone_question or row.question.text, shown, voice=voice, history=history,
             max_source_chars=source_chars,
@@ -137,14 +168,15 @@ def dpo_examples(rated: Iterable[Rated]) -> Iterator[tuple[str, dict[str, Any]]]
 
 def export(
     store: Records, path: Path, *, format: Format, voice: str, sources: int,
-    source_chars: int, held_out: float = 0.1,
+    source_chars: int, consent: Consent, held_out: float = 0.1,
 ) -> ExportReport:  # fmt: skip
     """Write `path` (train) and its `.heldout` sibling; the split is by question."""
-    rated = list(rated_answers(store, voice=voice, sources=sources, source_chars=source_chars))
+    rated = list(rated_answers(store, voice=voice, sources=sources, source_chars=source_chars,
+                               consent=consent))  # fmt: skip
     report = ExportReport(format=format, answers_seen=len(rated))
     if rated:
         report.first, report.last = rated[0].answered_at, rated[-1].answered_at
-    report.filters = (
+    report.filters = [consent.describe()] + (
         ["corrections", "answers with net votes > 0, not declined"] if format == "sft"
         else ["answers with net votes < 0 paired with a correction or an up-rated answer"]
     )  # fmt: skip

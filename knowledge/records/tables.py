@@ -61,7 +61,11 @@ class AskedQuestion(Base):
     event_id: Mapped[str] = mapped_column(String(255), default="")
     collections: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     handoff_contact: Mapped[str | None] = mapped_column(Text, nullable=True)
-    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    redacted_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True,
+        doc="when its words (and its thread's) were removed: retention, or its asker forgotten",
+    )  # fmt: skip
     state: Mapped[str] = mapped_column(String(16), default="claimed", index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reply_task: Mapped[str] = mapped_column(
@@ -210,3 +214,17 @@ class SyncRun(Base):
     request: Mapped[dict[str, Any] | None] = mapped_column(
         JSON, nullable=True, doc="the task and its arguments, to send it again if its worker dies"
     )
+
+
+class Export(Base):
+    """A tuning export written to a file (and maybe pushed to the Hub): forgetting someone
+    writes it again without them."""
+
+    __tablename__ = "exports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(8))
+    held_out: Mapped[float] = mapped_column(Float)
+    pushed_to: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

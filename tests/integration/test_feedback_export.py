@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 from bot.cli import app
 from knowledge.models import ModelInfo
 from knowledge.prompt import load_voice
-from knowledge.records.export import export, held_out_path
+from knowledge.records.export import Consent, export, held_out_path
 from knowledge.records.stats import stats
 from knowledge.records.store import Posted, Records
-from tests.support.answers import answered, asked
+from tests.support.answers import OPTED_IN, answered, asked
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 OLD = ModelInfo(backend="hub", repo="org/base", revision="abc", adapter_repo="org/voice",
@@ -69,7 +69,7 @@ def test_sft_examples_are_rated_or_corrected_scrubbed_deduplicated_and_split_by_
 ):
     out = tmp_path / "sft.jsonl"
     report = export(store, out, format="sft", voice=load_voice(None), sources=4,
-                    source_chars=400, held_out=0.25)  # fmt: skip
+                    source_chars=400, held_out=0.25, consent=OPTED_IN)  # fmt: skip
     examples = read(out) + read(held_out_path(out))
     assert report.duplicates == 1
     assert report.train + report.held_out == len(examples) == 21  # 20 rated + 1 correction
@@ -92,7 +92,8 @@ def test_sft_examples_are_rated_or_corrected_scrubbed_deduplicated_and_split_by_
 
 def test_dpo_pairs_prefer_the_correction_or_the_up_rated_answer(store, tmp_path):
     out = tmp_path / "dpo.jsonl"
-    export(store, out, format="dpo", voice="Be brief.", sources=2, source_chars=200, held_out=0)
+    export(store, out, format="dpo", voice="Be brief.", sources=2, source_chars=200, held_out=0,
+           consent=OPTED_IN)  # fmt: skip
     pairs = {(p["chosen"][0]["content"], p["rejected"][0]["content"]) for p in read(out)}
     assert pairs == {
         ("Yearly plans are refunded within 14 days [1].", "No idea."),
@@ -125,9 +126,75 @@ def test_the_feedback_command_exports_and_reports(store, tmp_path, monkeypatch):
     runner = CliRunner()
     result = runner.invoke(app, ["feedback", "export", "out/sft.jsonl", "--format", "sft"])
     assert result.exit_code == 0, result.output
+    assert "sft: 0 train, 0 held out" in result.output  # nobody opted in: nothing is taken
+    monkeypatch.setenv("SUPPORTBOT_SLACK_CHANNELS", '{"C1": {"tuning": true}}')  # now C1 did
+    result = runner.invoke(app, ["feedback", "export", "out/sft.jsonl", "--format", "sft"])
+    assert result.exit_code == 0, result.output
     assert "sft: " in result.output and "1 duplicates dropped" in result.output
     assert (tmp_path / "out" / "sft.jsonl").stat().st_size > 0
     result = runner.invoke(app, ["feedback", "stats"])
     assert result.exit_code == 0, result.output
     assert "is there a lifetime plan?" in result.output and "org/voice@r2" in result.output
     assert "What became of the questions" in result.output and "all channels" in result.output
+
+
+def test_a_thread_is_exported_as_the_askers_own_words_never_other_peoples(tmp_path):
+    store = Records(f"sqlite:///{tmp_path / 'records.sqlite'}")
+    first = asked("EvT1", "can i get a refund?", thread="C1/100.0", user="U1")
+    store.record_answer(
+        first, answered("Yearly plans are refunded [1]."), Posted("C1/101.0", "C1/100.0")
+    )
+    someone_else = [
+        {"role": "user", "content": "my card is 4111 and I hate this"}
+    ]  # U2, in the thread
+    follow_up = asked("EvT2", "and monthly ones?", thread="C1/100.0", user="U1",
+                      history=[{"role": "user", "content": "can i get a refund?"},
+                               {"role": "assistant", "content": "Yearly plans are refunded [1]."},
+                               *someone_else])  # fmt: skip
+    store.record_answer(
+        follow_up, answered("Monthly plans are not [1]."), Posted("C1/103.0", "C1/100.0")
+    )
+    for ref in ("C1/101.0", "C1/103.0"):
+        store.vote("slack", ref, "U1", 1, T0)
+    out = tmp_path / "sft.jsonl"
+    export(store, out, format="sft", voice="Be brief.", sources=1, source_chars=200,
+           held_out=0, consent=Consent(channels=frozenset({"slack:C1"})))  # fmt: skip
+    later = next(
+        e["messages"] for e in read(out) if e["messages"][-1]["content"].startswith("Monthly")
+    )
+    said = [m["content"] for m in later[1:-1]]
+    assert said[:2] == ["can i get a refund?", "Yearly plans are refunded [1]."]  # the asker's own
+    assert "4111" not in out.read_text()  # another person's message in the thread never goes
+    export(store, out, format="sft", voice="Be brief.", sources=1, source_chars=200,
+           held_out=0, consent=Consent(channels=frozenset({"slack:C2"})))  # fmt: skip
+    assert read(out) == []  # another channel opted in, not this one
+
+
+def test_forget_erases_a_person_and_writes_the_exports_again_without_them(
+    store, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SUPPORTBOT_RECORDS_URL", str(store.engine.url))
+    monkeypatch.setenv("SUPPORTBOT_TUNING_WORKSPACES", "slack:T1")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(app, ["feedback", "export", "sft.jsonl"]).exit_code == 0
+    before = (tmp_path / "sft.jsonl").read_text() + (tmp_path / "sft.heldout.jsonl").read_text()
+    assert "Yearly plans are refunded within 14 days [1]." in before  # U9's correction
+
+    result = runner.invoke(app, ["forget", "--user", "U9"])
+    assert result.exit_code == 0, result.output
+    assert "1 corrections" in result.output and "written again" in result.output
+    after = (tmp_path / "sft.jsonl").read_text() + (tmp_path / "sft.heldout.jsonl").read_text()
+    assert "Yearly plans are refunded within 14 days [1]." not in after
+    assert after.count("\n") == before.count("\n") - 1  # the rest is as it was
+
+    result = runner.invoke(app, ["forget", "--user", "U1"])  # asked every question here
+    assert result.exit_code == 0, result.output
+    assert "25 questions" in result.output
+    assert (tmp_path / "sft.jsonl").read_text() == ""  # nothing of theirs is left to train on
+    report = stats(store)
+    assert report.overall.answers == 25 and report.overall.up == 43 - 20  # U1's votes went
+    with store.session() as session:
+        from knowledge.records.tables import AskedQuestion
+
+        assert {(q.text, q.user) for q in session.query(AskedQuestion)} == {("", "")}

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, select
 
 from knowledge.records.store import Handoff, Posted, Records, Reply
-from knowledge.records.tables import Correction, StoredAnswer, Vote
+from knowledge.records.tables import AskedQuestion, Correction, StoredAnswer, Vote
 from tests.support.answers import answered, asked
 from tests.support.databases import fresh_postgres, postgres_ready
 
@@ -308,14 +308,15 @@ def test_a_delivery_that_stopped_trying_is_taken_back_but_a_live_one_is_not(stor
 
 
 def test_stats_and_exports_count_only_answers_people_saw(store):
-    from knowledge.records.export import rated_answers
+    from knowledge.records.export import Consent, rated_answers
     from knowledge.records.stats import stats
 
     post(store, "Ev1", "C1/2.0")
     store.claim(asked("Ev2"), REPLY)
     store.record_answer(asked("Ev2"), answered())  # written, its delivery still on the way
     assert stats(store).overall.answers == 1
-    rated = list(rated_answers(store, voice="", sources=3, source_chars=500))
+    rated = list(rated_answers(store, voice="", sources=3, source_chars=500,
+                               consent=Consent(workspaces=frozenset({"slack:T1"}))))  # fmt: skip
     assert len(rated) == 1
 
 
@@ -412,3 +413,58 @@ def test_only_questions_several_people_asked_and_were_answered_are_suggested(sto
     assert most_asked(store, "slack", since=since) == ["How do I export my data?"]
     assert most_asked(store, "discord", since=since) == []
     assert most_asked(store, "slack", since=datetime.now(UTC) + timedelta(days=1)) == []
+
+
+def test_retention_removes_old_words_and_keeps_what_is_counted(store):
+    from knowledge.records import privacy
+    from knowledge.records.stats import outcomes
+
+    old = asked("EvOld", "my email is ada@example.com, refund?", thread="C1/1.0")
+    assert store.record_answer(old, answered(), Posted("C1/1.5", "C1/1.0"))
+    follow_up = asked("EvOld2", "and monthly?", thread="C1/1.0", user="U2",
+                      history=[{"role": "user", "content": old.text}])  # fmt: skip
+    assert store.record_answer(follow_up, answered(), Posted("C1/1.7", "C1/1.0"))
+    assert store.vote("slack", "C1/1.5", "U3", -1, T0)
+    assert store.give_reason("slack", "C1/1.5", "U3", "it ignored my email")
+    new = asked("EvNew", "where is my invoice?")
+    assert store.record_answer(new, answered(), Posted("C1/2.5", "C1/2.0"))
+    with store.session() as session:  # the first two were asked long ago
+        for row in session.query(AskedQuestion).filter(AskedQuestion.key.contains("EvOld")):
+            row.asked_at = datetime.now(UTC) - timedelta(days=40)
+        session.commit()
+
+    removed = privacy.expire(store, datetime.now(UTC) - timedelta(days=30))
+    assert (removed.questions, removed.answers) == (2, 2)
+    assert privacy.expire(store, datetime.now(UTC) - timedelta(days=30)).questions == 0  # once
+    assert store.question(old.key).text == "" and store.question(follow_up.key).history == []
+    assert store.stored_answer(old.key).text == "" and store.answer_for(old.key).citations
+    assert all(v.reason is None for v in store.answer_for(old.key).votes)
+    assert store.question(new.key).text == "where is my invoice?"  # newer: kept
+    (total,) = outcomes(store, datetime.now(UTC))[-1:]
+    assert (total.asked, total.answered) == (3, 3)  # the counts stay true
+
+
+def test_forgetting_a_person_erases_them_in_other_peoples_threads_and_marks(store):
+    from knowledge.records import privacy
+
+    theirs = asked("EvF1", "my name is Ada and my refund?", thread="C1/5.0", user="U1")
+    assert store.record_answer(theirs, answered(), Posted("C1/5.5", "C1/5.0"))
+    other = asked("EvF2", "same here", thread="C1/5.0", user="U2",
+                  history=[{"role": "user", "content": theirs.text}])  # fmt: skip
+    assert store.record_answer(other, answered(), Posted("C1/5.7", "C1/5.0"))
+    assert store.vote("slack", "C1/5.7", "U1", 1, T0)  # U1 voted on U2's answer
+    assert store.correct("slack", message_ref="C1/5.7", author="U1", text="Ask Ada", event_id="c1")
+    assert store.mark("escalate", "slack", "U1", T0, message_ref="C1/5.7")  # asked for a person
+    assert store.mark("resolve", "slack", "U1", T0, message_ref="C1/5.7")  # and closed it
+
+    removed = privacy.forget(store, "U1")
+    assert (removed.questions, removed.threads, removed.votes) == (1, 1, 1)
+    assert (removed.corrections, removed.names) == (1, 2)
+    assert store.question(other.key).history == []  # their words, in U2's follow-up
+    assert store.question(other.key).text == "same here"  # U2's own words stay
+    with store.session() as session:
+        rows = {q.key: q for q in session.query(AskedQuestion)}
+    assert (rows[theirs.key].user, rows[other.key].escalated_by, rows[other.key].resolved_by) == (
+        "", "", "")  # fmt: skip
+    assert rows[other.key].escalated_at is not None  # the outcome stays, without the name
+    assert store.answer_for(other.key).votes == [] and store.answer_for(other.key).corrections == []

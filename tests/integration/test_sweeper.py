@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from sqlalchemy import update
 
 from bot.slack.delivery import TASK
 from knowledge.models import Answer, ModelInfo, Question
-from knowledge.records.store import Records, Reply
+from knowledge.records.store import Posted, Records, Reply
+from knowledge.records.tables import AskedQuestion
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.chat_api import BrokenModel, serve
 from tests.support.observe import wait_idle, wait_until
@@ -58,6 +61,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         "SUPPORTBOT_SWEEP_EVERY_S": "1",
         "SUPPORTBOT_RESEND_AFTER_S": "10",
         "SUPPORTBOT_HANDOFF_CONTACT": "#help-desk",
+        "SUPPORTBOT_RETENTION_DAYS": "1",
         "C_FORCE_ROOT": "1",
     }
     knowledge, delivery = start_answering(env, root)
@@ -117,3 +121,20 @@ def test_an_answer_whose_delivery_was_lost_is_posted_by_the_sweeper_once(setup):
     assert (stored.message_ref or "").startswith("C0SUPPORT/")  # votes on the post will count
     wait_idle(REDIS)
     assert len(setup.slack.posts_in(ts)) == 1
+
+
+def test_the_words_of_a_conversation_past_retention_are_removed_by_the_sweeper(setup):
+    old, recent = asked("EvRetained", "my order 8812 never came"), asked("EvRecent")
+    written = Answer(question=old.text, standalone_question=old.text, text="See [1].",
+                     confidence="high", model=ModelInfo(backend="extractive"))  # fmt: skip
+    for n, question in enumerate((old, recent)):
+        posted = Posted(f"C0SUPPORT/{n}.5", f"C0SUPPORT/{n}")
+        assert setup.records.record_answer(question, written, posted)
+    with setup.records.session() as session:  # asked two days ago: past a day's retention
+        session.execute(update(AskedQuestion).where(AskedQuestion.key == old.key)
+                        .values(asked_at=datetime.now(UTC) - timedelta(days=2)))  # fmt: skip
+        session.commit()
+    wait_until(lambda: setup.records.question(old.key).text == "", "the old words removed")
+    assert setup.records.stored_answer(old.key).text == ""
+    assert setup.records.state(old.key) == "delivered"  # what became of it stays
+    assert setup.records.question(recent.key).text == recent.text

@@ -21,7 +21,7 @@ from knowledge.tuning.data import load_local
 from knowledge.tuning.publish import RefusedError, push_adapter, push_dataset
 from knowledge.tuning.train import TuneOptions, TuneResult, tune
 from tests.conftest import SAMPLE_DOCS, make_settings
-from tests.support.answers import answered, asked, record_rated
+from tests.support.answers import OPTED_IN, answered, asked, record_rated
 from tests.tiny_model import TinyHub, build_tiny_hub, to_hub_cache
 
 VOICE = "Be friendly and brief. Cite sources."
@@ -39,7 +39,8 @@ def export_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = Records(f"sqlite:///{root / 'feedback.sqlite'}")
     record_rated(store, 48)
     out = root / "sft.jsonl"
-    export(store, out, format="sft", voice=VOICE, sources=1, source_chars=120, held_out=0.2)
+    export(store, out, format="sft", voice=VOICE, sources=1, source_chars=120, held_out=0.2,
+           consent=OPTED_IN)  # fmt: skip
     store.close()
     return out
 
@@ -100,7 +101,7 @@ def test_dpo_on_preference_pairs_lowers_held_out_loss(tiny_hub, tmp_path):
                       event_id=f"f{n}")  # fmt: skip
     out = tmp_path / "dpo.jsonl"
     report = export(store, out, format="dpo", voice=VOICE, sources=1, source_chars=120,
-                    held_out=0.2)  # fmt: skip
+                    held_out=0.2, consent=OPTED_IN)  # fmt: skip
     assert report.train + report.held_out == 24
     settings = make_settings(tmp_path / "data", base_model=tiny_hub.base_repo, hf_offline=True,
                              hf_cache_dir=tiny_hub.cache_dir)  # fmt: skip

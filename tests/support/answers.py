@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from knowledge.models import Answer, Citation, ModelInfo, Question, Source
+from knowledge.records.export import Consent
 from knowledge.records.store import Posted, Records
 from knowledge.records.tables import StoredAnswer
 from tests.support.observe import wait_until
@@ -35,6 +36,8 @@ def answered(text: str = "Yearly plans are refunded within 14 days [1].", **fiel
     )  # fmt: skip
 
 
+#: The workspace of `asked()`, opted in to tuning (nothing is exported from one that isn't).
+OPTED_IN = Consent(workspaces=frozenset({"slack:T1"}))
 TOPICS = ["password", "invoice", "export", "seats", "refund", "webhook", "theme", "backup"]
 
 
