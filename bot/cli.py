@@ -17,6 +17,7 @@ from bot.cli_common import open_knowledge, read_settings
 from bot.cli_eval import eval_app
 from bot.cli_feedback import feedback_app, forget, tune
 from bot.cli_questions import questions
+from bot.cli_report import report
 from bot.cli_sources import ingest, sources, sync
 from bot.console import console, errors
 from bot.doctor import doctor
@@ -154,6 +155,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(feedback_app, name="feedback")
 app.command()(tune)
 app.command()(forget)
+app.command()(report)
 app.command()(doctor)
 app.command()(questions)
 

@@ -169,6 +169,10 @@ class Settings(BaseSettings):
         "are removed this many days after it was asked; counts, outcomes and cited pages stay. "
         "0: kept until someone is forgotten (`supportbot forget`).",
     )
+    report_token: SecretStr = Field(
+        SecretStr(""),
+        description="`supportbot report` serves its page only to requests carrying this token.",
+    )
     tuning_workspaces: CommaList = Field(
         default_factory=list,
         description="Workspaces whose conversations may become tuning data, as platform:id "
