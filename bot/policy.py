@@ -27,6 +27,9 @@ class ChannelPolicy(BaseModel):
     review_channel: str | None = None
     #: Its conversations may become tuning data (`supportbot feedback export`); off by default.
     tuning: bool = False
+    #: When a sync changes a page an answer here cited (SUPPORTBOT_REFRESH_DAYS), the question
+    #: is answered again, and the new answer posted in its thread if it says something new.
+    refresh: bool = False
 
     @model_validator(mode="after")
     def _drafts_need_reviewers(self) -> ChannelPolicy:

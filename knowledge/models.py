@@ -92,6 +92,15 @@ class IngestReport(BaseModel):
         )
 
 
+class Affected(BaseModel):
+    """A recent answer that cited a page a sync changed or removed (no words: the notice goes
+    to another channel than the question's)."""
+
+    key: str = Field(description="The question's key.")
+    channel: str = Field(description="platform:channel where it was asked.")
+    asked_again: bool = Field(False, description="Its channel opted in: it is answered again.")
+
+
 class SyncReport(BaseModel):
     """What one sync of a source did: what it fetched, and what changed in the index."""
 
@@ -108,6 +117,9 @@ class SyncReport(BaseModel):
         default_factory=list, description="Pages that kept their previous version, and why."
     )
     error: str = Field("", description="Why the sync did nothing, if it did nothing.")
+    affected: list[Affected] = Field(
+        default_factory=list, description="Recent answers that cited a changed or removed page."
+    )
 
     def summary(self) -> str:
         """One line for a person, and for the channel told about changes."""
@@ -263,6 +275,12 @@ class Question(BaseModel):
         None,
         description="A channel the bot answers by itself: below this answerability it asks a "
         "teammate instead of answering (a bot that guesses in a busy channel gets muted).",
+    )
+    refresh: bool = Field(
+        False, description="Its channel wants it answered again when the pages it cited change."
+    )
+    supersedes: str = Field(
+        "", description="The key of the question this one asks again, after its docs changed."
     )
 
     @property

@@ -53,6 +53,13 @@ class WorkerSettings(Settings):
         1800, ge=0, description="How long an escalation keeps trying a receiver that is down."
     )
 
+    refresh_days: int = Field(
+        30,
+        ge=0,
+        description="When a sync changes or removes a page, answers from this many days back "
+        "that cited it are listed in its notice (and, where the channel opted in, answered "
+        "again); 0 turns this off.",
+    )
     stream_every_s: float = Field(
         1.0,
         ge=0,

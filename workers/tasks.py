@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,12 +19,13 @@ from knowledge.disk import write_failure
 from knowledge.generate.hosted import GenerationError
 from knowledge.models import Answer, Draft, ModelInfo, Question, SyncReport
 from knowledge.records.syncs import SyncLog
+from knowledge.refresh import NOTE, differs
 from knowledge.retrieve import EmptyQuestionError
 from knowledge.sync.notice import worth_telling
 from knowledge.sync.run import SyncProgress, ingest_paths, ingesting
 from knowledge.sync.run import sync as run_sync
 from knowledge.sync.sources import INGEST_SOURCE, Source
-from workers import enqueue, names, turns
+from workers import enqueue, names, refresh, turns
 from workers.heartbeat import beating
 from workers.records import records, settings
 from workers.retrying import retry_later, through_records_outage
@@ -166,8 +168,17 @@ def _store_or_later(task: Task, asked: Question, reply: Answer) -> dict[str, Any
 
 
 def _store(asked: Question, reply: Answer) -> dict[str, Any]:
+    new = True
+    if asked.supersedes:  # asked again after its docs changed: posted only if it says more
+        earlier = records().stored_answer(asked.supersedes)
+        new = earlier is None or differs(earlier, reply)
+        reply = reply.model_copy(update={"note": NOTE}) if new else reply
     if not records().record_answer(asked, reply):  # another worker wrote it first: use that one
         reply = records().stored_answer(asked.key) or reply
+    elif not new:
+        logger.info("Question %s, asked again, has the same answer as before: not posted",
+                    asked.supersedes)  # fmt: skip
+        records().unchanged(asked.key)
     elif reply.handed_off and _quietly(lambda: records().escalate(asked.key, HANDED_OFF_BY)):
         enqueue.handoff(answer.app, asked.key)  # the team's ticket webhook, if one is set
     return _result(asked, reply)
@@ -237,15 +248,29 @@ def sync(
     run_id = run_id or self.request.id
     previous = _quietly(lambda: _sync_log().previous(chosen.name, run_id))
     request = {"task": names.SYNC, "kwargs": {"source": source, "attempt": attempt}}
-    report = _followed(
-        run_id,
-        chosen.name,
-        lambda progress: run_sync(current().kb, chosen, progress=progress),
-        request,
-    )
+
+    def work(progress: SyncProgress) -> SyncReport:
+        synced = run_sync(current().kb, chosen, progress=progress)
+        return _with_affected(self, synced, run_id)
+
+    report = _followed(run_id, chosen.name, work, request)
     if chosen.notify_channel and worth_telling(report, previous.error if previous else ""):
         _tell(self, chosen.notify_channel, report)
     return report.model_dump(mode="json")
+
+
+def _with_affected(task: Task, report: SyncReport, run_id: str) -> SyncReport:
+    """The report with the recent answers that cited a page it changed (`workers.refresh`); a
+    records outage costs that list only: the sync is done."""
+    config = settings()
+    try:
+        return refresh.affected(
+            task.app, records(), report, run_id, now=datetime.now(UTC),
+            days=config.refresh_days, expires_s=config.task_expiry_s,
+        )  # fmt: skip
+    except OperationalError:
+        logger.warning("Could not look for the answers %s's sync made stale", report.source)
+        return report
 
 
 def _tell(task: Task, where: tuple[str, str], report: SyncReport) -> None:

@@ -92,6 +92,7 @@ def to_question(
         collections=policy.collections if policy else None,
         handoff_contact=policy.handoff if policy else None,
         answer_bar=answer_bar,
+        refresh=policy.refresh if policy else False,
     )
 
 

@@ -134,6 +134,14 @@ def tables(report: Report) -> dict[str, str]:
             [[Link(p.title, p.url), p.cited_voted_down, p.cited] for p in down],
         ),
         "days": table("days", day_headers, days),
+        "stale": table(
+            "stale-answers",
+            ["question", "channel", "asked", "docs", "synced", "then"],
+            [
+                [s.question, s.channel, s.asked.isoformat(), s.source, s.synced.isoformat(), s.then]
+                for s in report.stale
+            ],
+        ),
     }
 
 

@@ -22,9 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from knowledge.evaluation import percentile
+from knowledge.models import SyncReport
 from knowledge.records.rows import utc
 from knowledge.records.store import Records
-from knowledge.records.tables import StoredAnswer
+from knowledge.records.tables import AskedQuestion, StoredAnswer, SyncRun
 
 #: Questions closer than this cosine distance (average linkage) are one gap. Checked on the
 #: bench's questions grouped against the page each one is about: 0.55 gave the best adjusted
@@ -90,6 +91,18 @@ class Gap:
 
 
 @dataclass
+class Stale:
+    """An answer that cited a page a sync changed or removed afterwards."""
+
+    question: str
+    channel: str
+    asked: date
+    source: str
+    synced: date
+    then: str  # what became of it: asked again and posted, nothing new, or not asked again
+
+
+@dataclass
 class Report:
     since: datetime
     until: datetime
@@ -97,6 +110,7 @@ class Report:
     pages: list[Page]
     latency: list[Latency]
     gaps: list[Gap]
+    stale: list[Stale] = field(default_factory=list)
 
     @property
     def asked(self) -> int:
@@ -162,8 +176,36 @@ def build(store: Records, embed: Embed, *, now: datetime, days: int = 28) -> Rep
         since=since, until=now,
         days=sorted(grid.values(), key=lambda d: (d.day, d.channel, d.collection)),
         pages=sorted(pages.values(), key=lambda p: (-p.cited, p.title)),
-        latency=latency, gaps=gaps(missed, embed, now),
+        latency=latency, gaps=gaps(missed, embed, now), stale=stale(store, since),
     )  # fmt: skip
+
+
+_THEN = {"delivered": "answered again: posted", "unchanged": "answered again: nothing new"}
+
+
+def stale(store: Records, since: datetime) -> list[Stale]:
+    """The answers each sync since `since` made stale (its report's `affected`), newest first."""
+    with store.session() as session:
+        runs = session.scalars(
+            select(SyncRun).where(SyncRun.requested_at >= since, SyncRun.state == "done")
+            .order_by(SyncRun.requested_at.desc())
+        ).all()  # fmt: skip
+        found = []
+        for run in runs:
+            synced = SyncReport.model_validate(run.report) if run.report else None
+            for item in synced.affected if synced else []:
+                asked = session.scalar(select(AskedQuestion).where(AskedQuestion.key == item.key))
+                if asked is None or asked.redacted_at is not None:
+                    continue
+                again = session.scalar(
+                    select(AskedQuestion.state).where(AskedQuestion.supersedes == item.key)
+                )
+                then = (
+                    _THEN.get(again or "", "being answered again") if again else "not asked again"
+                )
+                found.append(Stale(asked.text, item.channel, utc(asked.asked_at).date(),
+                                   run.source, utc(run.requested_at).date(), then))  # fmt: skip
+    return found
 
 
 def gaps(missed: list[_Missed], embed: Embed, now: datetime) -> list[Gap]:

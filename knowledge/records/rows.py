@@ -25,6 +25,7 @@ def question_row(question: Question, reply_task: str, reply_to: dict) -> AskedQu
         text=question.text, history=[t.model_dump() for t in question.history],
         event_id=question.event_id, collections=question.collections,
         handoff_contact=question.handoff_contact, answer_bar=question.answer_bar,
+        refresh=question.refresh, supersedes=question.supersedes,
         state="claimed", updated_at=utcnow(),
         reply_task=reply_task, reply_to=reply_to,
     )  # fmt: skip
@@ -36,6 +37,7 @@ def question_of(asked: AskedQuestion) -> Question:
         thread=asked.thread, user=asked.user, text=asked.text, event_id=asked.event_id,
         history=[Turn.model_validate(t) for t in asked.history], collections=asked.collections,
         handoff_contact=asked.handoff_contact, answer_bar=asked.answer_bar,
+        refresh=asked.refresh, supersedes=asked.supersedes,
     )  # fmt: skip
 
 

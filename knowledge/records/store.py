@@ -138,6 +138,16 @@ class Handoff:
 
 
 @dataclass(frozen=True)
+class Cited:
+    """A posted answer that cited a page: its question, where its reply went, and whether its
+    channel wants it answered again when that page changes."""
+
+    question: Question
+    reply: Reply
+    refresh: bool
+
+
+@dataclass(frozen=True)
 class Approval:
     """What a press of a draft's "Post" did: `approved` for the first press only; `by`, whoever
     approved it (them, or the teammate who was first); `review_ref`, the draft's message."""
@@ -447,6 +457,35 @@ class Records:
                 session.add(Correction(answer_id=answer.id, event_id=review_event(key),
                                        author=by, text=text.strip()))  # fmt: skip
             return Approval(moved == 1, asked.reviewed_by, asked.review_ref)
+
+    def unchanged(self, key: str) -> None:
+        """A question asked again after its docs changed got an answer that says nothing new:
+        it is not posted (`refresh.differs`)."""
+        self._move(key, ("answered",), "unchanged")
+
+    def cited_since(self, urls: set[str], since: datetime) -> list[Cited]:
+        """The latest answers posted since `since` that cited any of `urls` (fragments aside),
+        each once, its words still kept: what a sync that changed those pages makes stale."""
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(StoredAnswer)
+                .join(AskedQuestion)
+                .where(StoredAnswer.delivered_at >= since, AskedQuestion.redacted_at.is_(None))
+                .options(selectinload(StoredAnswer.question))
+            ).all()
+            superseded = set(session.scalars(
+                select(AskedQuestion.supersedes).where(AskedQuestion.supersedes != "")
+            ))  # fmt: skip
+        found = []
+        for row in rows:
+            asked = row.question
+            if asked.key in superseded or not asked.reply_task:
+                continue  # asked again already (that answer is the one to look at), or no thread
+            cited = {str(c.get("url", "")).split("#")[0] for c in row.citations}
+            if cited & urls:
+                reply = Reply(asked.reply_task, asked.reply_to)
+                found.append(Cited(question_of(asked), reply, asked.refresh))
+        return found
 
     def undeliverable(self, key: str, reason: str) -> None:
         """The platform refused the reply for good (no access, channel gone): stop trying."""

@@ -34,11 +34,12 @@ class Base(DeclarativeBase):
 
 #: Where a question stands. `claimed` -> `answered` -> `delivering` -> `delivered` is the happy
 #: path; `failed` (no answer will come) -> `delivering` -> `told` (the asker was told so);
-#: `undeliverable` when the platform refused the reply for good. In a draft channel the answer is
-#: first posted for review (`in_review`: a teammate has it, so the sweeper leaves it alone), then,
-#: once approved, `answered` again and delivered to the asker.
+#: `undeliverable` when the platform refused the reply for good; `unchanged` when a question
+#: asked again after its docs changed got an answer that says nothing new (not posted). In a
+#: draft channel the answer is first posted for review (`in_review`: a teammate has it, so the
+#: sweeper leaves it alone), then, once approved, `answered` again and delivered to the asker.
 State = Literal["claimed", "answered", "failed", "delivering", "delivered", "told",
-                "undeliverable", "in_review"]  # fmt: skip
+                "undeliverable", "in_review", "unchanged"]  # fmt: skip
 #: States in which the asker has not heard back yet.
 WAITING: tuple[State, ...] = ("claimed", "answered", "failed", "delivering")
 
@@ -97,6 +98,13 @@ class AskedQuestion(Base):
     answer_bar: Mapped[float | None] = mapped_column(
         Float, nullable=True, doc="below this answerability, a teammate is asked (auto channels)"
     )
+    refresh: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), doc="asked again when its cited pages change"
+    )
+    supersedes: Mapped[str] = mapped_column(
+        String(255), default="", server_default="", index=True,
+        doc="the key of the question this one asked again (its docs changed)",
+    )  # fmt: skip
     review_ref: Mapped[str] = mapped_column(
         String(255), default="", server_default="", index=True,
         doc="its draft's message in a review channel",

@@ -33,9 +33,10 @@ def change_notice(report: SyncReport, link: Link, *, limit: int) -> str:
     lines = [f"Docs sync of {source}: {ingest.added} added, {ingest.updated} changed, "
              f"{ingest.deleted} removed."]  # fmt: skip
     kept = len(report.problems) + len(ingest.problems)
-    footer = (
-        f"{kept} page(s) could not be read this time: see `supportbot sources`." if kept else ""
-    )
+    footer = "\n".join(line for line in (
+        stale(report),
+        f"{kept} page(s) could not be read this time: see `supportbot sources`." if kept else "",
+    ) if line)  # fmt: skip
     budget = limit - len(lines[0]) - len(footer) - 2
     for kind, label in _LABELS:
         items = [_item(change.title or change.url or change.doc_id, change.url, kind, link)
@@ -50,6 +51,16 @@ def change_notice(report: SyncReport, link: Link, *, limit: int) -> str:
     if footer:
         lines.append(footer)
     return "\n".join(lines)[:limit]
+
+
+def stale(report: SyncReport) -> str:
+    """How many recent answers cited the pages that changed, and how many are asked again (their
+    channel opted in); the report page lists them (`supportbot report`)."""
+    if not report.affected:
+        return ""
+    again = sum(a.asked_again for a in report.affected)
+    said = f"{len(report.affected)} recent answer(s) cited these pages"
+    return said + (f"; {again} will be answered again in their threads." if again else ".")
 
 
 def _item(name: str, url: str, kind: str, link: Link) -> str:

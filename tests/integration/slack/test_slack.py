@@ -33,6 +33,7 @@ from knowledge.models import Question
 from knowledge.records.store import Posted, Records
 from knowledge.records.syncs import SyncLog
 from knowledge.records.tables import AskedQuestion
+from knowledge.refresh import NOTE
 from tests.integration.test_worker import ingest_small_docs
 from tests.support.answers import answered, wait_stored
 from tests.support.observe import log_lines, wait_idle, wait_until, watching
@@ -46,6 +47,7 @@ IDLE_S = 3  # the server closes a connection that sends nothing for this long
 QUIET = "C0QUIET"  # a channel where only mentions are answered
 AUTO = "C0ASKAI"  # a channel where every new question is answered, no mention needed
 DRAFTS = "C0DRAFTS"  # a channel whose answers a teammate reviews in REVIEW before they post
+FRESH = "C0FRESH"  # a channel whose answers are given again when the pages they cited change
 REVIEW = "C0REVIEW"
 WEBHOOK_SECRET = "test-webhook-secret"  # noqa: S105 - the stand-in's
 
@@ -88,6 +90,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
                 QUIET: {"follow_ups": False},
                 AUTO: {"mode": "auto", "handoff": "<!subteam^S0HELP>"},
                 DRAFTS: {"mode": "draft", "review_channel": REVIEW},
+                FRESH: {"refresh": True},
             }
         ),
         "SUPPORTBOT_HANDOFF_WEBHOOK_URL": webhook.url,
@@ -718,3 +721,52 @@ def test_a_sync_tells_its_channel_what_changed_and_an_unchanged_one_stays_quiet(
     wait_until(lambda: (s := log.status("notice-2")) and s.state == "done", "the second sync")
     bot.settle()
     assert len(notices()) == 1  # nothing changed: nothing said
+
+
+def test_answers_whose_page_changed_are_counted_and_given_again_where_the_channel_asked(
+    bot, tmp_path
+):
+    warranty = tmp_path / "warranty"
+    warranty.mkdir()
+    page = warranty / "warranty.md"
+    header = "---\ntitle: Warranty\nurl: https://help.example/warranty\n---\n"
+    page.write_text(header + "Every device has a warranty of 12 months from delivery.\n")
+    source = {"name": "warranty", "folder": str(warranty), "notify": "slack:C0WARRANTY"}
+    celery, log = client_app(bot.env), SyncLog(bot.feedback)
+
+    def synced(run_id: str) -> None:
+        celery.send_task("supportbot.sync", kwargs={"source": source, "run_id": run_id})
+        wait_until(lambda: (s := log.status(run_id)) and s.state == "done", f"sync {run_id}")
+        bot.settle()
+
+    synced("warranty-1")
+    asked = {FRESH: ("EvFresh", "1700000081.1"), "C0SUPPORT": ("EvStale", "1700000082.1")}
+    for channel, (event_id, ts) in asked.items():
+        mention = app_mention(event_id, "how long is the warranty on a device?", ts)
+        mention["event"]["channel"] = channel
+        bot.send(mention)
+        assert "12 months" in stored(bot, event_id).text
+
+    page.write_text(header + "Every device has a warranty of 24 months from delivery.\n")
+    synced("warranty-2")
+    notice = [c for c in bot.slack.named("chat.postMessage") if c.args["channel"] == "C0WARRANTY"]
+    assert notice[-1].args["text"].splitlines()[-1] == (
+        "2 recent answer(s) cited these pages; 1 will be answered again in their threads."
+    )
+    fresh_ts, stale_ts = asked[FRESH][1], asked["C0SUPPORT"][1]
+    _, again = bot.slack.wait_posts(fresh_ts, count=2)  # the old answer, then the new one
+    assert "24 months" in again.args["text"] and NOTE in json.dumps(parsed(again.args["blocks"]))
+    assert len(bot.slack.posts_in(stale_ts)) == 1  # that channel did not ask for this
+    with bot.feedback.session() as session:
+        (redo,) = session.scalars(
+            select(AskedQuestion).where(AskedQuestion.supersedes == "slack:T0001:EvFresh")
+        ).all()
+        assert redo.state == "delivered" and redo.channel == FRESH
+
+    page.write_text(header + "Each device has a warranty of 24 months from delivery.\n")
+    synced("warranty-3")  # reworded only: asked again, but nothing new to say
+    with bot.feedback.session() as session:
+        states = session.scalars(select(AskedQuestion.state).where(
+            AskedQuestion.supersedes == redo.key)).all()  # fmt: skip
+    assert states == ["unchanged"]
+    assert len(bot.slack.posts_in(fresh_ts)) == 2  # nothing posted for it
