@@ -39,6 +39,7 @@ def create_app(settings: WorkerSettings) -> Celery:
             names.GENERATE: {"queue": names.GENERATE_QUEUE},
             names.INGEST: {"queue": names.KNOWLEDGE_QUEUE},
             names.SYNC: {"queue": names.KNOWLEDGE_QUEUE},
+            names.DIGEST: {"queue": names.KNOWLEDGE_QUEUE},  # it embeds: the index's owner
             "supportbot.deliver.*": {"queue": names.DELIVERY_QUEUE},
             names.RECORD_FEEDBACK: {"queue": names.FEEDBACK_QUEUE},
             names.SWEEP: {"queue": names.FEEDBACK_QUEUE},

@@ -24,6 +24,7 @@ settings = load_or_exit(WorkerSettings)
 records.configure(settings)
 app = create_app(settings)
 app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
+app.autodiscover_tasks(["workers"], related_name="digest", force=True)
 
 
 @worker_init.connect

@@ -7,6 +7,7 @@ SYNC = "supportbot.sync"
 RECORD_FEEDBACK = "supportbot.record_feedback"
 SWEEP = "supportbot.sweep"
 HANDOFF = "supportbot.handoff"
+DIGEST = "supportbot.digest"
 
 #: Questions, ingests and syncs share the knowledge queue: with Milvus Lite one process owns
 #: the index.
@@ -32,6 +33,11 @@ def notice(platform: str) -> str:
     """The task, beside that platform's adapter in bot/, that tells a channel what a sync
     changed (`notify: PLATFORM:CHANNEL` on a source); routed like the deliveries."""
     return f"supportbot.deliver.{platform}.notice"
+
+
+def digest(platform: str) -> str:
+    """The task beside that platform's adapter that posts the weekly digest (`workers.digest`)."""
+    return f"supportbot.deliver.{platform}.digest"
 
 
 def place_in_line(reply_task: str) -> str:

@@ -2,7 +2,8 @@
 - the sweep (`workers.sweep`) every SUPPORTBOT_SWEEP_EVERY_S to the feedback queue, where the
   delivery worker runs it;
 - each docs source's sync (SUPPORTBOT_SOURCES_FILE) at its `every_minutes` to the knowledge queue,
-  where the worker that owns the index runs it.
+  where the worker that owns the index runs it;
+- the weekly digest (`workers.digest`) at SUPPORTBOT_DIGEST_CRON, when SUPPORTBOT_DIGEST_TO is set.
 
 One beat process per deployment (two would only sweep and sync twice as often: harmless, both are
 idempotent). It imports no model and no index, so it starts in a second.
@@ -11,31 +12,14 @@ idempotent). It imports no model and no index, so it starts in a second.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from knowledge.settings import load_or_exit
-from knowledge.sync.sources import Source, SourceError, load_sources
-from workers import names
+from knowledge.sync.sources import SourceError, load_sources
 from workers.app import create_app, worker_logging
 from workers.settings import WorkerSettings
+from workers.timetable import digest_schedule, sync_schedule
 
 logger = logging.getLogger("supportbot.beat")
-
-
-def sync_schedule(sources: list[Source]) -> dict[str, dict[str, Any]]:
-    """A beat entry per source; a sync not started within its interval is dropped (the next one
-    comes), so a stopped worker doesn't come back to a pile of them."""
-    return {
-        f"sync {source.name}": {
-            "task": names.SYNC,
-            "schedule": source.every_minutes * 60,
-            "kwargs": {"source": source.model_dump(mode="json")},
-            "options": {"expires": source.every_minutes * 60},
-        }
-        for source in sources
-    }
-
-
 worker_logging()
 settings = load_or_exit(WorkerSettings)
 app = create_app(settings)
@@ -45,7 +29,11 @@ except SourceError as exc:
     # the sweep still runs; `supportbot sources` shows the same problem
     logger.error("No docs source is synced: %s", exc)
     configured = []
-app.conf.beat_schedule = {**app.conf.beat_schedule, **sync_schedule(configured)}
+app.conf.beat_schedule = {
+    **app.conf.beat_schedule,
+    **sync_schedule(configured),
+    **digest_schedule(settings),
+}
 if configured:
     logger.info(
         "Syncing %s", ", ".join(f"{s.name} every {s.every_minutes:g} min" for s in configured)

@@ -53,6 +53,23 @@ class WorkerSettings(Settings):
         1800, ge=0, description="How long an escalation keeps trying a receiver that is down."
     )
 
+    digest_to: str = Field(
+        "",
+        pattern=r"^$|^(slack|discord):[A-Za-z0-9]+$",
+        description="Where the weekly digest of the docs' gaps is posted: slack:CHANNEL_ID or "
+        "discord:CHANNEL_ID; empty: no digest.",
+    )
+    digest_cron: str = Field(
+        "0 9 * * 1",
+        pattern=r"^\S+ \S+ \S+ \S+ \S+$",
+        description="When the digest is sent: a crontab line (minute hour day month weekday), "
+        "in UTC; default Monday 09:00.",
+    )
+    report_url: str = Field(
+        "",
+        description="Where `supportbot report` is served, for the digest's links into it "
+        "(without its token: a reader's browser holds it).",
+    )
     refresh_days: int = Field(
         30,
         ge=0,

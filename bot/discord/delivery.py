@@ -34,12 +34,14 @@ from bot.discord.rest import DiscordRest
 from bot.discord.translate import FollowUp, InThread, Reply
 from bot.reviewing import for_review
 from knowledge.models import Answer, Question, SyncReport
+from knowledge.records.digest import Digest, digest_text
 from knowledge.records.store import Posted
 from knowledge.sync.notice import change_notice
 
 logger = logging.getLogger(__name__)
 TASK = "supportbot.deliver.discord"
 NOTICE = "supportbot.deliver.discord.notice"  # workers.names.notice("discord")
+DIGEST = "supportbot.deliver.discord.digest"  # workers.names.digest("discord")
 WAITING = "supportbot.deliver.discord.waiting"  # workers.names.place_in_line(TASK)
 DRAFT = "supportbot.deliver.discord.draft"  # workers.names.draft(TASK)
 DRAFT_LIMIT = 1900  # a message's content is at most 2,000 characters; the answer goes in full
@@ -157,6 +159,27 @@ def notice(self: Task, *, channel: str, report: dict[str, Any]) -> dict:
         post=lambda: rest.call(lambda http: http.request(route, json=body)),
         permanent=permanent, transient=transient, retry_for_s=_retry_for_s,
         what=f"the notice of {synced.source}'s sync in Discord channel {channel}",
+    )  # fmt: skip
+    return {"delivered": posted}
+
+
+@shared_task(bind=True, name=DIGEST, max_retries=None)
+def digest(self: Task, *, channel: str, digest: dict[str, Any]) -> dict:
+    """Post the weekly digest of the docs' gaps in `channel` (`workers.digest` builds it)."""
+    if _rest is None:
+        raise RuntimeError("Discord delivery is not configured in this process (see bot.worker).")
+    rest = _rest
+    body = {
+        "content": digest_text(Digest.model_validate(digest), link, limit=NOTICE_LIMIT),
+        "allowed_mentions": {"parse": []},
+        "flags": SUPPRESS_EMBEDS,
+    }
+    route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
+    posted = post_notice(
+        self,
+        post=lambda: rest.call(lambda http: http.request(route, json=body)),
+        permanent=permanent, transient=transient, retry_for_s=_retry_for_s,
+        what=f"the digest in Discord channel {channel}",
     )  # fmt: skip
     return {"delivered": posted}
 

@@ -34,12 +34,14 @@ from bot.slack.blocks import answer_blocks, draft_text, fallback_text, link, rev
 from bot.slack.settings import SlackSettings
 from bot.slack.streaming import Streams, message_ts
 from knowledge.models import Answer, Question, SyncReport
+from knowledge.records.digest import Digest, digest_text
 from knowledge.records.store import Posted
 from knowledge.sync.notice import change_notice
 
 logger = logging.getLogger(__name__)
 TASK = "supportbot.deliver.slack"
 NOTICE = "supportbot.deliver.slack.notice"  # workers.names.notice("slack")
+DIGEST = "supportbot.deliver.slack.digest"  # workers.names.digest("slack")
 WAITING = "supportbot.deliver.slack.waiting"  # workers.names.place_in_line(TASK)
 DRAFT = "supportbot.deliver.slack.draft"  # workers.names.draft(TASK)
 #: Slack truncates a message's text beyond 40,000 characters; a notice stays well short of it.
@@ -227,5 +229,23 @@ def notice(self: Task, *, channel: str, report: dict[str, Any]) -> dict:
         ),
         permanent=permanent, transient=transient, retry_for_s=_retry_for_s,
         what=f"the notice of {synced.source}'s sync in Slack channel {channel}",
+    )  # fmt: skip
+    return {"delivered": posted}
+
+
+@shared_task(bind=True, name=DIGEST, max_retries=None)
+def digest(self: Task, *, channel: str, digest: dict[str, Any]) -> dict:
+    """Post the weekly digest of the docs' gaps in `channel` (`workers.digest` builds it)."""
+    if _client is None:
+        raise RuntimeError("Slack delivery is not configured in this process (see bot.worker).")
+    client = _client
+    text = digest_text(Digest.model_validate(digest), link, limit=NOTICE_LIMIT)
+    posted = post_notice(
+        self,
+        post=lambda: client.chat_postMessage(
+            channel=channel, text=text, unfurl_links=False, unfurl_media=False
+        ),
+        permanent=permanent, transient=transient, retry_for_s=_retry_for_s,
+        what=f"the digest in Slack channel {channel}",
     )  # fmt: skip
     return {"delivered": posted}

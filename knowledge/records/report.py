@@ -82,6 +82,13 @@ class Gap:
     why: Counter[str] = field(default_factory=Counter)  # declined, voted down, escalated
 
     @property
+    def extend(self) -> tuple[str, str] | None:
+        """The page to extend (title, url), when its questions came close to one."""
+        if self.pages and self.pages[0][2] >= EXTEND_AT:
+            return self.pages[0][0], self.pages[0][1]
+        return None
+
+    @property
     def trend(self) -> str:
         if self.this_week > self.last_week:
             return f"growing ({self.last_week} → {self.this_week})"
@@ -229,14 +236,14 @@ def gaps(missed: list[_Missed], embed: Embed, now: datetime) -> list[Gap]:
         closest = sorted(((titles[u], u, sum(s) / len(items)) for u, s in near.items()),
                          key=lambda p: -p[2])[:2]  # fmt: skip
         examples = list(dict.fromkeys(i.text for i in reversed(items)))[:3]  # newest first
-        fix = (f"extend “{closest[0][0]}”" if closest and closest[0][2] >= EXTEND_AT
-               else f"new page: “{examples[0]}”")  # fmt: skip
-        found.append(Gap(
+        gap = Gap(
             size=len(items),
             this_week=sum(1 for i in items if i.at >= week),
             last_week=sum(1 for i in items if week - timedelta(days=7) <= i.at < week),
-            examples=examples, pages=closest, fix=fix, why=Counter(i.why for i in items),
-        ))  # fmt: skip
+            examples=examples, pages=closest, fix="", why=Counter(i.why for i in items),
+        )  # fmt: skip
+        gap.fix = f"extend “{gap.extend[0]}”" if gap.extend else f"new page: “{examples[0]}”"
+        found.append(gap)
     return sorted(found, key=lambda g: (-g.size, -g.this_week, g.examples[0]))
 
 

@@ -95,6 +95,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         ),
         "SUPPORTBOT_HANDOFF_WEBHOOK_URL": webhook.url,
         "SUPPORTBOT_HANDOFF_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "SUPPORTBOT_DIGEST_TO": "slack:C0LEADS",
+        "SUPPORTBOT_REPORT_URL": "https://support.example/report",
         "C_FORCE_ROOT": "1",
     }
     knowledge, delivery = start_answering(env, root)
@@ -770,3 +772,26 @@ def test_answers_whose_page_changed_are_counted_and_given_again_where_the_channe
             AskedQuestion.supersedes == redo.key)).all()  # fmt: skip
     assert states == ["unchanged"]
     assert len(bot.slack.posts_in(fresh_ts)) == 2  # nothing posted for it
+
+
+def test_the_weekly_digest_names_the_gaps_and_links_the_report_without_anyones_words(bot):
+    for n, text in enumerate(["can i pay with bitcoin?", "do you accept crypto payments?"]):
+        bot.send(app_mention(f"EvGap{n}", text, f"170000009{n}.1"))
+        assert stored(bot, f"EvGap{n}").declined
+    bot.slack.outage["chat.postMessage"] = 1  # Slack stumbles once: posted all the same, once
+    client_app(bot.env).send_task("supportbot.digest")
+    (digest,) = wait_until(
+        lambda: [c for c in bot.slack.named("chat.postMessage")
+                 if c.args["channel"] == "C0LEADS" and not c.refused],
+        "the digest in its channel",
+    )  # fmt: skip
+    lines = digest.args["text"].splitlines()
+    assert lines[0].startswith("Support digest, ") and "not covered by the docs" in lines[0]
+    assert any(line.endswith("a new page is needed.") for line in lines[1:-1])  # crypto
+    assert lines[-1] == (
+        "Questions and suggested fixes: <https://support.example/report/#gaps|the report>"
+    )
+    assert "bitcoin" not in digest.args["text"] and "crypto" not in digest.args["text"]
+    bot.settle()
+    posted = [c for c in bot.slack.named("chat.postMessage") if c.args["channel"] == "C0LEADS"]
+    assert len([c for c in posted if not c.refused]) == 1
