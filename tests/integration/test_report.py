@@ -3,6 +3,7 @@ one file and served behind its token by a real waitress server."""
 
 from __future__ import annotations
 
+import os
 import threading
 import urllib.error
 import urllib.request
@@ -20,6 +21,8 @@ from knowledge.models import Source
 from knowledge.records.store import Posted, Records
 from tests.support.answers import answered, asked
 
+#: Debian's Chromium, which `make test` installs (Playwright's own download is not reachable).
+CHROMIUM = os.environ.get("SUPPORTBOT_TEST_CHROMIUM", "/usr/bin/chromium")
 ATTACK = "<script>alert('x')</script> refund?"
 NOT_COVERED = [  # one gap, worded four ways
     "can i pay with bitcoin?", "do you accept crypto payments?", "paying in bitcoin possible?",
@@ -96,3 +99,61 @@ def test_serving_without_a_token_is_refused_with_what_to_do(store, tmp_path, mon
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["report"])
     assert result.exit_code == 2 and "SUPPORTBOT_REPORT_TOKEN" in result.output
+
+
+def test_a_browser_sees_nothing_without_the_token_and_every_chart_with_it(store):
+    """Headless Chromium (Debian's; `make test` installs it) through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from bot.report import page
+    from knowledge.embedding import load_embedding
+    from knowledge.records import report
+    from knowledge.settings import Settings
+
+    embed = load_embedding(Settings(_env_file=None)).get_text_embedding_batch
+    built = Cached(lambda: page.render(report.build(store, embed, now=datetime.now(UTC)),
+                                       inline_js=False))  # fmt: skip
+    server = make_server(application("s3cret-token", built, page.plotly_js), "127.0.0.1", 0)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    problems: list[str] = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+            tab = browser.new_page()
+            tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            tab.on("pageerror", lambda error: problems.append(str(error)))
+            refused = tab.goto(f"{base}/")
+            assert refused.status == 401 and "questions" not in tab.content()
+            problems.clear()  # the 401 itself is logged as a failed load
+            tab.goto(f"{base}/?token=s3cret-token")
+            for chart in ("#outcomes", "#latency"):
+                tab.wait_for_selector(f"{chart} .main-svg")  # drawn by plotly.js
+            asked = tab.evaluate("""() => document.getElementById('outcomes').data
+                .filter(t => t.visible !== false && t.name === 'asked')
+                .reduce((n, t) => n + t.y.reduce((a, b) => a + b, 0), 0)""")
+            assert asked == 6  # the questions seeded: four declined, two answered
+            assert tab.inner_text(".totals").split() == [
+                "6", "questions", "2", "answered", "4", "declined", "0", "to", "a", "person",
+                "0", "resolved", "👍", "2", "👎", "1",
+            ]  # fmt: skip
+            first_gap = tab.locator("table.sortable").first.locator("tbody tr").first
+            assert first_gap.locator("td").first.inner_text() == "4"
+            browser.close()
+    finally:
+        server.close()
+    assert problems == []
+
+
+def test_gaps_keep_counting_questions_whose_words_were_removed(store):
+    from knowledge.embedding import load_embedding
+    from knowledge.records import privacy, report
+    from knowledge.settings import Settings
+
+    embed = load_embedding(Settings(_env_file=None)).get_text_embedding_batch
+    before = report.build(store, embed, now=datetime.now(UTC))
+    privacy.forget(store, "U1")  # asked every question here
+    after = report.build(store, embed, now=datetime.now(UTC))
+    assert [g.size for g in after.gaps] == [g.size for g in before.gaps] == [4, 1]
+    assert after.gaps[0].examples == [report.REMOVED] and after.gaps[0].pages[0][0] == "Billing"
+    assert after.asked == before.asked == 6

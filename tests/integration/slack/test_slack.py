@@ -795,3 +795,13 @@ def test_the_weekly_digest_names_the_gaps_and_links_the_report_without_anyones_w
     bot.settle()
     posted = [c for c in bot.slack.named("chat.postMessage") if c.args["channel"] == "C0LEADS"]
     assert len([c for c in posted if not c.refused]) == 1
+
+
+def test_the_workers_logs_carry_no_question_or_answer_text(bot):
+    question = "my account number is 99-4471, can i get a refund on a yearly plan?"
+    bot.send(app_mention("EvQuiet", question, "1700000095.1"))
+    answer = stored(bot, "EvQuiet")
+    bot.settle()
+    logs = bot.delivery_log.read_text() + (bot.delivery_log.parent / "knowledge.log").read_text()
+    assert "EvQuiet" in logs  # the question's key is there, to follow it
+    assert "99-4471" not in logs and answer.text[:40] not in logs
