@@ -41,7 +41,10 @@ def record_feedback(self: Task, *, feedback: dict[str, Any], unknown: int = 0) -
         logger.info("%s on %s is not on one of our answers; set aside", event.kind,
                     event.message_ref or event.place)  # fmt: skip
         return {"recorded": False, "reason": "not one of our answers"}
-    if outcome and event.kind == "escalate":
+    if not outcome:
+        logger.info("%s on %s not recorded: a repeat, an older event, or not its maker's to make",
+                    event.kind, event.message_ref or event.place)  # fmt: skip
+    elif event.kind == "escalate":
         _hand_off(self, event)
     return {"recorded": outcome}
 

@@ -401,7 +401,7 @@ def test_talk_to_a_person_pings_once_and_only_the_asker_or_a_helper_closes_it(ha
 def test_the_askers_check_mark_closes_their_question_and_nobody_elses_does(harness):
     asked = harness.mention("how long do refunds take?")
     answer = wait_stored(harness.records, f"discord:{discord_api.GUILD_ID}:{asked['id']}")
-    add, other, refused = "MESSAGE_REACTION_ADD", "1300000000000000888", "{'recorded': False}"
+    add, other, refused = "MESSAGE_REACTION_ADD", "1300000000000000888", "not recorded: a repeat"
     before = log_lines(harness.delivery_log, refused)
     harness.discord.dispatch(add, reacted(add, answer.message_ref, "✅", user=other))
     wait_until(lambda: log_lines(harness.delivery_log, refused) > before, "the ✅ refused")

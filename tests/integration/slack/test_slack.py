@@ -440,7 +440,7 @@ def test_the_askers_check_mark_or_thanks_closes_their_question(bot):
     bot.send(app_mention("EvDone", "can i get a refund on a yearly plan?", "1700000054.1"))
     ref = stored(bot, "EvDone").message_ref
     ts = ref.split("/")[1]
-    refused = "{'recorded': False}"
+    refused = "not recorded: a repeat"
     before = log_lines(bot.delivery_log, refused)
     bot.send(reaction("reaction_added", "EvDone1", ts, "white_check_mark", on=ts, by="U0OTHER"))
     wait_until(lambda: log_lines(bot.delivery_log, refused) > before, "the ✅ refused")
