@@ -63,12 +63,14 @@ def product(docs: Path, root: Path) -> tuple[float, int, dict[str, float], Knowl
 
 def peer(docs: Path, root: Path, settings: Settings) -> tuple[float, int]:
     from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
+    from llama_index.core.constants import DEFAULT_EMBED_BATCH_SIZE
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.vector_stores.milvus import MilvusVectorStore
 
     from knowledge.embedding import load_embedding
 
     embed = load_embedding(settings)
+    embed.embed_batch_size = DEFAULT_EMBED_BATCH_SIZE  # LlamaIndex's own default, not ours
     dim = len(embed.get_text_embedding("dimension probe"))
     started = time.perf_counter()
     documents = SimpleDirectoryReader(str(docs), recursive=True, required_exts=[".md"]).load_data()
