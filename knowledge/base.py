@@ -16,15 +16,22 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from knowledge.chunk_table import ChunkTable
+from llama_index.core.schema import MetadataMode
+
+from knowledge.chunk_table import Chunk, ChunkTable
 from knowledge.embedding import load_embedding
 from knowledge.models import IngestReport, Progress, Source
+from knowledge.rerank import SENTENCE_VECTORS
 from knowledge.retrieve import Retriever
 from knowledge.scopes import scope
 from knowledge.settings import SearchMode, Settings
 from knowledge.store import chunk_texts, close, collection_names, collection_privacy, open_store
 from knowledge.terms import Vocabulary
+
+if TYPE_CHECKING:
+    from knowledge.ingest import Ingestor
 
 logger = logging.getLogger(__name__)
 #: How long a Milvus server's list of private collections is trusted (see `privacy`).
@@ -66,11 +73,15 @@ class KnowledgeBase:
 
         with self._ingesting:
             ingestor = Ingestor(self.settings, self.embed, self.store)
+            finished = False
             try:
-                return ingestor.run(paths, collection=collection, base_url=base_url,
-                                    private=private, progress=progress)  # fmt: skip
+                report = ingestor.run(paths, collection=collection, base_url=base_url,
+                                      private=private, progress=progress)  # fmt: skip
+                finished = True
+                return report
             finally:
-                self._reread()
+                if not (finished and self._update_table(ingestor)):
+                    self._reread()
                 self._vocabulary = None  # the docs changed: count their words again when next asked
                 self._privacy = None
 
@@ -127,6 +138,26 @@ class KnowledgeBase:
     def collections(self) -> list[str]:
         """The collection tags that hold documents now."""
         return collection_names(self.store)
+
+    def _update_table(self, ingestor: Ingestor) -> bool:
+        """The chunks in memory after a finished ingest: the pages it changed, and only those,
+        taken out and put back in (one changed page at 10k chunks no longer costs a full
+        read of the store). False when the table must be read whole again."""
+        table = self.retriever.table
+        if table is None:
+            return False
+        if not ingestor.dropped and not ingestor.written:
+            return True
+        try:
+            added = [(Chunk.of(node.node_id, node.get_content(MetadataMode.NONE),
+                           {**node.metadata, "doc_id": node.ref_doc_id or ""}),
+                  node.get_embedding(), str(node.metadata.get(SENTENCE_VECTORS) or ""))
+                     for node in ingestor.written]  # fmt: skip
+            self.retriever.table = table.updated(ingestor.dropped, added)
+        except Exception:
+            logger.exception("Could not update the chunks in memory; reading them all again")
+            return False
+        return True
 
     def _reread(self) -> None:
         """After an ingest, even a failed one: searches use the old table until the new one is

@@ -65,6 +65,7 @@ class ChunkTable:
         *,
         analyzer: str,
         sentence_vectors: dict[str, str] | None = None,
+        tokens: list[list[str]] | None = None,
     ) -> None:
         self.chunks = list(chunks)
         self.analyzer = analyzer
@@ -79,7 +80,10 @@ class ChunkTable:
         self._privacy: dict[str, bool] = dict.fromkeys(names, False)
         for chunk in self.chunks:
             self._privacy[chunk.collection] |= chunk.private
-        self._terms, self._weights = _bm25_weights([c.text for c in self.chunks], analyzer)
+        self._tokens = tokens if tokens is not None else [
+            bm25_tokens(c.text, analyzer) for c in self.chunks
+        ]  # fmt: skip
+        self._terms, self._weights = _bm25_weights(self._tokens)
 
     @classmethod
     def read(cls, store: MilvusVectorStore, analyzer: str) -> ChunkTable:
@@ -95,6 +99,27 @@ class ChunkTable:
             if blob := row.get(SENTENCE_VECTORS):
                 sentence_vectors[chunk.chunk_id] = str(blob)
         return cls(chunks, np.array(vectors), analyzer=analyzer, sentence_vectors=sentence_vectors)
+
+    def updated(
+        self, dropped: set[str], added: Sequence[tuple[Chunk, Sequence[float], str]]
+    ) -> ChunkTable:
+        """A new table after an ingest, without reading the store again: the chunks of the
+        pages in `dropped` (changed or removed) out, the `added` ones (chunk, vector, its
+        sentence vectors or "") in. Each kept chunk's words are not analysed again; the BM25
+        weights are (every idf and the average length move)."""
+        keep = [i for i, chunk in enumerate(self.chunks) if chunk.doc_id not in dropped]
+        chunks = [self.chunks[i] for i in keep] + [chunk for chunk, _, _ in added]
+        parts = [self._vectors[keep]] if keep else []  # an empty table has no width yet
+        if added:
+            parts.append(np.asarray([vector for _, vector, _ in added], dtype=np.float32))
+        vectors = np.vstack(parts) if parts else np.zeros((0,), dtype=np.float32)
+        sentences = {c.chunk_id: self._sentence_vectors[c.chunk_id] for c in chunks
+                     if c.chunk_id in self._sentence_vectors}  # fmt: skip
+        sentences |= {chunk.chunk_id: blob for chunk, _, blob in added if blob}
+        tokens = [self._tokens[i] for i in keep]
+        tokens += [bm25_tokens(chunk.text, self.analyzer) for chunk, _, _ in added]
+        return ChunkTable(chunks, vectors, analyzer=self.analyzer, sentence_vectors=sentences,
+                          tokens=tokens)  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -156,24 +181,24 @@ class ChunkTable:
         return [(ChunkHit(chunk.chunk_id, chunk.doc_id, score), chunk) for chunk, score in found]
 
 
-def _bm25_weights(texts: Sequence[str], analyzer: str) -> tuple[dict[str, int], sparse.csc_matrix]:
+def _bm25_weights(tokenized: Sequence[Sequence[str]]) -> tuple[dict[str, int], sparse.csc_matrix]:
     """Each term's column and each (chunk, term) BM25 weight, so a search only adds columns:
     weight = idf × tf·(k1+1) / (tf + k1·(1 − b + b·length/average length))."""
     terms: dict[str, int] = {}
     rows: list[int] = []
     columns: list[int] = []
-    for row, text in enumerate(texts):
-        for token in bm25_tokens(text, analyzer):
+    for row, tokens in enumerate(tokenized):
+        for token in tokens:
             rows.append(row)
             columns.append(terms.setdefault(token, len(terms)))
-    shape = (len(texts), max(len(terms), 1))
+    shape = (len(tokenized), max(len(terms), 1))
     ones = np.ones(len(rows), dtype=np.float64)
     counts = sparse.csr_matrix((ones, (rows, columns)), shape=shape)  # duplicates are summed
     counts.sum_duplicates()
     lengths = np.asarray(counts.sum(axis=1)).ravel()
-    average = float(lengths.mean()) if len(texts) and lengths.mean() > 0 else 1.0
+    average = float(lengths.mean()) if len(tokenized) and lengths.mean() > 0 else 1.0
     documents = np.bincount(counts.indices, minlength=shape[1])
-    idf = np.log(1.0 + (len(texts) - documents + 0.5) / (documents + 0.5))
+    idf = np.log(1.0 + (len(tokenized) - documents + 0.5) / (documents + 0.5))
     tf = counts.data
     norm = np.repeat(BM25_K1 * (1 - BM25_B + BM25_B * lengths / average), np.diff(counts.indptr))
     counts.data = idf[counts.indices] * tf * (BM25_K1 + 1) / (tf + norm)

@@ -83,6 +83,10 @@ class Ingestor:
         self.settings = settings
         self.store = store
         self.docstore_path = settings.docstore_path
+        #: What this run changed in the store, for the owner's table (`ChunkTable.updated`): the
+        #: pages whose chunks it replaced or deleted, and the chunks it wrote.
+        self.dropped: set[str] = set()
+        self.written: list[BaseNode] = []
         # For the rerank, each chunk's sentences are embedded once, here (about as much work again
         # as the chunks themselves); with the rerank off they aren't.
         sentence_vectors = [SentenceVectors(embed)] if settings.sentence_weight > 0 else []
@@ -205,12 +209,15 @@ class Ingestor:
         )
         for doc in docs:
             _record(docstore, doc)
+        self.dropped |= {doc.id_ for doc in docs}
+        self.written += chunks
 
     def _delete(self, doc_id: str, docstore: SimpleDocumentStore) -> None:
         self.store.delete_nodes(
             filters=MetadataFilters(filters=[MetadataFilter(key="doc_id", value=doc_id)])
         )
         docstore.delete_document(doc_id, raise_error=False)
+        self.dropped.add(doc_id)
 
     def _load_docstore(self) -> SimpleDocumentStore:
         if self.docstore_path.exists():

@@ -234,3 +234,46 @@ def test_a_failure_while_embedding_keeps_the_previous_version(settings, small_do
         assert kb.ingest([small_docs]).updated == 1  # the record still says a.md needs work
     finally:
         kb.close()
+
+
+def test_after_an_ingest_the_chunks_in_memory_are_those_a_full_read_finds(
+    settings, small_docs, monkeypatch
+):
+    """Only the changed pages are taken out and put back in; the result is the store's."""
+    import numpy as np
+
+    from knowledge.chunk_table import ChunkTable
+
+    kb = KnowledgeBase(settings)
+    try:
+        kb.ingest([small_docs])  # into an empty index: the table starts from nothing
+        first = ChunkTable.read(kb.store, settings.bm25_analyzer)
+        assert sorted(c.chunk_id for c in kb.retriever.table.chunks) == sorted(
+            c.chunk_id for c in first.chunks)  # fmt: skip
+        write(small_docs / "a.md", "# Parking\nVisitors now park in the red garage on level 4.")
+        (small_docs / "c.md").unlink()
+        write(small_docs / "d.md", "# Badges\nVisitors get a paper badge at the front desk.")
+        reads = []
+        real_read = ChunkTable.read
+        monkeypatch.setattr(ChunkTable, "read", lambda *a: reads.append(a) or real_read(*a))
+        kb.ingest([small_docs])
+        assert reads == []  # updated in memory, not read again
+        monkeypatch.undo()
+        held = kb.retriever.table
+        fresh = ChunkTable.read(kb.store, settings.bm25_analyzer)
+        order = sorted(range(len(fresh)), key=lambda i: fresh.chunks[i].chunk_id)
+        mine = sorted(range(len(held)), key=lambda i: held.chunks[i].chunk_id)
+        assert [held.chunks[i] for i in mine] == [fresh.chunks[i] for i in order]
+        assert np.allclose(held._vectors[mine], fresh._vectors[order], atol=1e-6)
+        ids = [c.chunk_id for c in fresh.chunks]
+        assert held.sentence_vectors(ids) == fresh.sentence_vectors(ids)
+        for question in ("where do visitors park", "guest wifi password", "visitor badge"):
+            vector = kb.embed.get_query_embedding(question)
+            assert [h.chunk_id for h, _ in held.dense(vector, 3)] == [
+                h.chunk_id for h, _ in fresh.dense(vector, 3)]  # fmt: skip
+            assert [(h.chunk_id, round(h.score, 6)) for h, _ in held.bm25(question, 3)] == [
+                (h.chunk_id, round(h.score, 6)) for h, _ in fresh.bm25(question, 3)]  # fmt: skip
+        assert "Wifi" not in titles(kb, "guest wifi password")
+        assert titles(kb, "visitor badge")[0] == "Badges"
+    finally:
+        kb.close()
