@@ -144,42 +144,31 @@ def deliver(
 @shared_task(bind=True, name=NOTICE, max_retries=None)
 def notice(self: Task, *, channel: str, report: dict[str, Any]) -> dict:
     """Tell `channel` which pages a docs sync added, changed or removed."""
-    if _rest is None:
-        raise RuntimeError("Discord delivery is not configured in this process (see bot.worker).")
-    rest = _rest
     synced = SyncReport.model_validate(report)
-    body = {
-        "content": change_notice(synced, link, limit=NOTICE_LIMIT),
-        "allowed_mentions": {"parse": []},
-        "flags": SUPPRESS_EMBEDS,
-    }
-    route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
-    posted = post_notice(
-        self,
-        post=lambda: rest.call(lambda http: http.request(route, json=body)),
-        permanent=permanent, transient=transient, retry_for_s=_retry_for_s,
-        what=f"the notice of {synced.source}'s sync in Discord channel {channel}",
-    )  # fmt: skip
-    return {"delivered": posted}
+    text = change_notice(synced, link, limit=NOTICE_LIMIT)
+    return _post_text(self, channel, text, f"the notice of {synced.source}'s sync")
 
 
 @shared_task(bind=True, name=DIGEST, max_retries=None)
 def digest(self: Task, *, channel: str, digest: dict[str, Any]) -> dict:
     """Post the weekly digest of the docs' gaps in `channel` (`workers.digest` builds it)."""
+    text = digest_text(Digest.model_validate(digest), link, limit=NOTICE_LIMIT)
+    return _post_text(self, channel, text, "the digest")
+
+
+def _post_text(task: Task, channel: str, text: str, what: str) -> dict:
+    """Post a message with no question behind it (a notice, the digest), retried through an
+    outage as answers are (`bot.delivering.post_notice`): no mentions, no link previews."""
     if _rest is None:
         raise RuntimeError("Discord delivery is not configured in this process (see bot.worker).")
     rest = _rest
-    body = {
-        "content": digest_text(Digest.model_validate(digest), link, limit=NOTICE_LIMIT),
-        "allowed_mentions": {"parse": []},
-        "flags": SUPPRESS_EMBEDS,
-    }
+    body = {"content": text, "allowed_mentions": {"parse": []}, "flags": SUPPRESS_EMBEDS}
     route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
     posted = post_notice(
-        self,
+        task,
         post=lambda: rest.call(lambda http: http.request(route, json=body)),
         permanent=permanent, transient=transient, retry_for_s=_retry_for_s,
-        what=f"the digest in Discord channel {channel}",
+        what=f"{what} in Discord channel {channel}",
     )  # fmt: skip
     return {"delivered": posted}
 

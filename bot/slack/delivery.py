@@ -219,33 +219,30 @@ def notice(self: Task, *, channel: str, report: dict[str, Any]) -> dict:
     """Tell `channel` which pages a docs sync added, changed or removed."""
     if _client is None:
         raise RuntimeError("Slack delivery is not configured in this process (see bot.worker).")
-    client = _client
     synced = SyncReport.model_validate(report)
     text = change_notice(synced, link, limit=NOTICE_LIMIT)
-    posted = post_notice(
-        self,
-        post=lambda: client.chat_postMessage(
-            channel=channel, text=text, unfurl_links=False, unfurl_media=False
-        ),
-        permanent=permanent, transient=transient, retry_for_s=_retry_for_s,
-        what=f"the notice of {synced.source}'s sync in Slack channel {channel}",
-    )  # fmt: skip
-    return {"delivered": posted}
+    return _post_text(self, channel, text, f"the notice of {synced.source}'s sync")
 
 
 @shared_task(bind=True, name=DIGEST, max_retries=None)
 def digest(self: Task, *, channel: str, digest: dict[str, Any]) -> dict:
     """Post the weekly digest of the docs' gaps in `channel` (`workers.digest` builds it)."""
+    text = digest_text(Digest.model_validate(digest), link, limit=NOTICE_LIMIT)
+    return _post_text(self, channel, text, "the digest")
+
+
+def _post_text(task: Task, channel: str, text: str, what: str) -> dict:
+    """Post a message with no question behind it (a notice, the digest), retried through an
+    outage as answers are (`bot.delivering.post_notice`), without link previews."""
     if _client is None:
         raise RuntimeError("Slack delivery is not configured in this process (see bot.worker).")
     client = _client
-    text = digest_text(Digest.model_validate(digest), link, limit=NOTICE_LIMIT)
     posted = post_notice(
-        self,
+        task,
         post=lambda: client.chat_postMessage(
             channel=channel, text=text, unfurl_links=False, unfurl_media=False
         ),
         permanent=permanent, transient=transient, retry_for_s=_retry_for_s,
-        what=f"the digest in Slack channel {channel}",
+        what=f"{what} in Slack channel {channel}",
     )  # fmt: skip
     return {"delivered": posted}
