@@ -65,7 +65,7 @@ class ChunkTable:
         *,
         analyzer: str,
         sentence_vectors: dict[str, str] | None = None,
-        tokens: list[list[str]] | None = None,
+        counts: tuple[dict[str, int], sparse.csr_matrix] | None = None,
     ) -> None:
         self.chunks = list(chunks)
         self.analyzer = analyzer
@@ -80,10 +80,11 @@ class ChunkTable:
         self._privacy: dict[str, bool] = dict.fromkeys(names, False)
         for chunk in self.chunks:
             self._privacy[chunk.collection] |= chunk.private
-        self._tokens = tokens if tokens is not None else [
-            bm25_tokens(c.text, analyzer) for c in self.chunks
-        ]  # fmt: skip
-        self._terms, self._weights = _bm25_weights(self._tokens)
+        if counts is None:  # each chunk's words, analysed: what BM25 counts
+            terms: dict[str, int] = {}
+            counts = terms, _term_counts([bm25_tokens(c.text, analyzer) for c in chunks], terms)
+        self._terms, self._counts = counts
+        self._weights = _bm25_weights(self._counts)
 
     @classmethod
     def read(cls, store: MilvusVectorStore, analyzer: str) -> ChunkTable:
@@ -116,10 +117,16 @@ class ChunkTable:
         sentences = {c.chunk_id: self._sentence_vectors[c.chunk_id] for c in chunks
                      if c.chunk_id in self._sentence_vectors}  # fmt: skip
         sentences |= {chunk.chunk_id: blob for chunk, _, blob in added if blob}
-        tokens = [self._tokens[i] for i in keep]
-        tokens += [bm25_tokens(chunk.text, self.analyzer) for chunk, _, _ in added]
+        terms = dict(self._terms)  # new words get new columns; a table is never changed
+        new = _term_counts([bm25_tokens(chunk.text, self.analyzer) for chunk, _, _ in added],
+                           terms)  # fmt: skip
+        width = max(len(terms), 1)
+        kept = self._counts[keep]
+        kept.resize((len(keep), width))
+        new.resize((len(added), width))
+        counts = sparse.vstack([kept, new], format="csr")
         return ChunkTable(chunks, vectors, analyzer=self.analyzer, sentence_vectors=sentences,
-                          tokens=tokens)  # fmt: skip
+                          counts=(terms, counts))  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -181,10 +188,9 @@ class ChunkTable:
         return [(ChunkHit(chunk.chunk_id, chunk.doc_id, score), chunk) for chunk, score in found]
 
 
-def _bm25_weights(tokenized: Sequence[Sequence[str]]) -> tuple[dict[str, int], sparse.csc_matrix]:
-    """Each term's column and each (chunk, term) BM25 weight, so a search only adds columns:
-    weight = idf × tf·(k1+1) / (tf + k1·(1 − b + b·length/average length))."""
-    terms: dict[str, int] = {}
+def _term_counts(tokenized: Sequence[Sequence[str]], terms: dict[str, int]) -> sparse.csr_matrix:
+    """How often each chunk holds each term: a row per chunk, a column per term of `terms`
+    (a word not in it yet gets the next column)."""
     rows: list[int] = []
     columns: list[int] = []
     for row, tokens in enumerate(tokenized):
@@ -195,11 +201,19 @@ def _bm25_weights(tokenized: Sequence[Sequence[str]]) -> tuple[dict[str, int], s
     ones = np.ones(len(rows), dtype=np.float64)
     counts = sparse.csr_matrix((ones, (rows, columns)), shape=shape)  # duplicates are summed
     counts.sum_duplicates()
-    lengths = np.asarray(counts.sum(axis=1)).ravel()
-    average = float(lengths.mean()) if len(tokenized) and lengths.mean() > 0 else 1.0
-    documents = np.bincount(counts.indices, minlength=shape[1])
-    idf = np.log(1.0 + (len(tokenized) - documents + 0.5) / (documents + 0.5))
-    tf = counts.data
-    norm = np.repeat(BM25_K1 * (1 - BM25_B + BM25_B * lengths / average), np.diff(counts.indptr))
-    counts.data = idf[counts.indices] * tf * (BM25_K1 + 1) / (tf + norm)
-    return terms, counts.tocsc()
+    return counts
+
+
+def _bm25_weights(counts: sparse.csr_matrix) -> sparse.csc_matrix:
+    """Each (chunk, term) BM25 weight from the term counts, so a search only adds columns:
+    weight = idf × tf·(k1+1) / (tf + k1·(1 − b + b·length/average length))."""
+    chunks = counts.shape[0]
+    weights = counts.copy()
+    lengths = np.asarray(weights.sum(axis=1)).ravel()
+    average = float(lengths.mean()) if chunks and lengths.mean() > 0 else 1.0
+    documents = np.bincount(weights.indices, minlength=weights.shape[1])
+    idf = np.log(1.0 + (chunks - documents + 0.5) / (documents + 0.5))
+    tf = weights.data
+    norm = np.repeat(BM25_K1 * (1 - BM25_B + BM25_B * lengths / average), np.diff(weights.indptr))
+    weights.data = idf[weights.indices] * tf * (BM25_K1 + 1) / (tf + norm)
+    return weights.tocsc()
