@@ -2,8 +2,9 @@
 
 It loads the embedding model and opens Milvus once; callers (the CLI, a worker) keep it for the
 life of the process. With Milvus Lite only one process may hold it open at a time, so that process
-also holds the chunks in memory and searches them there (`chunk_table`), reading them again after
-each ingest.
+also holds the chunks in memory and searches them there (`chunk_table`), updated with the pages
+each ingest changed, and saved (`table_file`) so the next start loads them rather than reading
+the store.
 
 A search draws on the collections it names; one that names none draws on the default scope
 (see `scopes`), never on everything: a private collection is served only where it is named.
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from llama_index.core.schema import MetadataMode
 
+from knowledge import table_file
 from knowledge.chunk_table import Chunk, ChunkTable
 from knowledge.embedding import load_embedding
 from knowledge.models import IngestReport, Progress, Source
@@ -27,7 +29,14 @@ from knowledge.rerank import SENTENCE_VECTORS
 from knowledge.retrieve import Retriever
 from knowledge.scopes import scope
 from knowledge.settings import SearchMode, Settings
-from knowledge.store import chunk_texts, close, collection_names, collection_privacy, open_store
+from knowledge.store import (
+    chunk_texts,
+    close,
+    collection_names,
+    collection_privacy,
+    open_store,
+    row_count,
+)
 from knowledge.terms import Vocabulary
 
 if TYPE_CHECKING:
@@ -72,6 +81,7 @@ class KnowledgeBase:
         from knowledge.ingest import Ingestor  # its readers load only when there is ingesting
 
         with self._ingesting:
+            table_file.forget(self.settings.table_path)  # until the table is whole again
             ingestor = Ingestor(self.settings, self.embed, self.store)
             finished = False
             try:
@@ -153,7 +163,7 @@ class KnowledgeBase:
                            {**node.metadata, "doc_id": node.ref_doc_id or ""}),
                   node.get_embedding(), str(node.metadata.get(SENTENCE_VECTORS) or ""))
                      for node in ingestor.written]  # fmt: skip
-            self.retriever.table = table.updated(ingestor.dropped, added)
+            self.retriever.table = self._saved(table.updated(ingestor.dropped, added))
         except Exception:
             logger.exception("Could not update the chunks in memory; reading them all again")
             return False
@@ -173,7 +183,25 @@ class KnowledgeBase:
         """Hold the chunks in memory when this process owns a Milvus Lite file (no other process
         can write to it); a Milvus server is searched directly."""
         if self.settings.uses_milvus_lite:
-            self.retriever.table = ChunkTable.read(self.store, self.settings.bm25_analyzer)
+            analyzer = self.settings.bm25_analyzer
+            saved = table_file.load(self.settings.table_path, self._stamp(), analyzer)
+            self.retriever.table = saved or self._saved(ChunkTable.read(self.store, analyzer))
+
+    def _saved(self, table: ChunkTable) -> ChunkTable:
+        """`table`, saved so the next start loads it instead of reading the store, and held as
+        the saved copy (its sentence vectors and texts mapped from disk, not in memory). A disk
+        that can't take it keeps the table in memory; the next start reads the store."""
+        try:
+            stamp = self._stamp()
+            table_file.save(table, self.settings.table_path, stamp)
+            return table_file.load(self.settings.table_path, stamp, table.analyzer) or table
+        except OSError:
+            logger.warning("Could not save the chunk table in %s; the next start reads the "
+                           "index instead", self.settings.table_path, exc_info=True)  # fmt: skip
+            return table
+
+    def _stamp(self) -> str:
+        return table_file.stamp(row_count(self.store), self.settings.docstore_path)
 
     def close(self) -> None:
         """Release the Milvus file (Lite) or connection, so another process may open it."""

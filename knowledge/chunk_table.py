@@ -9,13 +9,15 @@ the Milvus file stays the record, and a Milvus server (shared by many processes)
 directly instead.
 
 A table is never changed once built: a search in one thread sees one whole version, even while
-another thread ingests.
+another thread ingests. What every search reads (vectors, BM25 weights, chunk fields) is held in
+memory; each chunk's sentence vectors, read for a search's first pages only, are one int8 matrix
+that the owner maps from its saved copy on disk (`knowledge.table_file`), so 100k chunks hold
+about 260 MB rather than 530.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 from llama_index.vector_stores.milvus import MilvusVectorStore
@@ -24,7 +26,10 @@ from scipy import sparse
 from knowledge.fusion import ChunkHit
 from knowledge.rerank import SENTENCE_VECTORS
 from knowledge.store import PRIVATE, RESULT_FIELDS, rows
+from knowledge.table_rows import Chunk, ChunkRows, SentenceRows
 from knowledge.terms import bm25_tokens
+
+__all__ = ["Chunk", "ChunkRows", "ChunkTable", "SentenceRows"]
 
 #: Milvus's default BM25 parameters (term-frequency saturation, length normalisation).
 BM25_K1 = 1.2
@@ -32,57 +37,42 @@ BM25_B = 0.75
 _READ_BATCH = 2_000
 
 
-@dataclass(frozen=True)
-class Chunk:
-    """What a search returns of a chunk: its text and where it comes from."""
-
-    chunk_id: str
-    doc_id: str
-    text: str
-    title: str = ""
-    url: str = ""
-    section: str = ""
-    collection: str = ""
-    path: str = ""
-    private: bool = False
-
-    @classmethod
-    def of(cls, chunk_id: str, text: str, fields: Mapping[str, object]) -> Chunk:
-        """A chunk from its stored fields (a Milvus row or a node's metadata); a missing field is
-        '', a missing page id is the chunk's own."""
-        found = {name: str(fields.get(name) or "") for name in RESULT_FIELDS}
-        found["doc_id"] = found["doc_id"] or chunk_id
-        return cls(chunk_id, text=text, private=bool(fields.get(PRIVATE)), **found)
-
-
 class ChunkTable:
     """Every chunk's text, vector, BM25 weights and stored sentence vectors, as arrays."""
 
     def __init__(
         self,
-        chunks: Sequence[Chunk],
+        chunks: Sequence[Chunk] | ChunkRows,
         vectors: np.ndarray,
         *,
         analyzer: str,
-        sentence_vectors: dict[str, str] | None = None,
+        sentence_vectors: dict[str, str] | SentenceRows | None = None,
         counts: tuple[dict[str, int], sparse.csr_matrix] | None = None,
     ) -> None:
-        self.chunks = list(chunks)
+        self.chunks = chunks if isinstance(chunks, ChunkRows) else ChunkRows.of(chunks)
         self.analyzer = analyzer
         vectors = np.asarray(vectors, dtype=np.float32)
-        self._vectors = vectors.reshape(len(self.chunks), -1) if self.chunks else vectors
-        self._sentence_vectors = sentence_vectors or {}
-        names = sorted({c.collection for c in self.chunks})
+        self._vectors = vectors.reshape(len(self.chunks), -1) if len(self.chunks) else vectors
+        ids = self.chunks.columns["chunk_id"]
+        self._row = {chunk_id: i for i, chunk_id in enumerate(ids)}
+        dim = self._vectors.shape[1] if len(self.chunks) else 0
+        if not isinstance(sentence_vectors, SentenceRows):
+            blobs = sentence_vectors or {}
+            sentence_vectors = SentenceRows.of([blobs.get(c, "") for c in ids], dim)
+        self.sentence_rows = sentence_vectors
+        collections = self.chunks.columns["collection"]
+        names = sorted(set(collections))
         self._collection_codes = {name: code for code, name in enumerate(names)}
         self._collection = np.array(
-            [self._collection_codes[c.collection] for c in self.chunks], dtype=np.int32
+            [self._collection_codes[c] for c in collections], dtype=np.int32
         )
         self._privacy: dict[str, bool] = dict.fromkeys(names, False)
-        for chunk in self.chunks:
-            self._privacy[chunk.collection] |= chunk.private
+        for name, private in zip(collections, self.chunks.private, strict=True):
+            self._privacy[name] |= bool(private)
         if counts is None:  # each chunk's words, analysed: what BM25 counts
             terms: dict[str, int] = {}
-            counts = terms, _term_counts([bm25_tokens(c.text, analyzer) for c in chunks], terms)
+            tokenized = [bm25_tokens(text, analyzer) for text in self.chunks.texts()]
+            counts = terms, _term_counts(tokenized, terms)
         self._terms, self._counts = counts
         self._weights = _bm25_weights(self._counts)
 
@@ -91,15 +81,15 @@ class ChunkTable:
         """Every chunk of the store's collection (a few seconds for 10k chunks)."""
         fields = [store.text_key, store.embedding_field, *RESULT_FIELDS, PRIVATE, SENTENCE_VECTORS]
         chunks: list[Chunk] = []
-        vectors: list[list[float]] = []
-        sentence_vectors: dict[str, str] = {}
+        vectors: list[np.ndarray] = []  # each as float32 when read: 100k lists of floats are 1 GB
+        blobs: list[str] = []
         for row in rows(store, fields, batch_size=_READ_BATCH):
-            chunk = Chunk.of(str(row["id"]), str(row.get(store.text_key) or ""), row)
-            chunks.append(chunk)
-            vectors.append(row[store.embedding_field])
-            if blob := row.get(SENTENCE_VECTORS):
-                sentence_vectors[chunk.chunk_id] = str(blob)
-        return cls(chunks, np.array(vectors), analyzer=analyzer, sentence_vectors=sentence_vectors)
+            chunks.append(Chunk.of(str(row["id"]), str(row.get(store.text_key) or ""), row))
+            vectors.append(np.asarray(row[store.embedding_field], dtype=np.float32))
+            blobs.append(str(row.get(SENTENCE_VECTORS) or ""))
+        matrix = np.vstack(vectors) if vectors else np.zeros((0,), dtype=np.float32)
+        dim = int(matrix.shape[-1]) if vectors else 0
+        return cls(chunks, matrix, analyzer=analyzer, sentence_vectors=SentenceRows.of(blobs, dim))
 
     def updated(
         self, dropped: set[str], added: Sequence[tuple[Chunk, Sequence[float], str]]
@@ -108,15 +98,18 @@ class ChunkTable:
         pages in `dropped` (changed or removed) out, the `added` ones (chunk, vector, its
         sentence vectors or "") in. Each kept chunk's words are not analysed again; the BM25
         weights are (every idf and the average length move)."""
-        keep = [i for i, chunk in enumerate(self.chunks) if chunk.doc_id not in dropped]
-        chunks = [self.chunks[i] for i in keep] + [chunk for chunk, _, _ in added]
+        pages = self.chunks.columns["doc_id"]
+        keep = [i for i, doc_id in enumerate(pages) if doc_id not in dropped]
+        chunks = self.chunks.take(keep) + ChunkRows.of(chunk for chunk, _, _ in added)
         parts = [self._vectors[keep]] if keep else []  # an empty table has no width yet
         if added:
             parts.append(np.asarray([vector for _, vector, _ in added], dtype=np.float32))
         vectors = np.vstack(parts) if parts else np.zeros((0,), dtype=np.float32)
-        sentences = {c.chunk_id: self._sentence_vectors[c.chunk_id] for c in chunks
-                     if c.chunk_id in self._sentence_vectors}  # fmt: skip
-        sentences |= {chunk.chunk_id: blob for chunk, _, blob in added if blob}
+        dim = int(vectors.shape[-1]) if len(chunks) else 0
+        new_rows = SentenceRows.of([blob for _, _, blob in added], dim)
+        sentences = SentenceRows.joined(
+            [*(self.sentence_rows.rows(i) for i in keep),
+             *(new_rows.rows(i) for i in range(len(added)))], dim)  # fmt: skip
         terms = dict(self._terms)  # new words get new columns; a table is never changed
         new = _term_counts([bm25_tokens(chunk.text, self.analyzer) for chunk, _, _ in added],
                            terms)  # fmt: skip
@@ -135,7 +128,7 @@ class ChunkTable:
         self, vector: Sequence[float], width: int, collections: Sequence[str] | None = None
     ) -> list[tuple[ChunkHit, Chunk]]:
         """The `width` chunks of highest inner product with the (unit) question vector."""
-        if not self.chunks:
+        if not len(self.chunks):
             return []
         scores = self._vectors @ np.asarray(vector, dtype=np.float32)
         return self._best(scores, width, collections, keep_zero=True)
@@ -156,10 +149,20 @@ class ChunkTable:
 
     def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, str]:
         """The stored sentence vectors of these chunks (see `knowledge.rerank`), where kept."""
-        return {c: self._sentence_vectors[c] for c in chunk_ids if c in self._sentence_vectors}
+        found = {c: self.sentence_rows.blob(self._row[c]) for c in chunk_ids if c in self._row}
+        return {c: blob for c, blob in found.items() if blob}
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self._vectors
+
+    @property
+    def term_counts(self) -> tuple[dict[str, int], sparse.csr_matrix]:
+        """Each term's column, and how often each chunk holds each term (BM25's input)."""
+        return self._terms, self._counts
 
     def texts(self) -> list[str]:
-        return [chunk.text for chunk in self.chunks]
+        return list(self.chunks.texts())
 
     def collections(self) -> dict[str, bool]:
         """Each collection and whether it is private (any of its chunks is)."""
@@ -208,12 +211,12 @@ def _bm25_weights(counts: sparse.csr_matrix) -> sparse.csc_matrix:
     """Each (chunk, term) BM25 weight from the term counts, so a search only adds columns:
     weight = idf × tf·(k1+1) / (tf + k1·(1 − b + b·length/average length))."""
     chunks = counts.shape[0]
-    weights = counts.copy()
+    weights = counts.astype(np.float32)  # float32: half the memory, scores alike to 1e-6
     lengths = np.asarray(weights.sum(axis=1)).ravel()
     average = float(lengths.mean()) if chunks and lengths.mean() > 0 else 1.0
     documents = np.bincount(weights.indices, minlength=weights.shape[1])
     idf = np.log(1.0 + (chunks - documents + 0.5) / (documents + 0.5))
     tf = weights.data
     norm = np.repeat(BM25_K1 * (1 - BM25_B + BM25_B * lengths / average), np.diff(weights.indptr))
-    weights.data = idf[weights.indices] * tf * (BM25_K1 + 1) / (tf + norm)
+    weights.data = (idf[weights.indices] * tf * (BM25_K1 + 1) / (tf + norm)).astype(np.float32)
     return weights.tocsc()

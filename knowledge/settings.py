@@ -232,6 +232,11 @@ class Settings(BaseSettings):
         """The ingest record (document hashes) kept beside the index, one per collection."""
         return self.data_dir / "docstore" / f"{self.milvus_collection}.json"
 
+    @property
+    def table_path(self) -> Path:
+        """The Milvus Lite owner's saved chunk table (`knowledge.table_file`), per collection."""
+        return self.data_dir / "table" / self.milvus_collection
+
 
 S = TypeVar("S", bound=BaseSettings)
 

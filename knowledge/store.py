@@ -142,6 +142,12 @@ def collection_privacy(client: MilvusClient, collection: str) -> dict[str, bool]
     return found
 
 
+def row_count(store: MilvusVectorStore) -> int:
+    """How many chunks the collection holds now (deletions counted, unlike its statistics)."""
+    found = store.client.query(store.collection_name, filter="", output_fields=["count(*)"])
+    return int(found[0]["count(*)"])
+
+
 def chunk_texts(store: MilvusVectorStore) -> Iterator[str]:
     """Every chunk's text (for the decline signal's vocabulary)."""
     return field_values(store, store.text_key, batch_size=2_000)

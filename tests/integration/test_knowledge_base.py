@@ -277,3 +277,86 @@ def test_after_an_ingest_the_chunks_in_memory_are_those_a_full_read_finds(
         assert titles(kb, "visitor badge")[0] == "Badges"
     finally:
         kb.close()
+
+
+def counting_reads(monkeypatch) -> list[object]:
+    """Every full read of the store from now on."""
+    from knowledge.chunk_table import ChunkTable
+
+    reads: list[object] = []
+    real_read = ChunkTable.read
+    monkeypatch.setattr(ChunkTable, "read", lambda *a: reads.append(a) or real_read(*a))
+    return reads
+
+
+def test_a_restart_loads_the_saved_table_instead_of_reading_the_store(
+    settings, small_docs, monkeypatch
+):
+    kb = KnowledgeBase(settings)
+    try:
+        kb.ingest([small_docs])
+        before = [(s.title, s.text, round(s.score, 6)) for s in kb.search("guest wifi password")]
+    finally:
+        kb.close()
+    reads = counting_reads(monkeypatch)
+    kb = KnowledgeBase(settings)
+    try:
+        assert reads == []
+        assert [(s.title, s.text, round(s.score, 6))
+                for s in kb.search("guest wifi password")] == before  # fmt: skip
+        assert len(kb.retriever.table) == 3
+    finally:
+        kb.close()
+
+
+def test_an_ingest_cut_off_half_way_leaves_no_saved_table(settings, small_docs, monkeypatch):
+    """A process killed mid-ingest must not start next time from chunks the store no longer
+    holds: the saved table is dropped before the first write, saved again once it is whole."""
+    from knowledge import table_file
+    from knowledge.ingest import Ingestor
+    from knowledge.store import row_count
+
+    def saved(kb: KnowledgeBase) -> object:
+        stamp = table_file.stamp(row_count(kb.store), settings.docstore_path)
+        return table_file.load(settings.table_path, stamp, settings.bm25_analyzer)
+
+    kb = KnowledgeBase(settings)
+    try:
+        kb.ingest([small_docs])
+        assert saved(kb) is not None
+        write(small_docs / "a.md", "# Parking\nVisitors now park in the red garage on level 4.")
+        during = []
+        real = Ingestor._replace
+
+        def replace(self, embedded, docstore):
+            real(self, embedded, docstore)  # the new chunks are in the store
+            during.append(saved(kb))
+
+        monkeypatch.setattr(Ingestor, "_replace", replace)
+        kb.ingest([small_docs])
+        assert during == [None]
+        assert saved(kb) is not None
+    finally:
+        kb.close()
+
+
+def test_a_store_changed_behind_the_saved_table_is_read_again(settings, small_docs, monkeypatch):
+    """Rows written by something other than this ingest (an older supportbot, a copy of the
+    file): the row count no longer matches, and the start reads the store."""
+    kb = KnowledgeBase(settings)
+    try:
+        kb.ingest([small_docs])
+        client, name = kb.store.client, kb.store.collection_name
+        (row,) = client.query(name, filter="", output_fields=["*"], limit=1)
+        copy = {k: v for k, v in row.items() if k != "sparse_embedding"}  # Milvus derives it
+        client.insert(name, [copy | {"id": "copied-1", "doc_id": "copied.md"}])
+        client.flush(name)
+    finally:
+        kb.close()
+    reads = counting_reads(monkeypatch)
+    kb = KnowledgeBase(settings)
+    try:
+        assert len(reads) == 1
+        assert len(kb.retriever.table) == 4
+    finally:
+        kb.close()

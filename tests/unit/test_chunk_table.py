@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from knowledge.chunk_table import BM25_B, BM25_K1, Chunk, ChunkTable
+from knowledge.rerank import encode_vectors
 
 
 def unit(*values: float) -> list[float]:
@@ -113,9 +114,12 @@ def test_an_empty_table_finds_nothing():
 
 
 def test_sentence_vectors_are_given_for_the_chunks_that_have_them():
-    chunks = [Chunk("c0", "p", "a"), Chunk("c1", "p", "b")]
-    kept = ChunkTable(chunks, np.eye(2), analyzer="english", sentence_vectors={"c1": "AAEC"})
-    assert kept.sentence_vectors(["c0", "c1", "c9"]) == {"c1": "AAEC"}
+    chunks = [Chunk("c0", "p", "a"), Chunk("c1", "p", "b"), Chunk("c2", "p", "c")]
+    two = encode_vectors(np.array([unit(1, 0, 0), unit(0, 1, 1)]))
+    damaged = encode_vectors(np.array([unit(1, 0, 0)]))[:-4]  # not whole rows of 3
+    kept = ChunkTable(chunks, np.eye(3), analyzer="english",
+                      sentence_vectors={"c1": two, "c2": damaged})  # fmt: skip
+    assert kept.sentence_vectors(["c0", "c1", "c2", "c9"]) == {"c1": two}
 
 
 def test_a_private_chunk_makes_its_collection_private_and_an_empty_scope_finds_nothing():
