@@ -188,7 +188,7 @@ def run_setup(label: str, backend_env: dict[str, str], data: Path, folder: Path,
         for count in concurrency:
             rate, latencies = burst(env, records_url, count, label.replace(" ", ""))
             rows.append(f"| {label} | {count} | {rate:.2f} | {statistics.median(latencies):.2f} "
-                        f"| {percentile(latencies, 95):.2f} |")  # fmt: skip
+                        f"| {percentile(latencies, 0.95):.2f} |")  # fmt: skip
             print(rows[-1], flush=True)
     return rows
 
