@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,12 +31,17 @@ from knowledge.retrieve import Retriever
 from knowledge.scopes import scope
 from knowledge.settings import SearchMode, Settings
 from knowledge.store import (
+    StoreUnavailableError,
     chunk_texts,
     close,
     collection_names,
     collection_privacy,
+    mark_changed,
     open_store,
     row_count,
+    safe_uri,
+    unreachable,
+    version,
 )
 from knowledge.terms import Vocabulary
 
@@ -43,8 +49,6 @@ if TYPE_CHECKING:
     from knowledge.ingest import Ingestor
 
 logger = logging.getLogger(__name__)
-#: How long a Milvus server's list of private collections is trusted (see `privacy`).
-PRIVACY_TTL_S = 60.0
 
 
 class KnowledgeBase:
@@ -64,6 +68,8 @@ class KnowledgeBase:
         )
         self._vocabulary: Vocabulary | None = None
         self._privacy: tuple[float, dict[str, bool]] | None = None  # (read at, privacy)
+        self._vocabulary_at: tuple[float, str] = (0.0, "")  # (checked at, the version counted)
+        self._counting = threading.Lock()
         self._ingesting = threading.Lock()  # a worker's threads: one ingest at a time
         self._read_table()
 
@@ -80,7 +86,7 @@ class KnowledgeBase:
         marks their collection as served only where a channel names it."""
         from knowledge.ingest import Ingestor  # its readers load only when there is ingesting
 
-        with self._ingesting:
+        with self._ingesting, self._one_ingest_per_record():
             table_file.forget(self.settings.table_path)  # until the table is whole again
             ingestor = Ingestor(self.settings, self.embed, self.store)
             finished = False
@@ -92,19 +98,33 @@ class KnowledgeBase:
             finally:
                 if not (finished and self._update_table(ingestor)):
                     self._reread()
+                if (ingestor.written or ingestor.dropped) and not self.settings.uses_milvus_lite:
+                    self._tell_the_others()
                 self._vocabulary = None  # the docs changed: count their words again when next asked
                 self._privacy = None
 
     def vocabulary(self) -> Vocabulary:
-        """How often each word stem occurs in the indexed chunks, counted once per process.
+        """How often each word stem occurs in the indexed chunks (the decline check's sense of
+        what the docs talk about), counted once per process from the chunks it holds.
 
-        Another process's ingest (only with a Milvus server) is seen after a restart.
+        With a Milvus server another process may ingest: the index's version (`store.version`)
+        is checked at most every `shared_index_check_s`, and the words counted again when it
+        moved (a worker started before the docs were in knows them after the next check).
         """
-        if self._vocabulary is None:
-            table = self.retriever.table
-            texts = table.texts() if table is not None else chunk_texts(self.store)
-            self._vocabulary = Vocabulary.from_texts(texts)
-        return self._vocabulary
+        table = self.retriever.table
+        if table is not None:
+            if self._vocabulary is None:
+                self._vocabulary = Vocabulary.from_texts(table.texts())
+            return self._vocabulary
+        with self._counting, self._reaching():
+            checked_at, counted = self._vocabulary_at
+            now = time.monotonic()
+            if self._vocabulary is None or now - checked_at >= self.settings.shared_index_check_s:
+                seen = version(self.store)
+                if self._vocabulary is None or seen != counted:
+                    self._vocabulary = Vocabulary.from_texts(chunk_texts(self.store))
+                self._vocabulary_at = (now, seen)
+            return self._vocabulary
 
     def search(
         self,
@@ -116,12 +136,13 @@ class KnowledgeBase:
     ) -> list[Source]:
         """Ranked pages for a question, each with its best chunk and a citable url, from the
         named collections, or from the default scope when none is named (see the module)."""
-        return self.retriever.search(
-            question,
-            top_k=top_k or self.settings.top_k,
-            mode=mode or self.settings.search_mode,
-            collections=self.scope(collections),
-        )
+        with self._reaching():
+            return self.retriever.search(
+                question,
+                top_k=top_k or self.settings.top_k,
+                mode=mode or self.settings.search_mode,
+                collections=self.scope(collections),
+            )
 
     def scope(self, collections: Sequence[str] | None) -> list[str]:
         """The collections a search draws on (see `knowledge.scopes`)."""
@@ -133,17 +154,66 @@ class KnowledgeBase:
         """Each collection that holds documents, and whether it is private.
 
         The owner of a Milvus Lite file reads it from the chunks in memory (always current). With
-        a Milvus server it is read at most once a minute: a collection another process adds is in
-        no default scope until then (it fails closed), one made private there may still be
-        served for that minute."""
+        a Milvus server it is read at most every `shared_index_check_s` (a minute): a collection
+        another process adds is in no default scope until then (it fails closed), one made private
+        there may still be served for that minute."""
         table = self.retriever.table
         if table is not None:
             return table.collections()
         cached = self._privacy
-        if cached is None or time.monotonic() - cached[0] > PRIVACY_TTL_S:
-            privacy = collection_privacy(self.store.client, self.store.collection_name)
+        if cached is None or time.monotonic() - cached[0] >= self.settings.shared_index_check_s:
+            with self._reaching():
+                privacy = collection_privacy(self.store.client, self.store.collection_name)
             cached = self._privacy = (time.monotonic(), privacy)
         return cached[1]
+
+    def _tell_the_others(self) -> None:
+        """Renew the shared index's version, so the other processes count its words again. An
+        endpoint that refuses (an older Milvus) leaves them the row count to go by."""
+        try:
+            mark_changed(self.store)
+        except Exception as exc:
+            logger.warning(
+                "Could not mark the index as changed (%s); other processes see this ingest's "
+                "words only where it changed the number of chunks",
+                exc,
+            )
+
+    @contextmanager
+    def _reaching(self) -> Iterator[None]:
+        """A Milvus server that can't be reached is `StoreUnavailableError`: a worker tries the
+        question again later instead of failing it (a Lite file is in this process)."""
+        try:
+            yield
+        except StoreUnavailableError:
+            raise
+        except Exception as exc:
+            if self.settings.uses_milvus_lite or not unreachable(exc):
+                raise
+            uri = safe_uri(self.settings.resolved_milvus_uri)
+            raise StoreUnavailableError(
+                f"The Milvus server at {uri} did not answer: {exc}"
+            ) from exc
+
+    @contextmanager
+    def _one_ingest_per_record(self) -> Iterator[None]:
+        """One ingest at a time per ingest record (data folder), across processes: two at once
+        would each replace the other's pages (both write, then each deletes every version but
+        its own). The second waits, and says so."""
+        from filelock import FileLock, Timeout
+
+        record = self.settings.docstore_path
+        record.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(record.with_suffix(".lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            logger.warning("Another ingest into %s is running; this one waits for it", record)
+            lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
 
     def collections(self) -> list[str]:
         """The collection tags that hold documents now."""

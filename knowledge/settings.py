@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     bm25_analyzer: Literal["english", "standard"] = Field(
         "english", description="BM25 text analysis: english (stemmed, no stop words) or standard."
     )
+    shared_index_check_s: float = Field(
+        60.0,
+        ge=0,
+        description="With a Milvus server: how often a process checks for other processes' "
+        "ingests (the collections' privacy, the words the decline check knows); 0: every question.",
+    )
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped.")
     sources_file: Path = Field(
         Path("sources.yml"),

@@ -6,6 +6,7 @@ failure into a message that says what to do.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,6 +41,8 @@ ANALYZERS: dict[str, dict[str, object]] = {
 RESULT_FIELDS = ("doc_id", "title", "url", "section", "collection", "path")
 #: Set (true) on the chunks of a private collection's documents; absent on all others.
 PRIVATE = "private"
+#: The collection property each ingest into a shared index renews (see `mark_changed`).
+INDEX_VERSION = "supportbot.version"
 
 
 class IndexLockedError(RuntimeError):
@@ -79,7 +82,7 @@ class KnowledgeStore(MilvusVectorStore):
 LITE_GRPC = {"grpc.keepalive_time_ms": 600_000, "grpc.keepalive_permit_without_calls": False}
 
 
-def open_store(settings: Settings, dim: int) -> KnowledgeStore:
+def open_store(settings: Settings, dim: int, *, _retried: bool = False) -> KnowledgeStore:
     """Open (creating if needed) the collection with hybrid search enabled."""
     uri = settings.resolved_milvus_uri
     if settings.uses_milvus_lite:
@@ -103,6 +106,9 @@ def open_store(settings: Settings, dim: int) -> KnowledgeStore:
         )
         store.client.load_collection(settings.milvus_collection)
     except Exception as exc:
+        if not settings.uses_milvus_lite and "already exist" in str(exc).lower() and not _retried:
+            # another process created the collection between this one's check and its create
+            return open_store(settings, dim, _retried=True)
         if settings.uses_milvus_lite and "open local milvus failed" in str(exc).lower():
             raise IndexLockedError(
                 f"The index file {uri} is in use by another process (Milvus Lite allows one). "
@@ -140,6 +146,39 @@ def collection_privacy(client: MilvusClient, collection: str) -> dict[str, bool]
         name = str(row.get("collection") or "")
         found[name] = found.get(name, False) or bool(row.get(PRIVATE))
     return found
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says the Milvus endpoint could not be reached (down, restarting, the network
+    cut), as opposed to a request it refused: the first is worth trying again later."""
+    import grpc
+    from pymilvus.exceptions import MilvusException, MilvusUnavailableException
+
+    if isinstance(exc, MilvusUnavailableException):
+        return True
+    if isinstance(exc, grpc.RpcError):
+        code = exc.code() if callable(getattr(exc, "code", None)) else None
+        return code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+    if isinstance(exc, MilvusException):
+        said = str(exc).lower()
+        return any(s in said for s in ("fail connecting", "unavailable", "deadline", "connect"))
+    return isinstance(exc, ConnectionError)
+
+
+def mark_changed(store: MilvusVectorStore) -> None:
+    """Tell the other processes that share this index that it changed: a new version id in
+    the collection's properties, which `version` reads for the price of one small call."""
+    store.client.alter_collection_properties(
+        store.collection_name, properties={INDEX_VERSION: uuid.uuid4().hex}
+    )
+
+
+def version(store: MilvusVectorStore) -> str:
+    """What moves whenever any process ingests into the index: the version id `mark_changed`
+    wrote, and the row count (for writers that don't mark, such as an older supportbot)."""
+    described = store.client.describe_collection(store.collection_name)
+    marked = (described.get("properties") or {}).get(INDEX_VERSION, "")
+    return f"{marked}:{row_count(store)}"
 
 
 def row_count(store: MilvusVectorStore) -> int:

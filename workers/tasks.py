@@ -21,6 +21,7 @@ from knowledge.models import Answer, Draft, ModelInfo, Question, SyncReport
 from knowledge.records.syncs import SyncLog
 from knowledge.refresh import NOTE, differs
 from knowledge.retrieve import EmptyQuestionError
+from knowledge.store import StoreUnavailableError
 from knowledge.sync.notice import worth_telling
 from knowledge.sync.run import SyncProgress, ingest_paths, ingesting
 from knowledge.sync.run import sync as run_sync
@@ -77,6 +78,11 @@ def answer(
                                             answer_bar=asked.answer_bar)  # fmt: skip
     except EmptyQuestionError:
         prepared = _usage()
+    except StoreUnavailableError as exc:  # a Milvus server down or restarting: later, not lost
+        # A task starts before its expiry, and the sweeper tells the asker a visibility timeout
+        # (and a minute) after it: tries within that window end before the asker is told.
+        raise retry_later(self, exc, transient=True, window_s=settings().visibility_timeout_s,
+                          what=f"The index did not answer for {asked.key}") from exc  # fmt: skip
     if isinstance(prepared, Draft):
         if runtime.writer is None:
             return self.replace(_generation(self, asked, prepared))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -57,16 +58,19 @@ class Worker(Process):
         pool: str = "threads",
         concurrency: int | None = None,
         cwd: Path = REPO,
+        name: str | None = None,
     ):
-        """`cwd` is the checkout whose code runs (a benchmark compares with an older one)."""
+        """`cwd` is the checkout whose code runs (a benchmark compares with an older one);
+        `name` tells several workers on one host apart (`-n`), for remote control."""
         self.log = log
         if concurrency is None:
             concurrency = {"workers.main": KNOWLEDGE_THREADS,
                            "bot.worker": DELIVERY_THREADS}.get(app)  # fmt: skip
         threads = ["--concurrency", str(concurrency)] if concurrency else []
+        named = ["-n", name] if name else []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queue,
-             "--pool", pool, *threads, "--loglevel", "INFO",
+             "--pool", pool, *threads, *named, "--loglevel", "INFO",
              "--without-heartbeat", "--without-gossip", "--without-mingle"],
             cwd=cwd, env={**os.environ, **env}, stdout=log.open("a"), stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -129,3 +133,48 @@ class Beat(Process):
              "--loglevel", "INFO"],
             cwd=REPO, env={**os.environ, **env}, stdout=log.open("a"), stderr=subprocess.STDOUT,
         )  # fmt: skip
+
+
+class MilvusServer(Process):
+    """`python -m milvus_lite server`: Milvus's gRPC API over a data folder, in its own process;
+    what a team that outgrew a Lite file points SUPPORTBOT_MILVUS_URI at, and many processes
+    share."""
+
+    def __init__(self, data_dir: Path, log: Path) -> None:
+        self.log, self.data_dir = log, data_dir
+        with socket.socket() as probe:  # a free port, kept across restarts
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.start()
+
+    @property
+    def uri(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(self.data_dir),
+             "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=REPO, stdout=self.log.open("a"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Until a client's call is answered (the port alone opens before the engine is up)."""
+        from pymilvus import MilvusClient
+
+        def answers() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"milvus server exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                client = MilvusClient(uri=self.uri, timeout=5)
+            except Exception:
+                return False
+            try:
+                client.list_collections()
+                return True
+            except Exception:
+                return False
+            finally:
+                client.close()
+
+        wait_until(answers, "the Milvus server to answer", timeout, every=0.2)
