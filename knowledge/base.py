@@ -253,16 +253,18 @@ class KnowledgeBase:
         """Hold the chunks in memory when this process owns a Milvus Lite file (no other process
         can write to it); a Milvus server is searched directly."""
         if self.settings.uses_milvus_lite:
-            analyzer = self.settings.bm25_analyzer
-            saved = table_file.load(self.settings.table_path, self._stamp(), analyzer)
-            self.retriever.table = saved or self._saved(ChunkTable.read(self.store, analyzer))
+            analyzer, stamp = self.settings.bm25_analyzer, self._stamp()
+            saved = table_file.load(self.settings.table_path, stamp, analyzer)
+            self.retriever.table = saved or self._saved(ChunkTable.read(self.store, analyzer),
+                                                        stamp)  # fmt: skip
 
-    def _saved(self, table: ChunkTable) -> ChunkTable:
+    def _saved(self, table: ChunkTable, stamp: str | None = None) -> ChunkTable:
         """`table`, saved so the next start loads it instead of reading the store, and held as
         the saved copy (its sentence vectors and texts mapped from disk, not in memory). A disk
-        that can't take it keeps the table in memory; the next start reads the store."""
+        that can't take it keeps the table in memory; the next start reads the store. `stamp`:
+        the store's, where the caller has just read it (no write since)."""
         try:
-            stamp = self._stamp()
+            stamp = stamp or self._stamp()
             table_file.save(table, self.settings.table_path, stamp)
             return table_file.load(self.settings.table_path, stamp, table.analyzer) or table
         except OSError:

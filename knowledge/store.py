@@ -161,7 +161,7 @@ def unreachable(exc: BaseException) -> bool:
         return code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
     if isinstance(exc, MilvusException):
         said = str(exc).lower()
-        return any(s in said for s in ("fail connecting", "unavailable", "deadline", "connect"))
+        return any(s in said for s in ("connect", "unavailable", "deadline"))
     return isinstance(exc, ConnectionError)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from scipy import sparse
 
 from knowledge.chunk_table import ChunkRows, ChunkTable, SentenceRows
-from knowledge.table_rows import FIELDS
+from knowledge.table_rows import shared
 
 logger = logging.getLogger(__name__)
 #: A layout this code no longer reads is read from the store again (and saved anew).
@@ -75,8 +75,7 @@ def load(folder: Path, stamp: str, analyzer: str) -> ChunkTable | None:
         return None
     try:
         columns = json.loads((version / "chunks.json").read_text())
-        shared: dict[str, str] = {}  # a page's chunks repeat its title, url and path: one copy
-        chunks = ChunkRows({f: [shared.setdefault(v, v) for v in columns[f]] for f in FIELDS},
+        chunks = ChunkRows(shared(columns),
                            np.load(version / "private.npy"), _mapped(version / "texts.npy"),
                            np.load(version / "offsets.npy"))  # fmt: skip
         terms = json.loads((version / "terms.json").read_text())

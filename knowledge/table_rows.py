@@ -59,9 +59,7 @@ class ChunkRows(Sequence[Chunk]):
     @classmethod
     def of(cls, chunks: Iterable[Chunk]) -> ChunkRows:
         chunks = list(chunks)
-        shared: dict[str, str] = {}
-        columns = {f: [shared.setdefault(v, v) for v in (getattr(c, f) for c in chunks)]
-                   for f in FIELDS}  # fmt: skip
+        columns = shared({f: [getattr(c, f) for c in chunks] for f in FIELDS})
         encoded = [c.text.encode() for c in chunks]
         return cls(columns, np.array([c.private for c in chunks], dtype=bool),
                    np.frombuffer(b"".join(encoded), dtype=np.uint8), _offsets(encoded))  # fmt: skip
@@ -130,6 +128,13 @@ class SentenceRows:
         """Chunk i's vectors as `knowledge.rerank` reads them; "" where none are kept."""
         rows = self.rows(i)
         return base64.b64encode(rows.tobytes()).decode("ascii") if len(rows) else ""
+
+
+def shared(columns: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The short fields' columns with each repeated value one string: a page's chunks repeat
+    its title, url and path, and a string read back from a file is a new copy each time."""
+    seen: dict[str, str] = {}
+    return {f: [seen.setdefault(v, v) for v in columns[f]] for f in FIELDS}
 
 
 def _offsets(parts: Sequence[Sized]) -> np.ndarray:

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from knowledge.base import KnowledgeBase
 from knowledge.models import Question
 from knowledge.records.store import Records
 from tests.conftest import make_settings
+from tests.support.databases import fresh_redis
 from tests.support.observe import log_lines, wait_until, watching
 from tests.support.processes import MilvusServer, Worker, client_app, settings_from
 from tests.support.proxy import Proxy
@@ -24,10 +24,8 @@ REDIS_DB = 12
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    url = f"redis://127.0.0.1:6379/{REDIS_DB}"
-    redis.Redis.from_url(url).flushdb()
-    yield url
-    redis.Redis.from_url(url).flushdb()
+    with fresh_redis(REDIS_DB) as url:
+        yield url
 
 
 @pytest.fixture

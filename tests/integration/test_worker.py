@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-import redis
 
 from knowledge.base import KnowledgeBase
 from knowledge.models import Question
 from knowledge.records.store import Records
 from tests.conftest import make_settings
 from tests.support.chat_api import send_completion, serve
+from tests.support.databases import fresh_redis
 from tests.support.observe import log_lines, wait_until
 from tests.support.processes import Worker, client_app, settings_from, start_generating
 from workers import enqueue
@@ -57,10 +57,8 @@ def question(event_id: str, text: str = "can i get a refund on a yearly plan?") 
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    url = f"redis://127.0.0.1:6379/{REDIS_DB}"
-    redis.Redis.from_url(url).flushdb()
-    yield url
-    redis.Redis.from_url(url).flushdb()
+    with fresh_redis(REDIS_DB) as url:
+        yield url
 
 
 @pytest.mark.parametrize("broker", ["redis", "embedded"])

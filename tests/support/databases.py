@@ -1,4 +1,5 @@
-"""PostgreSQL on localhost for tests and benchmarks: reachable?, and a throwaway database."""
+"""PostgreSQL and Redis on localhost for tests and benchmarks: reachable?, and a throwaway
+database."""
 
 from __future__ import annotations
 
@@ -33,3 +34,16 @@ def fresh_postgres(prefix: str) -> Iterator[str]:
         with admin.connect() as db:
             db.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def fresh_redis(db: int) -> Iterator[str]:
+    """The URL of Redis database `db`, emptied before and after (each test file its own db)."""
+    import redis
+
+    url = f"redis://127.0.0.1:6379/{db}"
+    redis.Redis.from_url(url).flushdb()
+    try:
+        yield url
+    finally:
+        redis.Redis.from_url(url).flushdb()
