@@ -33,6 +33,6 @@ discord_delivery.configure(
     retry_for_s=settings.delivery_retry_for_s,
 )
 app.autodiscover_tasks(["bot.slack", "bot.discord"], related_name="delivery", force=True)
-app.autodiscover_tasks(["workers"], related_name="feedback", force=True)
-app.autodiscover_tasks(["workers"], related_name="sweep", force=True)
-app.autodiscover_tasks(["workers"], related_name="handoff", force=True)
+app.autodiscover_tasks(["workers.after_answers"], related_name="feedback", force=True)
+app.autodiscover_tasks(["workers.outages"], related_name="sweep", force=True)
+app.autodiscover_tasks(["workers.after_answers"], related_name="handoff", force=True)

@@ -21,9 +21,12 @@ QUIET = {
     # one is missing: nothing anyone can act on.
     "faiss": logging.WARNING,
     "faiss.loader": logging.WARNING,
-    # pymilvus warns that Milvus Lite has no server-side timestamp for iterators, and falls back;
-    # its errors (a traceback each) are raised to the caller too, which says them in one line.
-    # pymilvus sets its own level when imported: `store` quiets it again then.
+    # pymilvus warns "[WARNING][__setup_ts_by_request]: failed to get mvccTs from milvus server,
+    # use client-side ts instead" at every read of the whole index: Milvus Lite has no
+    # server-side timestamp for iterators, and the client-side one is what the read needs anyway
+    # (one process writes; an ingest's versions swap whole). A new user reads it as an error.
+    # Its errors (a traceback each) are raised to the caller too, which says them in one line.
+    # pymilvus sets its own level when imported: `knowledge.index.store` quiets it again then.
     "pymilvus": logging.CRITICAL,
     # "MilvusLite server started/stopped": the index is opened and closed in every command.
     "milvus_lite": logging.WARNING,

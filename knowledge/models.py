@@ -194,7 +194,8 @@ class Evidence(BaseModel):
 
 
 class RemovedSentence(BaseModel):
-    """A sentence of the model's answer that was not posted, and why (see knowledge.grounding)."""
+    """A sentence of the model's answer that was not posted, and why (see
+    knowledge.answers.grounding)."""
 
     sentence: str
     why: str
@@ -230,7 +231,8 @@ class Answer(BaseModel):
         False, description="Declined below the channel's bar: a teammate was asked to help."
     )
     answerability: float | None = Field(
-        None, description="0..1: how likely the docs hold the answer (see knowledge.decline)."
+        None,
+        description="0..1: how likely the docs hold the answer (see knowledge.answers.decline).",
     )
     evidence: Evidence | None = None
     retrieved: list[Source] = Field(default_factory=list)

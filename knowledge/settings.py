@@ -162,7 +162,9 @@ class Settings(BaseSettings):
         0.35,
         ge=0,
         le=1,
-        description="Below this answerability (0..1, see knowledge.decline) the bot declines.",
+        description=(
+            "Below this answerability (0..1, see knowledge.answers.decline) the bot declines."
+        ),
     )
     handoff_contact: str = Field(
         "our support team", description="Who to ask when the docs don't hold the answer."
@@ -240,7 +242,8 @@ class Settings(BaseSettings):
 
     @property
     def table_path(self) -> Path:
-        """The Milvus Lite owner's saved chunk table (`knowledge.table_file`), per collection."""
+        """The Milvus Lite owner's saved chunk table (`knowledge.search.table_file`), per
+        collection."""
         return self.data_dir / "table" / self.milvus_collection
 
 

@@ -49,7 +49,7 @@ def small_model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 @pytest.fixture(scope="session")
 def sample_kb(tmp_path_factory: pytest.TempPathFactory):
     """The sample help center, ingested once for every test that only reads it."""
-    from knowledge.base import KnowledgeBase
+    from knowledge.search.base import KnowledgeBase
 
     kb = KnowledgeBase(make_settings(tmp_path_factory.mktemp("sample_kb") / "data"))
     report = kb.ingest([SAMPLE_DOCS])

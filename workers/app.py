@@ -18,7 +18,7 @@ from celery.signals import setup_logging
 
 from knowledge import logs
 from workers import names
-from workers.redis_transport import TRANSPORT
+from workers.outages.redis_transport import TRANSPORT
 from workers.settings import WorkerSettings
 
 

@@ -16,7 +16,8 @@ from typing import Any
 from celery.signals import worker_init, worker_shutdown
 
 from knowledge.settings import load_or_exit
-from workers import records, runtime
+from workers import records
+from workers.answering import runtime
 from workers.app import create_app, worker_logging
 from workers.settings import WorkerSettings
 

@@ -13,9 +13,10 @@ from typing import Any
 from celery.signals import worker_init, worker_shutdown
 
 from knowledge.settings import load_or_exit
-from workers import records, runtime
+from workers import records
+from workers.answering import runtime
+from workers.answering.pools import check_pool
 from workers.app import create_app, worker_logging
-from workers.pools import check_pool
 from workers.settings import WorkerSettings
 
 logger = logging.getLogger("supportbot.worker")
@@ -24,7 +25,7 @@ settings = load_or_exit(WorkerSettings)
 records.configure(settings)
 app = create_app(settings)
 app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
-app.autodiscover_tasks(["workers"], related_name="digest", force=True)
+app.autodiscover_tasks(["workers.after_answers"], related_name="digest", force=True)
 
 
 @worker_init.connect

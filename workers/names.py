@@ -36,7 +36,8 @@ def notice(platform: str) -> str:
 
 
 def digest(platform: str) -> str:
-    """The task beside that platform's adapter that posts the weekly digest (`workers.digest`)."""
+    """The task beside that platform's adapter that posts the weekly digest
+    (`workers.after_answers.digest`)."""
     return f"supportbot.deliver.{platform}.digest"
 
 

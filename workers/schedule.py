@@ -1,9 +1,10 @@
 """The clock: `celery -A workers.schedule beat` sends
-- the sweep (`workers.sweep`) every SUPPORTBOT_SWEEP_EVERY_S to the feedback queue, where the
-  delivery worker runs it;
+- the sweep (`workers.outages.sweep`) every SUPPORTBOT_SWEEP_EVERY_S to the feedback queue, where
+  the delivery worker runs it;
 - each docs source's sync (SUPPORTBOT_SOURCES_FILE) at its `every_minutes` to the knowledge queue,
   where the worker that owns the index runs it;
-- the weekly digest (`workers.digest`) at SUPPORTBOT_DIGEST_CRON, when SUPPORTBOT_DIGEST_TO is set.
+- the weekly digest (`workers.after_answers.digest`) at SUPPORTBOT_DIGEST_CRON, when
+  SUPPORTBOT_DIGEST_TO is set.
 
 One beat process per deployment (two would only sweep and sync twice as often: harmless, both are
 idempotent). It imports no model and no index, so it starts in a second.

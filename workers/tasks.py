@@ -14,24 +14,26 @@ from celery.canvas import Signature
 from celery.signals import task_revoked
 from sqlalchemy.exc import OperationalError
 
-from knowledge.answer import write
+from knowledge.answers.answer import write
+from knowledge.answers.generate.hosted import GenerationError
+from knowledge.answers.refresh import NOTE, differs
 from knowledge.disk import write_failure
-from knowledge.generate.hosted import GenerationError
+from knowledge.index.store import StoreUnavailableError
 from knowledge.models import Answer, Draft, ModelInfo, Question, SyncReport
 from knowledge.records.syncs import SyncLog
-from knowledge.refresh import NOTE, differs
-from knowledge.retrieve import EmptyQuestionError
-from knowledge.store import StoreUnavailableError
+from knowledge.search.retrieve import EmptyQuestionError
 from knowledge.sync.notice import worth_telling
 from knowledge.sync.run import SyncProgress, ingest_paths, ingesting
 from knowledge.sync.run import sync as run_sync
 from knowledge.sync.sources import INGEST_SOURCE, Source
-from workers import enqueue, names, refresh, turns
-from workers.heartbeat import beating
+from workers import enqueue, names
+from workers.after_answers import refresh
+from workers.answering import turns
+from workers.answering.runtime import current, generator, similarity
+from workers.answering.streaming import Throttle, drafts
+from workers.outages.heartbeat import beating
+from workers.outages.retrying import retry_later, through_records_outage
 from workers.records import records, settings
-from workers.retrying import retry_later, through_records_outage
-from workers.runtime import current, generator, similarity
-from workers.streaming import Throttle, drafts
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -266,8 +268,8 @@ def sync(
 
 
 def _with_affected(task: Task, report: SyncReport, run_id: str) -> SyncReport:
-    """The report with the recent answers that cited a page it changed (`workers.refresh`); a
-    records outage costs that list only: the sync is done."""
+    """The report with the recent answers that cited a page it changed
+    (`workers.after_answers.refresh`); a records outage costs that list only: the sync is done."""
     config = settings()
     try:
         return refresh.affected(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bot import unconfigured
+from bot.chat import unconfigured
 from bot.discord.app import create_bot
 from bot.discord.settings import DiscordSettings
 from knowledge import logs

@@ -1,4 +1,4 @@
-"""The buttons under an answer: "Mark resolved" and "Talk to a person" (see `bot.handoffs`: the
+"""The buttons under an answer: "Mark resolved" and "Talk to a person" (see `bot.chat.handoffs`: the
 press is recorded at once; a person is pinged in the thread, the answer marked 🆘 or ✅);
 "Suggest a better answer" and "Not helpful? Tell us why" open a modal, and what is sent goes to
 the feedback worker as a correction, or as a 👎 with its reason.
@@ -17,7 +17,7 @@ from typing import Any, Literal
 import discord
 from celery import Celery
 
-from bot import handoffs, reactions
+from bot.chat import handoffs, reactions
 from bot.discord.settings import DiscordSettings
 from knowledge.models import Feedback
 from knowledge.records.store import Records

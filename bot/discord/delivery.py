@@ -5,7 +5,7 @@ It lives beside the Discord adapter (workers/ knows no platform) and runs in the
 (`celery -A bot.worker worker -Q delivery,feedback`). discord.py's HTTP client waits out 429s
 and retries 5xx a few times; an outage that outlasts it is retried by the task for
 SUPPORTBOT_DELIVERY_RETRY_FOR_S; a permanent error (no access, unknown channel, an expired
-interaction) is logged, not retried (`bot.delivering`).
+interaction) is logged, not retried (`bot.chat.delivering`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from discord import Forbidden, HTTPException, NotFound
 from discord.http import HTTPClient, Route
 from pydantic import TypeAdapter
 
-from bot.delivering import (
+from bot.chat.delivering import (
     Placeholder,
     deliver_once,
     post_notice,
@@ -28,11 +28,11 @@ from bot.delivering import (
     show_draft,
     tell_place,
 )
+from bot.chat.reviewing import for_review
 from bot.discord.drafts import review_message
 from bot.discord.embeds import answer_message, link
 from bot.discord.rest import DiscordRest
 from bot.discord.translate import FollowUp, InThread, Reply
-from bot.reviewing import for_review
 from knowledge.models import Answer, Question, SyncReport
 from knowledge.records.digest import Digest, digest_text
 from knowledge.records.store import Posted
@@ -94,9 +94,9 @@ def deliver(
     review: str = "",
 ) -> dict:
     """Post the answer (or, from the sweeper, an apology) where `reply` says, once, and clear
-    the 👀 (`bot.delivering` says how retries and the records work). In a draft channel
+    the 👀 (`bot.chat.delivering` says how retries and the records work). In a draft channel
     (`review`: its review channel) the answer goes there first, until a teammate approves it
-    (`bot.reviewing`); the asker's 👀 stays meanwhile."""
+    (`bot.chat.reviewing`); the asker's 👀 stays meanwhile."""
     if _rest is None:
         raise RuntimeError("Discord delivery is not configured in this process (see bot.worker).")
     rest = _rest
@@ -151,14 +151,15 @@ def notice(self: Task, *, channel: str, report: dict[str, Any]) -> dict:
 
 @shared_task(bind=True, name=DIGEST, max_retries=None)
 def digest(self: Task, *, channel: str, digest: dict[str, Any]) -> dict:
-    """Post the weekly digest of the docs' gaps in `channel` (`workers.digest` builds it)."""
+    """Post the weekly digest of the docs' gaps in `channel` (`workers.after_answers.digest`
+    builds it)."""
     text = digest_text(Digest.model_validate(digest), link, limit=NOTICE_LIMIT)
     return _post_text(self, channel, text, "the digest")
 
 
 def _post_text(task: Task, channel: str, text: str, what: str) -> dict:
     """Post a message with no question behind it (a notice, the digest), retried through an
-    outage as answers are (`bot.delivering.post_notice`): no mentions, no link previews."""
+    outage as answers are (`bot.chat.delivering.post_notice`): no mentions, no link previews."""
     if _rest is None:
         raise RuntimeError("Discord delivery is not configured in this process (see bot.worker).")
     rest = _rest

@@ -2,7 +2,7 @@
 channel shows it, and its "Post" / "Edit, then post" buttons.
 
 The buttons are a persistent view with fixed custom ids: the draft's question is found from the
-message pressed (`Records.under_review`). The first approval counts (`bot.reviewing`): a button
+message pressed (`Records.under_review`). The first approval counts (`bot.chat.reviewing`): a button
 pressed twice, or by two teammates, posts once, and the draft then shows who posted it.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 import discord
 from celery import Celery
 
-from bot import reviewing
+from bot.chat import reviewing
+from bot.chat.replies import REVIEW_UNAVAILABLE
 from bot.discord.embeds import answer_embed
-from bot.replies import REVIEW_UNAVAILABLE
 from knowledge.models import Answer, Question
 from knowledge.records.store import Records
 

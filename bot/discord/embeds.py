@@ -10,7 +10,7 @@ from typing import Any
 import discord
 
 from bot.discord.buttons import answer_buttons
-from knowledge.links import plain_title, public_link
+from knowledge.index.links import plain_title, public_link
 from knowledge.models import Answer, Question
 
 FEEDBACK_HINT = "Was this helpful? React with 👍 or 👎."

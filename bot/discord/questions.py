@@ -17,16 +17,16 @@ from discord import app_commands
 from discord.ext import commands
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import attachments
-from bot.attachments import Attached
+from bot.chat import attachments
+from bot.chat.attachments import Attached
+from bot.chat.follow_ups import only_thanks
+from bot.chat.policy import ChannelPolicy
+from bot.chat.replies import UNAVAILABLE
 from bot.discord import translate
 from bot.discord.delivery import TASK, THINKING
 from bot.discord.embeds import usage
 from bot.discord.settings import DiscordSettings
 from bot.discord.translate import FollowUp, InThread, Said
-from bot.follow_ups import only_thanks
-from bot.policy import ChannelPolicy
-from bot.replies import UNAVAILABLE
 from knowledge.models import Feedback, Question, Turn
 from knowledge.records.store import Records
 from workers import enqueue

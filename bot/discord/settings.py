@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
-from bot.policy import ChannelPolicies
+from bot.chat.policy import ChannelPolicies
 from bot.settings import BotSettings
 from knowledge.env_values import CommaIntList, CommaList
 

@@ -10,13 +10,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.policy import ChannelPolicy
-from bot.reactions import correction_text, vote_value
+from bot.chat.policy import ChannelPolicy
+from bot.chat.reactions import correction_text, vote_value
 from knowledge.models import Feedback, Question, Turn
 
 _USER_MENTION = re.compile(r"<@!?\d+>")
 #: A whole message (Slack allows 40,000 characters): the answer pipeline finds the question in a
-#: long one (`knowledge.focus`) instead of losing its end.
+#: long one (`knowledge.search.focus`) instead of losing its end.
 MAX_QUESTION_CHARS = 40_000
 THREAD_NAME_CHARS = 90  # Discord allows 100
 

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from knowledge.links import public_link
+from knowledge.index.links import public_link
 from knowledge.records.report import Day, Report
 
 OUTCOMES = ("asked", "answered", "declined", "escalated", "resolved", "up", "down")

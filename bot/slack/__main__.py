@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bot import unconfigured
+from bot.chat import unconfigured
 from bot.slack.app import create_app, make_http_server
 from bot.slack.settings import SlackSettings
 from knowledge import logs

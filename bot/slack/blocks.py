@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from knowledge.links import plain_title, public_link
+from knowledge.index.links import plain_title, public_link
 from knowledge.models import Answer, Question
 
 FEEDBACK_HINT = "Was this helpful? React with :thumbsup: or :thumbsdown:."

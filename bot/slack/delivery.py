@@ -4,7 +4,7 @@ It lives beside the Slack adapter (workers/ knows no platform) and runs in the d
 (`celery -A bot.worker worker -Q delivery,feedback`). 429s (after Retry-After) and 5xx are
 retried by the Web API client's retry handlers, then, for an outage that outlasts them, by the
 task for SUPPORTBOT_DELIVERY_RETRY_FOR_S; permanent errors are logged and not retried
-(`bot.delivering`).
+(`bot.chat.delivering`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.delivering import (
+from bot.chat.delivering import (
     Placeholder,
     deliver_once,
     post_notice,
@@ -29,7 +29,7 @@ from bot.delivering import (
     show_draft,
     tell_place,
 )
-from bot.reviewing import for_review
+from bot.chat.reviewing import for_review
 from bot.slack.blocks import answer_blocks, draft_text, fallback_text, link, review_blocks
 from bot.slack.settings import SlackSettings
 from bot.slack.streaming import Streams, message_ts
@@ -117,9 +117,9 @@ def deliver(
     review: str = "",
 ) -> dict:
     """Post the answer (or, from the sweeper, an apology) in the question's thread, once, and
-    clear the 👀 (`bot.delivering` says how retries and the records work). In a draft channel
+    clear the 👀 (`bot.chat.delivering` says how retries and the records work). In a draft channel
     (`review`: its review channel) the answer goes there first, until a teammate approves it
-    (`bot.reviewing`); the asker's 👀 stays meanwhile."""
+    (`bot.chat.reviewing`); the asker's 👀 stays meanwhile."""
     if _client is None:
         raise RuntimeError("Slack delivery is not configured in this process (see bot.worker).")
     client = _client
@@ -226,14 +226,15 @@ def notice(self: Task, *, channel: str, report: dict[str, Any]) -> dict:
 
 @shared_task(bind=True, name=DIGEST, max_retries=None)
 def digest(self: Task, *, channel: str, digest: dict[str, Any]) -> dict:
-    """Post the weekly digest of the docs' gaps in `channel` (`workers.digest` builds it)."""
+    """Post the weekly digest of the docs' gaps in `channel` (`workers.after_answers.digest`
+    builds it)."""
     text = digest_text(Digest.model_validate(digest), link, limit=NOTICE_LIMIT)
     return _post_text(self, channel, text, "the digest")
 
 
 def _post_text(task: Task, channel: str, text: str, what: str) -> dict:
     """Post a message with no question behind it (a notice, the digest), retried through an
-    outage as answers are (`bot.delivering.post_notice`), without link previews."""
+    outage as answers are (`bot.chat.delivering.post_notice`), without link previews."""
     if _client is None:
         raise RuntimeError("Slack delivery is not configured in this process (see bot.worker).")
     client = _client

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from bot.policy import ChannelPolicies
+from bot.chat.policy import ChannelPolicies
 from bot.settings import BotSettings
 from knowledge.env_values import CommaList
 

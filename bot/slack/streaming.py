@@ -1,6 +1,6 @@
 """An answer being written, streamed with Slack's own streaming API where the workspace has it
 (`chat.startStream`, `chat.appendStream`, `chat.stopStream`), else shown by editing one message
-(`bot.delivering.show_draft`), the fallback every workspace has.
+(`bot.chat.delivering.show_draft`), the fallback every workspace has.
 
 A stream is the question's placeholder message, like the edited draft: the records hold its id,
 `stream:{ts}:{sent}:{digest}`, where `sent` counts the characters appended so far and `digest`

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.attachments import Attached
-from bot.policy import ChannelPolicy
-from bot.reactions import correction_text, vote_value
+from bot.chat.attachments import Attached
+from bot.chat.policy import ChannelPolicy
+from bot.chat.reactions import correction_text, vote_value
 from knowledge.models import Feedback, Question, Turn
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -20,7 +20,7 @@ _ADDRESSED = re.compile(r"<(?:@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+|!here|!channel|
 #: to the channel); every other subtype is an edit, a join, a bot or the like.
 _WRITTEN = frozenset({None, "file_share", "thread_broadcast"})
 #: A whole message (Slack allows 40,000 characters): the answer pipeline finds the question in a
-#: long one (`knowledge.focus`) instead of losing its end.
+#: long one (`knowledge.search.focus`) instead of losing its end.
 MAX_QUESTION_CHARS = 40_000
 
 

@@ -24,8 +24,8 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from knowledge.answers.prompt import build_messages
 from knowledge.models import Source, Turn
-from knowledge.prompt import build_messages
 from knowledge.records.scrub import scrub
 from knowledge.records.store import Records
 from knowledge.records.tables import StoredAnswer

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 from sqlalchemy import case, func, select
 
-from knowledge.evaluation import percentile
+from knowledge.answers.evaluation import percentile
 from knowledge.models import SyncReport
 from knowledge.records.rows import utc
 from knowledge.records.store import Records

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from knowledge.base import KnowledgeBase
 from knowledge.models import Progress, SyncReport
+from knowledge.search.base import KnowledgeBase
 from knowledge.sync.fetch import Fetcher
 from knowledge.sync.git import GitSyncError, update_checkout
 from knowledge.sync.site import SiteSyncError, mirror_site

@@ -8,7 +8,7 @@ compares what they say. It looks at:
   markers, greetings and sign-offs left out);
 - answers that say nothing;
 - answers that cite a source the prompt has;
-- sentences their sources don't hold (`knowledge.grounding`);
+- sentences their sources don't hold (`knowledge.answers.grounding`);
 - the voice markers (`knowledge.tuning.voice`).
 
 An adapter that loses content, or writes more empty answers, is refused. Data that was shuffled
@@ -23,9 +23,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from knowledge.citations import cited_numbers, without_markers
-from knowledge.grounding import ground, phatic, split_sentences
-from knowledge.terms import terms
+from knowledge.answers.citations import cited_numbers, without_markers
+from knowledge.answers.grounding import ground, phatic, split_sentences
+from knowledge.search.terms import terms
 from knowledge.tuning.voice import voice_score
 
 #: Content agreement may fall by this much (noise over a few held-out answers) and still pass.
@@ -48,7 +48,7 @@ class AnswerChecks:
 
 
 def prompt_sources(prompt: Sequence[dict[str, str]]) -> list[str]:
-    """The numbered sources' texts of a prompt built by `knowledge.prompt` (pure)."""
+    """The numbered sources' texts of a prompt built by `knowledge.answers.prompt` (pure)."""
     user = next((m["content"] for m in reversed(prompt) if m["role"] == "user"), "")
     found = {int(n): text for n, text in _SOURCE.findall(user)}
     return [found[n] for n in sorted(found)]

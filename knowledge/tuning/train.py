@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from knowledge.generate.hub import base_folder, fetch, pick_device, resolved_revision
+from knowledge.answers.generate.hub import base_folder, fetch, pick_device, resolved_revision
 from knowledge.settings import Settings
 from knowledge.tuning.data import TuningData, TuningDataError, as_prompt_completion
 from knowledge.tuning.gate import check_answers, refusals

@@ -16,8 +16,8 @@ import random
 import re
 from pathlib import Path
 
+from knowledge.answers.prompt import DEFAULT_VOICE, build_messages
 from knowledge.models import Source
-from knowledge.prompt import DEFAULT_VOICE, build_messages
 
 HERE = Path(__file__).parent
 DOCS = HERE.parent / "orbit-help"

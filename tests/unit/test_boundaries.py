@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.focus import focus
-from knowledge.injection import addresses_the_bot, without_instructions
-from knowledge.links import plain_title, public_link
-from knowledge.scopes import scope
+from knowledge.index.injection import addresses_the_bot, without_instructions
+from knowledge.index.links import plain_title, public_link
+from knowledge.search.focus import focus
+from knowledge.search.scopes import scope
 from knowledge.sync.allowed import Allowed, address_refusal, host_key
 from knowledge.sync.inflate import TooLargeError, inflate
 from knowledge.sync.sitemap import SitemapError, parse_sitemap

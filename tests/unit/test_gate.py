@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from knowledge.answers.prompt import build_messages
 from knowledge.models import Source
-from knowledge.prompt import build_messages
 from knowledge.tuning.gate import check_answers, content_f1, prompt_sources, refusals
-from tests.unit.test_grounding import REFUNDS, SEATS
+from tests.unit.answers.test_grounding import REFUNDS, SEATS
 
 
 def prompt(*texts: str) -> list[dict[str, str]]:

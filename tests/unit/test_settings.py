@@ -138,7 +138,7 @@ def test_secrets_do_not_show_in_reprs(monkeypatch):
 
 
 def test_tune_push_says_how_to_serve_the_adapter_with_each_backend():
-    from bot.cli_feedback import rollout
+    from bot.cli.feedback import rollout
 
     text = rollout("acme/voice", "abc123", Settings(_env_file=None, base_model="Qwen/Qwen2.5-0.5B"))
     assert "SUPPORTBOT_ADAPTER_MODEL=acme/voice SUPPORTBOT_ADAPTER_REVISION=abc123" in text

@@ -20,7 +20,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import handoffs, reactions
+from bot.chat import handoffs, reactions
 from bot.slack import modals
 from bot.slack.blocks import HANDOFF, RESOLVE, SUGGEST, WHY_NOT
 from bot.slack.settings import SlackSettings
@@ -51,7 +51,7 @@ def register(app: App, settings: SlackSettings, celery: Celery, records: Records
             enqueue.feedback(celery, records, event)
 
     def on_press(ack: Ack, body: dict, client: WebClient, logger: logging.Logger) -> None:
-        """ "Talk to a person" or "Mark resolved" (see `bot.handoffs`)."""
+        """ "Talk to a person" or "Mark resolved" (see `bot.chat.handoffs`)."""
         ack()
         pressed = _Pressed.of(body)
         escalate = body["actions"][0]["action_id"] == HANDOFF

@@ -2,7 +2,7 @@
 and `correction:` replies in an answer's thread, to the feedback worker.
 
 A follow-up is the asker's reply in a thread the bot answered, without a mention, for a while
-(`bot.follow_ups` decides; the records say who asked there and when).
+(`bot.chat.follow_ups` decides; the records say who asked there and when).
 
 Bolt acknowledges the event before this runs (well inside Slack's 3 s); nothing slow happens here.
 A retried event (X-Slack-Retry-Num) has the same event id, so the records claim refuses it.
@@ -21,9 +21,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import attachments, follow_ups
-from bot.follow_ups import FollowUpRules
-from bot.replies import UNAVAILABLE
+from bot.chat import attachments, follow_ups
+from bot.chat.follow_ups import FollowUpRules
+from bot.chat.replies import UNAVAILABLE
 from bot.slack import files as slack_files
 from bot.slack import translate
 from bot.slack.blocks import USAGE

@@ -1,7 +1,7 @@
 """The buttons under a draft in a review channel (a channel whose policy has `mode: draft`).
 
 "Post" sends the draft to the asker as written; "Edit, then post" opens it in a modal first.
-The first approval counts (`bot.reviewing`): a button pressed twice, or by two teammates, posts
+The first approval counts (`bot.chat.reviewing`): a button pressed twice, or by two teammates, posts
 once, and the draft then shows who posted it; any other press is told why nothing happened.
 """
 
@@ -17,8 +17,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import reviewing
-from bot.replies import REVIEW_UNAVAILABLE
+from bot.chat import reviewing
+from bot.chat.replies import REVIEW_UNAVAILABLE
 from bot.slack import modals
 from bot.slack.blocks import APPROVE, EDIT, review_blocks
 from bot.slack.settings import SlackSettings

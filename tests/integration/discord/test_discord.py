@@ -13,19 +13,19 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.discord.app import SupportBot, create_bot
-from bot.discord.delivery import TASK
-from bot.discord.settings import DiscordSettings
-from bot.replies import (
+from bot.chat.replies import (
     ALREADY_ESCALATED,
     NOT_YOURS_TO_RESOLVE,
     already_posted,
     handoff_request,
     resolved_note,
 )
+from bot.discord.app import SupportBot, create_bot
+from bot.discord.delivery import TASK
+from bot.discord.settings import DiscordSettings
 from knowledge.models import Question
 from knowledge.records.store import Records, Reply
-from tests.integration.test_worker import ingest_small_docs
+from tests.integration.workers.test_worker import ingest_small_docs
 from tests.support import discord_api
 from tests.support.answers import answered, wait_stored
 from tests.support.discord_api import (

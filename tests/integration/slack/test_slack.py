@@ -19,7 +19,7 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from bot.replies import (
+from bot.chat.replies import (
     ALREADY_ESCALATED,
     NOT_YOURS_TO_RESOLVE,
     already_posted,
@@ -29,12 +29,12 @@ from bot.replies import (
 from bot.slack.blocks import APPROVE, EDIT, HANDOFF, RESOLVE
 from bot.slack.listeners.assistant import GREETING, LOOKING
 from bot.slack.settings import SlackSettings
+from knowledge.answers.refresh import NOTE
 from knowledge.models import Question
 from knowledge.records.store import Posted, Records
 from knowledge.records.syncs import SyncLog
 from knowledge.records.tables import AskedQuestion
-from knowledge.refresh import NOTE
-from tests.integration.test_worker import ingest_small_docs
+from tests.integration.workers.test_worker import ingest_small_docs
 from tests.support.answers import answered, wait_stored
 from tests.support.observe import log_lines, wait_idle, wait_until, watching
 from tests.support.processes import client_app, settings_from, start_answering

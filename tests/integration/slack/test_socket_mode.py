@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.integration.test_worker import ingest_small_docs
+from tests.integration.workers.test_worker import ingest_small_docs
 from tests.support.observe import log_lines, wait_idle, wait_until
 from tests.support.processes import start_answering
 from tests.support.slack_api import SlackStandIn, SocketModeStandIn, app_mention

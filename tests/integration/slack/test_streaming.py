@@ -2,7 +2,7 @@
 test releases it, real knowledge, generation and delivery workers on Redis, and the Slack
 stand-in taking chat.startStream / appendStream / stopStream; then the fallback, an edited
 draft, once the workspace's streaming budget is spent. (The edited drafts themselves:
-tests/integration/test_generation.py.)"""
+tests/integration/workers/test_generation.py.)"""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import redis
 from bot.slack.delivery import TASK
 from knowledge.models import Question
 from knowledge.records.store import Records, Reply
-from tests.integration.test_generation import FIRST, MORE, HeldModel
-from tests.integration.test_worker import ingest_small_docs
+from tests.integration.workers.test_generation import FIRST, MORE, HeldModel
+from tests.integration.workers.test_worker import ingest_small_docs
 from tests.support.chat_api import serve
 from tests.support.observe import wait_idle, wait_until
 from tests.support.processes import client_app, settings_from, start_answering, start_generating

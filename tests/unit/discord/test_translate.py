@@ -1,10 +1,10 @@
 """Discord text to neutral questions, and answers to embeds: pure functions, no gateway."""
 
+from bot.chat.policy import ChannelPolicy
 from bot.discord import translate
 from bot.discord.drafts import APPROVE, EDIT, review_message
 from bot.discord.embeds import answer_message
 from bot.discord.translate import Said
-from bot.policy import ChannelPolicy
 from knowledge.models import Answer, Citation, ModelInfo, Question
 
 BOT_ID = 1300000000000000004

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from bot.policy import ChannelPolicy
+from bot.chat.policy import ChannelPolicy
 from bot.slack import translate
 from bot.slack.blocks import (
     APPROVE,
