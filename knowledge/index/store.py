@@ -6,6 +6,7 @@ failure into a message that says what to do.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -80,9 +81,11 @@ class KnowledgeStore(MilvusVectorStore):
 #: by gRPC's C core every minute or so of idleness (the channel then reconnects). A local socket
 #: needs no keepalive.
 LITE_GRPC = {"grpc.keepalive_time_ms": 600_000, "grpc.keepalive_permit_without_calls": False}
+#: Tries at opening a collection that other processes are creating at the same moment.
+CREATE_RACE_TRIES = 5
 
 
-def open_store(settings: Settings, dim: int, *, _retried: bool = False) -> KnowledgeStore:
+def open_store(settings: Settings, dim: int, *, _tries: int = 1) -> KnowledgeStore:
     """Open (creating if needed) the collection with hybrid search enabled."""
     uri = settings.resolved_milvus_uri
     if settings.uses_milvus_lite:
@@ -106,9 +109,11 @@ def open_store(settings: Settings, dim: int, *, _retried: bool = False) -> Knowl
         )
         store.client.load_collection(settings.milvus_collection)
     except Exception as exc:
-        if not settings.uses_milvus_lite and "already exist" in str(exc).lower() and not _retried:
-            # another process created the collection between this one's check and its create
-            return open_store(settings, dim, _retried=True)
+        if not settings.uses_milvus_lite and created_meanwhile(exc) and _tries < CREATE_RACE_TRIES:
+            # another process created the collection between this one's check and its create;
+            # it may not have finished, so the next check waits a moment longer each time
+            time.sleep(0.2 * _tries)
+            return open_store(settings, dim, _tries=_tries + 1)
         if settings.uses_milvus_lite and "open local milvus failed" in str(exc).lower():
             raise IndexLockedError(
                 f"The index file {uri} is in use by another process (Milvus Lite allows one). "
@@ -146,6 +151,13 @@ def collection_privacy(client: MilvusClient, collection: str) -> dict[str, bool]
         name = str(row.get("collection") or "")
         found[name] = found.get(name, False) or bool(row.get(PRIVATE))
     return found
+
+
+def created_meanwhile(exc: BaseException) -> bool:
+    """Whether creating the collection failed because another process was creating it: Milvus
+    says it already exists, or (milvus_lite's server, both creates past its check) its folder."""
+    said = str(exc).lower()
+    return "already exist" in said or "file exists" in said
 
 
 def unreachable(exc: BaseException) -> bool:
