@@ -7,10 +7,8 @@ they live. Shared by all: `settings`, `models` (the plain data that crosses proc
 `files`, `disk`. Each stage imports only those before it (the import-linter contracts).
 """
 
-import os
+from knowledge import logs
 
-# No library draws progress bars into a log: llama_index, transformers (a GGUF file's one-time
-# conversion) and TRL use tqdm, which reads TQDM_DISABLE once, when it is first imported. Every
-# supportbot process imports this package before any of them, so the default is set here; the
-# command line's own bars are rich's (`bot/cli/progress.py`), which this leaves alone.
-os.environ.setdefault("TQDM_DISABLE", "1")
+# Libraries read their output switches once, when first imported, and every supportbot process
+# imports this package before any of them: so the defaults are set here (`logs.LIBRARY_ENV`).
+logs.library_defaults()

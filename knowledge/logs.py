@@ -43,12 +43,28 @@ QUIET = {
     "sentence_transformers": logging.WARNING,
 }
 
+#: Environment defaults for what libraries print themselves, each read once at the library's
+#: import (a person's own setting wins). The command line's bars are rich's, not touched.
+LIBRARY_ENV = {
+    # transformers' warnings at every model load.
+    "TRANSFORMERS_VERBOSITY": "error",
+    # Hub download bars.
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    # Every other bar: llama_index, transformers' one-time GGUF conversion, TRL's training.
+    "TQDM_DISABLE": "1",
+    # The tokenizers library's warning when a process that used it forks.
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def library_defaults() -> None:
+    """Set `LIBRARY_ENV` where it isn't set: before any of those libraries is imported."""
+    for name, value in LIBRARY_ENV.items():
+        os.environ.setdefault(name, value)
+
 
 def configure(level: str = "INFO", *, compact: bool = False) -> None:
     """Plain log lines on stderr at `level`, libraries' noise quieted. Call once, in `main()`."""
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     logging.basicConfig(level=level, format=COMPACT if compact else FORMAT, force=True)
     quiet(*QUIET)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DOCS = REPO / "samples" / "orbit-help"
 #: A real instruct model (SmolLM2-135M-Instruct, GGUF), which `make setup` fetches from its wheel.
 SMALL_MODEL = REPO / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+#: The `supportbot` command this environment installed, run as a person runs it.
+SUPPORTBOT = str(Path(sys.executable).parent / "supportbot")
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.commands import app
-from tests.conftest import SAMPLE_DOCS
+from tests.conftest import SAMPLE_DOCS, SUPPORTBOT
 
 runner = CliRunner()
 
@@ -107,9 +107,8 @@ def test_a_write_the_machine_refuses_is_one_line_and_the_index_keeps_what_it_had
         "resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000)); "
         "os.execv(sys.argv[1], sys.argv[1:])"
     )
-    supportbot = str(Path(sys.executable).parent / "supportbot")
     refused = subprocess.run(
-        [sys.executable, "-c", small_files, supportbot, "ingest", str(SAMPLE_DOCS)],
+        [sys.executable, "-c", small_files, SUPPORTBOT, "ingest", str(SAMPLE_DOCS)],
         env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert refused.returncode == 1

@@ -6,20 +6,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from knowledge.search.base import KnowledgeBase
-from tests.conftest import make_settings
+from tests.conftest import SUPPORTBOT, make_settings
 from tests.integration.workers.test_worker import ingest_small_docs
 from tests.support.databases import POSTGRES
 from tests.support.discord_api import DiscordStandIn
 from tests.support.slack_api import SlackStandIn
 
-SUPPORTBOT = str(Path(sys.executable).parent / "supportbot")
 SLACK_TOKEN = "xoxb-doctor-secret"  # noqa: S105 - the stand-in's, not a real one
 DISCORD_TOKEN = "doctor-discord-secret"  # noqa: S105
 APP_TOKEN = "xapp-doctor"  # noqa: S105

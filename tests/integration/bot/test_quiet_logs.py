@@ -7,14 +7,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_DOCS, SMALL_MODEL
+from tests.conftest import SAMPLE_DOCS, SMALL_MODEL, SUPPORTBOT
 
-SUPPORTBOT = str(Path(sys.executable).parent / "supportbot")
 #: A line the program logs itself (`knowledge.logs`, compact on the command line).
 OWN_LINE = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL) (knowledge|workers|bot)(\.\w+)*: ")
 

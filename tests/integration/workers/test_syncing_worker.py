@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import redis
 from knowledge.models import Question
 from knowledge.records.store import Records
 from knowledge.records.syncs import SyncLog
+from tests.conftest import SUPPORTBOT
 from tests.integration.workers.test_worker import ingest_small_docs, question, worker_env
 from tests.support.docs_site import DocsSite, article
 from tests.support.observe import wait_until
@@ -25,7 +25,7 @@ from workers.settings import WorkerSettings
 
 pytestmark = pytest.mark.slow
 REDIS = "redis://127.0.0.1:6379/14"
-CLI = [str(Path(sys.executable).parent / "supportbot")]
+CLI = [SUPPORTBOT]
 
 
 @pytest.fixture
